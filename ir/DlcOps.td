@@ -1,0 +1,303 @@
+//===- DlcOps.td - dlc graph ops ---------------------------*- tablegen -*-===//
+//
+// Every op is Pure, verifies its operands and attributes, and infers its
+// result type from them (InferTypeOpAdaptor); the shape rules live in
+// ShapeRules.cpp so that the verifier and the builders share one definition.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLC_OPS_TD
+#define DLC_OPS_TD
+
+include "ir/DlcDialect.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Types
+//===----------------------------------------------------------------------===//
+
+def Dlc_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64]>;
+def Dlc_IndexTensor : RankedTensorOf<[I32, I64]>;
+def Dlc_BoolTensor : RankedTensorOf<[I1]>;
+def Dlc_Tensor : RankedTensorOf<[F16, BF16, F32, F64, I1, I32, I64]>;
+
+//===----------------------------------------------------------------------===//
+// Base classes
+//===----------------------------------------------------------------------===//
+
+class Dlc_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Dlc_Dialect, mnemonic,
+         !listconcat(traits, [Pure, InferTypeOpAdaptor])> {
+  // verify() runs the same shape rule as inferReturnTypes, so a bad op gets
+  // one precise message instead of "failed to infer returned types".
+  let hasVerifier = 1;
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+// Ops whose result type is their input type: ODS derives inferReturnTypes
+// from the trait, and verify() checks only the attributes.
+class Dlc_SameTypeOp<string mnemonic, list<Trait> traits = []>
+    : Op<Dlc_Dialect, mnemonic,
+         !listconcat(traits, [Pure, SameOperandsAndResultType,
+                              InferTypeOpInterface])> {
+  let hasVerifier = 1;
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+class Dlc_UnaryOp<string mnemonic, string what> : Dlc_SameTypeOp<mnemonic> {
+  let summary = "elementwise " # what;
+  let arguments = (ins Dlc_FloatTensor:$input);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+class Dlc_BinaryOp<string mnemonic, string what>
+    : Dlc_Op<mnemonic, [SameOperandsElementType]> {
+  let summary = "elementwise " # what # " with numpy broadcasting";
+  let arguments = (ins Dlc_Tensor:$lhs, Dlc_Tensor:$rhs);
+  let results = (outs Dlc_Tensor:$result);
+}
+
+class Dlc_ReduceOp<string mnemonic, string what> : Dlc_Op<mnemonic> {
+  let summary = what # " over `axes` (all axes when empty)";
+  let arguments = (ins Dlc_FloatTensor:$input,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$axes,
+                       DefaultValuedAttr<BoolAttr, "false">:$keepdims);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+def Dlc_NegOp : Dlc_UnaryOp<"neg", "negation">;
+def Dlc_ExpOp : Dlc_UnaryOp<"exp", "natural exponential">;
+def Dlc_LogOp : Dlc_UnaryOp<"log", "natural logarithm">;
+def Dlc_SqrtOp : Dlc_UnaryOp<"sqrt", "square root">;
+def Dlc_RsqrtOp : Dlc_UnaryOp<"rsqrt", "reciprocal square root">;
+def Dlc_TanhOp : Dlc_UnaryOp<"tanh", "hyperbolic tangent">;
+def Dlc_SigmoidOp : Dlc_UnaryOp<"sigmoid", "logistic sigmoid 1/(1+exp(-x))">;
+def Dlc_ReluOp : Dlc_UnaryOp<"relu", "max(x, 0)">;
+def Dlc_ErfOp : Dlc_UnaryOp<"erf", "Gauss error function">;
+
+def Dlc_GeluOp : Dlc_UnaryOp<"gelu", "GELU"> {
+  let description = [{
+    `approximate = "none"`: x * (1 + erf(x / sqrt(2))) / 2.
+    `approximate = "tanh"`: x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) / 2.
+  }];
+  let arguments = (ins Dlc_FloatTensor:$input,
+                       DefaultValuedAttr<StrAttr, "\"none\"">:$approximate);
+}
+
+def Dlc_AddOp : Dlc_BinaryOp<"add", "addition">;
+def Dlc_SubOp : Dlc_BinaryOp<"sub", "subtraction">;
+def Dlc_MulOp : Dlc_BinaryOp<"mul", "multiplication">;
+def Dlc_DivOp : Dlc_BinaryOp<"div", "division">;
+def Dlc_PowOp : Dlc_BinaryOp<"pow", "power lhs^rhs">;
+def Dlc_MaximumOp : Dlc_BinaryOp<"maximum", "maximum">;
+def Dlc_MinimumOp : Dlc_BinaryOp<"minimum", "minimum">;
+
+def Dlc_CompareOp : Dlc_Op<"compare", [SameOperandsElementType]> {
+  let summary = "elementwise comparison with numpy broadcasting, giving i1";
+  let description = [{ `predicate` is one of eq, ne, lt, le, gt, ge. }];
+  let arguments = (ins Dlc_Tensor:$lhs, Dlc_Tensor:$rhs, StrAttr:$predicate);
+  let results = (outs Dlc_BoolTensor:$result);
+}
+
+def Dlc_WhereOp : Dlc_Op<"where"> {
+  let summary = "select lhs where cond is true, else rhs (numpy broadcasting)";
+  let arguments = (ins Dlc_BoolTensor:$cond, Dlc_Tensor:$lhs, Dlc_Tensor:$rhs);
+  let results = (outs Dlc_Tensor:$result);
+}
+
+def Dlc_CastOp : Dlc_Op<"cast"> {
+  let summary = "convert elements to the element type `to`";
+  let description = [{
+    Float to integer truncates toward zero; anything to i1 is `x != 0`.
+  }];
+  let arguments = (ins Dlc_Tensor:$input, TypeAttr:$to);
+  let results = (outs Dlc_Tensor:$result);
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and normalizations
+//===----------------------------------------------------------------------===//
+
+def Dlc_ReduceSumOp : Dlc_ReduceOp<"reduce_sum", "sum">;
+def Dlc_ReduceMeanOp : Dlc_ReduceOp<"reduce_mean", "mean">;
+def Dlc_ReduceMaxOp : Dlc_ReduceOp<"reduce_max", "maximum">;
+
+def Dlc_SoftmaxOp : Dlc_SameTypeOp<"softmax"> {
+  let summary = "softmax along `axis`";
+  let arguments = (ins Dlc_FloatTensor:$input,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+def Dlc_LogSoftmaxOp : Dlc_SameTypeOp<"log_softmax"> {
+  let summary = "log of softmax along `axis`, computed stably";
+  let arguments = (ins Dlc_FloatTensor:$input,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+def Dlc_LayerNormOp : Dlc_Op<"layer_norm"> {
+  let summary = "layer normalization over the dims from `axis` to the last";
+  let description = [{
+    (x - mean) / sqrt(var + epsilon) * scale + bias, with mean and biased
+    variance over dims [axis, rank); scale and bias have shape
+    input.shape[axis:].
+  }];
+  let arguments = (ins Dlc_FloatTensor:$input, Dlc_FloatTensor:$scale,
+                       Dlc_FloatTensor:$bias,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$epsilon);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+def Dlc_BatchNormOp : Dlc_Op<"batch_norm"> {
+  let summary = "batch normalization with running statistics (inference)";
+  let description = [{
+    input is [N, C, ...]; scale, bias, mean and variance are [C]:
+    (x - mean) / sqrt(variance + epsilon) * scale + bias.
+  }];
+  let arguments = (ins Dlc_FloatTensor:$input, Dlc_FloatTensor:$scale,
+                       Dlc_FloatTensor:$bias, Dlc_FloatTensor:$mean,
+                       Dlc_FloatTensor:$variance,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$epsilon);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions
+//===----------------------------------------------------------------------===//
+
+def Dlc_MatmulOp : Dlc_Op<"matmul", [SameOperandsAndResultElementType]> {
+  let summary = "matrix product [..., M, K] x [..., K, N] with broadcast batch dims";
+  let arguments = (ins Dlc_FloatTensor:$lhs, Dlc_FloatTensor:$rhs);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+def Dlc_BatchMatmulOp : Dlc_Op<"batch_matmul", [SameOperandsAndResultElementType]> {
+  let summary = "batched matrix product [B, M, K] x [B, K, N] -> [B, M, N]";
+  let arguments = (ins Dlc_FloatTensor:$lhs, Dlc_FloatTensor:$rhs);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+def Dlc_DenseOp : Dlc_Op<"dense", [SameOperandsAndResultElementType]> {
+  let summary = "fully connected layer: input [..., K] x weight[N, K]^T + bias[N]";
+  let arguments = (ins Dlc_FloatTensor:$input, Dlc_FloatTensor:$weight,
+                       Optional<Dlc_FloatTensor>:$bias);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+def Dlc_Conv2dOp : Dlc_Op<"conv2d", [SameOperandsAndResultElementType]> {
+  let summary = "2-D convolution (cross-correlation), NCHW input, OIHW weight";
+  let description = [{
+    `stride` and `dilation` are [h, w]; `padding` is [top, left, bottom,
+    right] (the ONNX order); weight is [O, C / groups, KH, KW]; bias is [O].
+  }];
+  let arguments = (ins Dlc_FloatTensor:$input, Dlc_FloatTensor:$weight,
+                       Optional<Dlc_FloatTensor>:$bias,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation,
+                       DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+def Dlc_MaxPool2dOp : Dlc_Op<"max_pool2d", [SameOperandsAndResultElementType]> {
+  let summary = "2-D max pooling over NCHW; padded positions never win";
+  let arguments = (ins Dlc_FloatTensor:$input, DenseI64ArrayAttr:$kernel_size,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+def Dlc_AvgPool2dOp : Dlc_Op<"avg_pool2d", [SameOperandsAndResultElementType]> {
+  let summary = "2-D average pooling over NCHW";
+  let description = [{
+    With `count_include_pad = false` the divisor counts only in-bounds
+    elements (PyTorch's count_include_pad=False, ONNX's default).
+  }];
+  let arguments = (ins Dlc_FloatTensor:$input, DenseI64ArrayAttr:$kernel_size,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def Dlc_ReshapeOp : Dlc_Op<"reshape", [SameOperandsAndResultElementType]> {
+  let summary = "reshape to `shape` (one entry may be -1, inferred)";
+  let arguments = (ins Dlc_Tensor:$input, DenseI64ArrayAttr:$shape);
+  let results = (outs Dlc_Tensor:$result);
+}
+
+def Dlc_FlattenOp : Dlc_Op<"flatten", [SameOperandsAndResultElementType]> {
+  let summary = "flatten to 2-D: [prod(dims < axis), prod(dims >= axis)]";
+  let arguments = (ins Dlc_Tensor:$input, DefaultValuedAttr<I64Attr, "1">:$axis);
+  let results = (outs Dlc_Tensor:$result);
+}
+
+def Dlc_TransposeOp : Dlc_Op<"transpose", [SameOperandsAndResultElementType]> {
+  let summary = "permute dims: result dim i is input dim perm[i]";
+  let arguments = (ins Dlc_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs Dlc_Tensor:$result);
+}
+
+def Dlc_ConcatOp : Dlc_Op<"concat", [SameOperandsAndResultElementType]> {
+  let summary = "concatenate along `axis`";
+  let arguments = (ins Variadic<Dlc_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Dlc_Tensor:$result);
+}
+
+def Dlc_SliceOp : Dlc_Op<"slice", [SameOperandsAndResultElementType]> {
+  let summary = "strided slice along `axes` (all dims in order when empty)";
+  let description = [{
+    Python semantics per axis: negative starts/ends count from the end and
+    are clamped to [0, dim]; steps are positive.
+  }];
+  let arguments = (ins Dlc_Tensor:$input, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$ends,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$axes,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$steps);
+  let results = (outs Dlc_Tensor:$result);
+}
+
+def Dlc_BroadcastOp : Dlc_Op<"broadcast", [SameOperandsAndResultElementType]> {
+  let summary = "broadcast to `shape` by numpy rules";
+  let arguments = (ins Dlc_Tensor:$input, DenseI64ArrayAttr:$shape);
+  let results = (outs Dlc_Tensor:$result);
+}
+
+def Dlc_ConstantOp : Dlc_Op<"constant", [ConstantLike]> {
+  let summary = "a constant tensor";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+def Dlc_SoftmaxCrossEntropyOp : Dlc_Op<"softmax_cross_entropy"> {
+  let summary = "mean over the batch of -log softmax(logits)[label]";
+  let description = [{
+    logits are [N, C] floats, labels [N] integers in [0, C); the result is a
+    0-d tensor of the logits' element type.
+  }];
+  let arguments = (ins Dlc_FloatTensor:$logits, Dlc_IndexTensor:$labels);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+def Dlc_MseLossOp : Dlc_Op<"mse_loss", [SameOperandsElementType]> {
+  let summary = "mean of (input - target)^2 over all elements, a 0-d tensor";
+  let arguments = (ins Dlc_FloatTensor:$input, Dlc_FloatTensor:$target);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+#endif // DLC_OPS_TD

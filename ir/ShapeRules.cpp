@@ -1,0 +1,638 @@
+//===- ShapeRules.cpp - result types of dlc ops ---------------------------===//
+//
+// One rule per op computes the result type from operands and attributes, or
+// says what is wrong. The rule backs both inferReturnTypes (builders, the
+// frontend) and verify() (so the message names the op, once).
+//
+//===----------------------------------------------------------------------===//
+#include "ir/DlcOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallSet.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <optional>
+#include <string>
+
+using namespace mlir;
+using namespace mlir::dlc;
+
+namespace {
+
+/// Collects a rule's error message; converts to a null Type so a rule can
+/// `return Err(msg) << ...;`.
+class Err {
+public:
+  explicit Err(std::string &msg) : os(msg) {}
+  template <typename T> Err &operator<<(const T &v) {
+    os << v;
+    return *this;
+  }
+  operator Type() const { return {}; }
+
+private:
+  llvm::raw_string_ostream os;
+};
+
+std::string fmt(ArrayRef<int64_t> dims) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "[";
+  llvm::interleaveComma(dims, os);
+  os << "]";
+  return s;
+}
+
+RankedTensorType tensorOf(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+ArrayRef<int64_t> shapeOf(Value v) { return tensorOf(v).getShape(); }
+Type elemOf(Value v) { return tensorOf(v).getElementType(); }
+
+/// Normalizes `axis` into [0, rank) (or [0, rank] when `inclusive`).
+std::optional<int64_t> normAxis(int64_t axis, int64_t rank,
+                                bool inclusive = false) {
+  int64_t hi = inclusive ? rank + 1 : rank;
+  if (axis < -rank || axis >= hi)
+    return std::nullopt;
+  return axis < 0 ? axis + rank : axis;
+}
+
+/// Numpy broadcasting of two shapes; nullopt when incompatible.
+std::optional<SmallVector<int64_t>> broadcast(ArrayRef<int64_t> a,
+                                              ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  SmallVector<int64_t> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      return std::nullopt;
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+Type sameAsInput(Value input, std::string &) { return input.getType(); }
+
+Type binaryRule(Value lhs, Value rhs, Type elem, std::string &err) {
+  auto shape = broadcast(shapeOf(lhs), shapeOf(rhs));
+  if (!shape)
+    return Err(err) << "expects broadcast-compatible shapes, got "
+                    << fmt(shapeOf(lhs)) << " and " << fmt(shapeOf(rhs));
+  return RankedTensorType::get(*shape, elem);
+}
+
+/// Checks that `v` has exactly `n` entries, each at least `min`.
+bool checkList(ArrayRef<int64_t> v, size_t n, int64_t min, StringRef name,
+               std::string &err) {
+  if (v.size() != n) {
+    Err(err) << "expects '" << name << "' to have " << n << " entries, got "
+             << v.size();
+    return false;
+  }
+  for (int64_t x : v)
+    if (x < min) {
+      Err(err) << "expects '" << name << "' entries to be at least " << min
+               << ", got " << fmt(v);
+      return false;
+    }
+  return true;
+}
+
+/// Output extent of a sliding window; <= 0 when the window does not fit.
+int64_t windowOut(int64_t in, int64_t padBefore, int64_t padAfter,
+                  int64_t kernel, int64_t stride, int64_t dilation) {
+  int64_t span = dilation * (kernel - 1) + 1;
+  int64_t padded = in + padBefore + padAfter;
+  if (padded < span)
+    return 0;
+  return (padded - span) / stride + 1;
+}
+
+/// Shared by the two pooling ops: NCHW input, window attributes.
+Type poolRule(Value input, ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
+              ArrayRef<int64_t> padding, ArrayRef<int64_t> dilation,
+              std::string &err) {
+  auto in = shapeOf(input);
+  if (in.size() != 4)
+    return Err(err) << "expects a 4-D NCHW input, got rank " << in.size();
+  if (!checkList(kernel, 2, 1, "kernel_size", err) ||
+      !checkList(stride, 2, 1, "stride", err) ||
+      !checkList(padding, 4, 0, "padding", err) ||
+      !checkList(dilation, 2, 1, "dilation", err))
+    return {};
+  for (int i = 0; i < 2; ++i)
+    if (padding[i] * 2 > kernel[i] || padding[i + 2] * 2 > kernel[i])
+      return Err(err) << "expects padding at most half the kernel size, got "
+                         "padding "
+                      << fmt(padding) << " for kernel " << fmt(kernel);
+  SmallVector<int64_t> out{in[0], in[1], 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    out[2 + i] = windowOut(in[2 + i], padding[i], padding[i + 2], kernel[i],
+                           stride[i], dilation[i]);
+    if (out[2 + i] <= 0)
+      return Err(err) << "expects the pooling window to fit the input, got "
+                         "input "
+                      << fmt(in) << " and kernel " << fmt(kernel);
+  }
+  return RankedTensorType::get(out, elemOf(input));
+}
+
+Type reduceRule(Value input, ArrayRef<int64_t> axes, bool keepdims,
+                std::string &err) {
+  auto in = shapeOf(input);
+  int64_t rank = in.size();
+  SmallVector<bool> reduced(rank, axes.empty());
+  for (int64_t a : axes) {
+    auto ax = normAxis(a, rank);
+    if (!ax)
+      return Err(err) << "expects axes in [" << -rank << ", " << rank
+                      << "), got " << fmt(axes);
+    if (reduced[*ax])
+      return Err(err) << "expects distinct axes, got " << fmt(axes);
+    reduced[*ax] = true;
+  }
+  SmallVector<int64_t> out;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!reduced[i])
+      out.push_back(in[i]);
+    else if (keepdims)
+      out.push_back(1);
+  }
+  return RankedTensorType::get(out, elemOf(input));
+}
+
+Type softmaxRule(Value input, int64_t axis, std::string &err) {
+  int64_t rank = shapeOf(input).size();
+  if (!normAxis(axis, rank))
+    return Err(err) << "expects axis in [" << -rank << ", " << rank
+                    << "), got " << axis;
+  return input.getType();
+}
+
+int64_t product(ArrayRef<int64_t> dims) {
+  int64_t p = 1;
+  for (int64_t d : dims)
+    p *= d;
+  return p;
+}
+
+/// Adapts a rule over an op adaptor to inferReturnTypes and verify().
+template <typename OpT, typename Rule>
+LogicalResult inferWith(std::optional<Location> loc,
+                        typename OpT::Adaptor adaptor, Rule rule,
+                        SmallVectorImpl<Type> &results) {
+  std::string err;
+  Type type = rule(adaptor, err);
+  if (!type)
+    return emitOptionalError(loc, "'", OpT::getOperationName(), "' op ", err);
+  results.push_back(type);
+  return success();
+}
+
+template <typename OpT, typename Rule>
+LogicalResult verifyWith(OpT op, Rule rule) {
+  std::string err;
+  Type type = rule(typename OpT::Adaptor(op), err);
+  if (!type)
+    return op.emitOpError(err);
+  if (type != op.getType())
+    return op.emitOpError() << "expects result type " << type << ", got "
+                            << op.getType();
+  return success();
+}
+
+} // namespace
+
+#define DLC_SHAPE_RULE(OP, ...)                                               \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc, Adaptor a,   \
+                                     SmallVectorImpl<Type> &results) {         \
+    return inferWith<OP>(loc, a, __VA_ARGS__, results);                               \
+  }                                                                            \
+  DLC_VERIFY_RULE(OP, __VA_ARGS__)
+
+// Ops whose traits already say the result type equals the input type get
+// inferReturnTypes from ODS; the rule then only verifies attributes.
+#define DLC_VERIFY_RULE(OP, ...)                                              \
+  LogicalResult OP::verify() { return verifyWith(*this, __VA_ARGS__); }
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+#define DLC_UNARY_RULE(OP)                                                     \
+  DLC_VERIFY_RULE(OP, [](OP::Adaptor a, std::string &err) {                     \
+    return sameAsInput(a.getInput(), err);                                     \
+  })
+DLC_UNARY_RULE(NegOp)
+DLC_UNARY_RULE(ExpOp)
+DLC_UNARY_RULE(LogOp)
+DLC_UNARY_RULE(SqrtOp)
+DLC_UNARY_RULE(RsqrtOp)
+DLC_UNARY_RULE(TanhOp)
+DLC_UNARY_RULE(SigmoidOp)
+DLC_UNARY_RULE(ReluOp)
+DLC_UNARY_RULE(ErfOp)
+#undef DLC_UNARY_RULE
+
+DLC_VERIFY_RULE(GeluOp, [](GeluOp::Adaptor a, std::string &err) -> Type {
+  StringRef approx = a.getApproximate();
+  if (approx != "none" && approx != "tanh")
+    return Err(err) << "expects approximate to be \"none\" or \"tanh\", got \""
+                    << approx << "\"";
+  return a.getInput().getType();
+})
+
+#define DLC_BINARY_RULE(OP)                                                    \
+  DLC_SHAPE_RULE(OP, [](OP::Adaptor a, std::string &err) {                     \
+    return binaryRule(a.getLhs(), a.getRhs(), elemOf(a.getLhs()), err);        \
+  })
+DLC_BINARY_RULE(AddOp)
+DLC_BINARY_RULE(SubOp)
+DLC_BINARY_RULE(MulOp)
+DLC_BINARY_RULE(DivOp)
+DLC_BINARY_RULE(PowOp)
+DLC_BINARY_RULE(MaximumOp)
+DLC_BINARY_RULE(MinimumOp)
+#undef DLC_BINARY_RULE
+
+DLC_SHAPE_RULE(CompareOp, [](CompareOp::Adaptor a, std::string &err) -> Type {
+  StringRef p = a.getPredicate();
+  if (!llvm::is_contained({"eq", "ne", "lt", "le", "gt", "ge"}, p))
+    return Err(err) << "expects predicate to be one of eq, ne, lt, le, gt, "
+                       "ge, got \""
+                    << p << "\"";
+  return binaryRule(a.getLhs(), a.getRhs(),
+                    IntegerType::get(a.getLhs().getContext(), 1), err);
+})
+
+DLC_SHAPE_RULE(WhereOp, [](WhereOp::Adaptor a, std::string &err) -> Type {
+  if (elemOf(a.getLhs()) != elemOf(a.getRhs()))
+    return Err(err) << "expects both branches to have one element type, got "
+                    << elemOf(a.getLhs()) << " and " << elemOf(a.getRhs());
+  auto ab = broadcast(shapeOf(a.getLhs()), shapeOf(a.getRhs()));
+  auto all = ab ? broadcast(shapeOf(a.getCond()), *ab) : std::nullopt;
+  if (!all)
+    return Err(err) << "expects broadcast-compatible shapes, got "
+                    << fmt(shapeOf(a.getCond())) << ", "
+                    << fmt(shapeOf(a.getLhs())) << " and "
+                    << fmt(shapeOf(a.getRhs()));
+  return RankedTensorType::get(*all, elemOf(a.getLhs()));
+})
+
+DLC_SHAPE_RULE(CastOp, [](CastOp::Adaptor a, std::string &err) -> Type {
+  Type to = a.getTo();
+  bool ok = to.isF16() || to.isBF16() || to.isF32() || to.isF64() ||
+            to.isSignlessInteger(1) || to.isSignlessInteger(32) ||
+            to.isSignlessInteger(64);
+  if (!ok)
+    return Err(err) << "expects 'to' to be one of f16, bf16, f32, f64, i1, "
+                       "i32, i64, got "
+                    << to;
+  return RankedTensorType::get(shapeOf(a.getInput()), to);
+})
+
+//===----------------------------------------------------------------------===//
+// Reductions and normalizations
+//===----------------------------------------------------------------------===//
+
+#define DLC_REDUCE_RULE(OP)                                                    \
+  DLC_SHAPE_RULE(OP, [](OP::Adaptor a, std::string &err) {                     \
+    return reduceRule(a.getInput(), a.getAxes(), a.getKeepdims(), err);        \
+  })
+DLC_REDUCE_RULE(ReduceSumOp)
+DLC_REDUCE_RULE(ReduceMeanOp)
+DLC_REDUCE_RULE(ReduceMaxOp)
+#undef DLC_REDUCE_RULE
+
+DLC_VERIFY_RULE(SoftmaxOp, [](SoftmaxOp::Adaptor a, std::string &err) {
+  return softmaxRule(a.getInput(), a.getAxis(), err);
+})
+DLC_VERIFY_RULE(LogSoftmaxOp, [](LogSoftmaxOp::Adaptor a, std::string &err) {
+  return softmaxRule(a.getInput(), a.getAxis(), err);
+})
+
+DLC_SHAPE_RULE(LayerNormOp, [](LayerNormOp::Adaptor a,
+                               std::string &err) -> Type {
+  auto in = shapeOf(a.getInput());
+  int64_t rank = in.size();
+  auto axis = normAxis(a.getAxis(), rank);
+  if (!axis)
+    return Err(err) << "expects axis in [" << -rank << ", " << rank
+                    << "), got " << a.getAxis();
+  if (a.getEpsilon().convertToDouble() < 0)
+    return Err(err) << "expects a non-negative epsilon";
+  ArrayRef<int64_t> normShape = in.drop_front(*axis);
+  for (auto [name, v] : {std::pair<StringRef, Value>{"scale", a.getScale()},
+                         {"bias", a.getBias()}}) {
+    if (shapeOf(v) != normShape)
+      return Err(err) << "expects " << name << " of shape " << fmt(normShape)
+                      << ", got " << fmt(shapeOf(v));
+    if (elemOf(v) != elemOf(a.getInput()))
+      return Err(err) << "expects " << name << " of element type "
+                      << elemOf(a.getInput()) << ", got " << elemOf(v);
+  }
+  return a.getInput().getType();
+})
+
+DLC_SHAPE_RULE(BatchNormOp, [](BatchNormOp::Adaptor a,
+                               std::string &err) -> Type {
+  auto in = shapeOf(a.getInput());
+  if (in.size() < 2)
+    return Err(err) << "expects an input of rank at least 2 ([N, C, ...]), "
+                       "got rank "
+                    << in.size();
+  if (a.getEpsilon().convertToDouble() < 0)
+    return Err(err) << "expects a non-negative epsilon";
+  SmallVector<int64_t> channel{in[1]};
+  for (auto [name, v] :
+       {std::pair<StringRef, Value>{"scale", a.getScale()},
+        {"bias", a.getBias()},
+        {"mean", a.getMean()},
+        {"variance", a.getVariance()}}) {
+    if (shapeOf(v) != ArrayRef<int64_t>(channel))
+      return Err(err) << "expects " << name << " of shape " << fmt(channel)
+                      << ", got " << fmt(shapeOf(v));
+    if (elemOf(v) != elemOf(a.getInput()))
+      return Err(err) << "expects " << name << " of element type "
+                      << elemOf(a.getInput()) << ", got " << elemOf(v);
+  }
+  return a.getInput().getType();
+})
+
+//===----------------------------------------------------------------------===//
+// Contractions
+//===----------------------------------------------------------------------===//
+
+DLC_SHAPE_RULE(MatmulOp, [](MatmulOp::Adaptor a, std::string &err) -> Type {
+  auto l = shapeOf(a.getLhs()), r = shapeOf(a.getRhs());
+  if (l.size() < 2 || r.size() < 2)
+    return Err(err) << "expects operands of rank at least 2, got ranks "
+                    << l.size() << " and " << r.size();
+  if (l.back() != r[r.size() - 2])
+    return Err(err) << "expects contracting dims to match (" << l.back()
+                    << " vs " << r[r.size() - 2] << ")";
+  auto batch = broadcast(l.drop_back(2), r.drop_back(2));
+  if (!batch)
+    return Err(err) << "expects broadcast-compatible batch dims, got "
+                    << fmt(l.drop_back(2)) << " and " << fmt(r.drop_back(2));
+  batch->append({l[l.size() - 2], r.back()});
+  return RankedTensorType::get(*batch, elemOf(a.getLhs()));
+})
+
+DLC_SHAPE_RULE(BatchMatmulOp, [](BatchMatmulOp::Adaptor a,
+                                 std::string &err) -> Type {
+  auto l = shapeOf(a.getLhs()), r = shapeOf(a.getRhs());
+  if (l.size() != 3 || r.size() != 3)
+    return Err(err) << "expects 3-D operands, got ranks " << l.size()
+                    << " and " << r.size();
+  if (l[0] != r[0])
+    return Err(err) << "expects batch dims to match (" << l[0] << " vs "
+                    << r[0] << ")";
+  if (l[2] != r[1])
+    return Err(err) << "expects contracting dims to match (" << l[2]
+                    << " vs " << r[1] << ")";
+  return RankedTensorType::get({l[0], l[1], r[2]}, elemOf(a.getLhs()));
+})
+
+DLC_SHAPE_RULE(DenseOp, [](DenseOp::Adaptor a, std::string &err) -> Type {
+  auto in = shapeOf(a.getInput()), w = shapeOf(a.getWeight());
+  if (in.empty())
+    return Err(err) << "expects an input of rank at least 1";
+  if (w.size() != 2)
+    return Err(err) << "expects a 2-D weight [out, in], got rank "
+                    << w.size();
+  if (in.back() != w[1])
+    return Err(err) << "expects input features to match weight in-features ("
+                    << in.back() << " vs " << w[1] << ")";
+  if (Value bias = a.getBias())
+    if (shapeOf(bias) != ArrayRef<int64_t>{w[0]})
+      return Err(err) << "expects bias of shape [" << w[0] << "], got "
+                      << fmt(shapeOf(bias));
+  SmallVector<int64_t> out(in.drop_back());
+  out.push_back(w[0]);
+  return RankedTensorType::get(out, elemOf(a.getInput()));
+})
+
+DLC_SHAPE_RULE(Conv2dOp, [](Conv2dOp::Adaptor a, std::string &err) -> Type {
+  auto in = shapeOf(a.getInput()), w = shapeOf(a.getWeight());
+  if (in.size() != 4)
+    return Err(err) << "expects a 4-D NCHW input, got rank " << in.size();
+  if (w.size() != 4)
+    return Err(err) << "expects a 4-D OIHW weight, got rank " << w.size();
+  if (!checkList(a.getStride(), 2, 1, "stride", err) ||
+      !checkList(a.getPadding(), 4, 0, "padding", err) ||
+      !checkList(a.getDilation(), 2, 1, "dilation", err))
+    return {};
+  int64_t groups = a.getGroups();
+  if (groups < 1)
+    return Err(err) << "expects groups to be at least 1, got " << groups;
+  if (in[1] % groups != 0 || w[0] % groups != 0)
+    return Err(err) << "expects input channels (" << in[1]
+                    << ") and output channels (" << w[0]
+                    << ") divisible by groups (" << groups << ")";
+  if (w[1] * groups != in[1])
+    return Err(err) << "expects weight in-channels times groups (" << w[1]
+                    << " * " << groups << ") to equal input channels ("
+                    << in[1] << ")";
+  if (Value bias = a.getBias())
+    if (shapeOf(bias) != ArrayRef<int64_t>{w[0]})
+      return Err(err) << "expects bias of shape [" << w[0] << "], got "
+                      << fmt(shapeOf(bias));
+  auto s = a.getStride(), p = a.getPadding(), d = a.getDilation();
+  SmallVector<int64_t> out{in[0], w[0], 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    out[2 + i] = windowOut(in[2 + i], p[i], p[i + 2], w[2 + i], s[i], d[i]);
+    if (out[2 + i] <= 0)
+      return Err(err) << "expects the kernel to fit the padded input, got "
+                         "input "
+                      << fmt(in) << " and weight " << fmt(w);
+  }
+  return RankedTensorType::get(out, elemOf(a.getInput()));
+})
+
+DLC_SHAPE_RULE(MaxPool2dOp, [](MaxPool2dOp::Adaptor a, std::string &err) {
+  return poolRule(a.getInput(), a.getKernelSize(), a.getStride(),
+                  a.getPadding(), a.getDilation(), err);
+})
+
+DLC_SHAPE_RULE(AvgPool2dOp, [](AvgPool2dOp::Adaptor a, std::string &err) {
+  return poolRule(a.getInput(), a.getKernelSize(), a.getStride(),
+                  a.getPadding(), {1, 1}, err);
+})
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+DLC_SHAPE_RULE(ReshapeOp, [](ReshapeOp::Adaptor a, std::string &err) -> Type {
+  auto in = shapeOf(a.getInput());
+  SmallVector<int64_t> out(a.getShape());
+  int64_t known = 1;
+  std::optional<size_t> inferred;
+  for (auto [i, d] : llvm::enumerate(out)) {
+    if (d == -1 && !inferred) {
+      inferred = i;
+      continue;
+    }
+    if (d < 0)
+      return Err(err) << "expects non-negative dims and at most one -1 in "
+                         "'shape', got "
+                      << fmt(a.getShape());
+    known *= d;
+  }
+  int64_t total = product(in);
+  if (inferred) {
+    if (known == 0 || total % known != 0)
+      return Err(err) << "cannot reshape " << fmt(in) << " to "
+                      << fmt(a.getShape());
+    out[*inferred] = total / known;
+  } else if (known != total) {
+    return Err(err) << "expects the same element count, cannot reshape "
+                    << fmt(in) << " (" << total << ") to "
+                    << fmt(a.getShape()) << " (" << known << ")";
+  }
+  return RankedTensorType::get(out, elemOf(a.getInput()));
+})
+
+DLC_SHAPE_RULE(FlattenOp, [](FlattenOp::Adaptor a, std::string &err) -> Type {
+  auto in = shapeOf(a.getInput());
+  int64_t rank = in.size();
+  auto axis = normAxis(a.getAxis(), rank, /*inclusive=*/true);
+  if (!axis)
+    return Err(err) << "expects axis in [" << -rank << ", " << rank
+                    << "], got " << a.getAxis();
+  return RankedTensorType::get(
+      {product(in.take_front(*axis)), product(in.drop_front(*axis))},
+      elemOf(a.getInput()));
+})
+
+DLC_SHAPE_RULE(TransposeOp, [](TransposeOp::Adaptor a,
+                               std::string &err) -> Type {
+  auto in = shapeOf(a.getInput());
+  auto perm = a.getPerm();
+  SmallVector<bool> seen(in.size(), false);
+  SmallVector<int64_t> out;
+  for (int64_t p : perm) {
+    if (perm.size() != in.size() || p < 0 || p >= (int64_t)in.size() ||
+        seen[p])
+      return Err(err) << "expects 'perm' to be a permutation of 0.."
+                      << (int64_t)in.size() - 1 << ", got " << fmt(perm);
+    seen[p] = true;
+    out.push_back(in[p]);
+  }
+  if (perm.size() != in.size())
+    return Err(err) << "expects 'perm' to be a permutation of 0.."
+                    << (int64_t)in.size() - 1 << ", got " << fmt(perm);
+  return RankedTensorType::get(out, elemOf(a.getInput()));
+})
+
+DLC_SHAPE_RULE(ConcatOp, [](ConcatOp::Adaptor a, std::string &err) -> Type {
+  auto inputs = a.getInputs();
+  if (inputs.empty())
+    return Err(err) << "expects at least one input";
+  SmallVector<int64_t> out(shapeOf(inputs[0]));
+  int64_t rank = out.size();
+  auto axis = normAxis(a.getAxis(), rank);
+  if (!axis)
+    return Err(err) << "expects axis in [" << -rank << ", " << rank
+                    << "), got " << a.getAxis();
+  for (Value v : inputs.drop_front()) {
+    auto s = shapeOf(v);
+    bool ok = (int64_t)s.size() == rank;
+    for (int64_t i = 0; ok && i < rank; ++i)
+      ok = i == *axis || s[i] == out[i];
+    if (!ok)
+      return Err(err) << "expects inputs to match except along axis "
+                      << *axis << ", got " << fmt(shapeOf(inputs[0]))
+                      << " and " << fmt(s);
+    out[*axis] += s[*axis];
+  }
+  return RankedTensorType::get(out, elemOf(inputs[0]));
+})
+
+DLC_SHAPE_RULE(SliceOp, [](SliceOp::Adaptor a, std::string &err) -> Type {
+  SmallVector<int64_t> out(shapeOf(a.getInput()));
+  int64_t rank = out.size();
+  auto starts = a.getStarts(), ends = a.getEnds();
+  SmallVector<int64_t> axes(a.getAxes()), steps(a.getSteps());
+  if (axes.empty())
+    for (int64_t i = 0; i < (int64_t)starts.size(); ++i)
+      axes.push_back(i);
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return Err(err) << "expects 'starts', 'ends', 'axes' and 'steps' of one "
+                       "length, got "
+                    << starts.size() << ", " << ends.size() << ", "
+                    << axes.size() << " and " << steps.size();
+  SmallVector<bool> seen(rank, false);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    auto ax = normAxis(axes[i], rank);
+    if (!ax || seen[*ax])
+      return Err(err) << "expects distinct axes in [" << -rank << ", "
+                      << rank << "), got " << fmt(axes);
+    seen[*ax] = true;
+    if (steps[i] < 1)
+      return Err(err) << "expects positive steps, got " << fmt(steps);
+    int64_t dim = out[*ax];
+    auto clampIdx = [dim](int64_t v) {
+      if (v < 0)
+        v += dim;
+      return std::clamp<int64_t>(v, 0, dim);
+    };
+    int64_t b = clampIdx(starts[i]), e = clampIdx(ends[i]);
+    out[*ax] = e > b ? (e - b + steps[i] - 1) / steps[i] : 0;
+  }
+  return RankedTensorType::get(out, elemOf(a.getInput()));
+})
+
+DLC_SHAPE_RULE(BroadcastOp, [](BroadcastOp::Adaptor a,
+                               std::string &err) -> Type {
+  auto in = shapeOf(a.getInput());
+  auto target = a.getShape();
+  auto b = broadcast(in, target);
+  if (in.size() > target.size() || !b || ArrayRef<int64_t>(*b) != target)
+    return Err(err) << "cannot broadcast " << fmt(in) << " to "
+                    << fmt(target);
+  return RankedTensorType::get(target, elemOf(a.getInput()));
+})
+
+DLC_SHAPE_RULE(ConstantOp, [](ConstantOp::Adaptor a,
+                              std::string &err) -> Type {
+  auto type = dyn_cast<RankedTensorType>(a.getValue().getType());
+  if (!type)
+    return Err(err) << "expects a ranked tensor value";
+  return type;
+})
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+DLC_SHAPE_RULE(SoftmaxCrossEntropyOp, [](SoftmaxCrossEntropyOp::Adaptor a,
+                                         std::string &err) -> Type {
+  auto logits = shapeOf(a.getLogits()), labels = shapeOf(a.getLabels());
+  if (logits.size() != 2)
+    return Err(err) << "expects 2-D logits [N, C], got rank "
+                    << logits.size();
+  if (labels.size() != 1 || labels[0] != logits[0])
+    return Err(err) << "expects labels of shape [" << logits[0] << "], got "
+                    << fmt(labels);
+  return RankedTensorType::get({}, elemOf(a.getLogits()));
+})
+
+DLC_SHAPE_RULE(MseLossOp, [](MseLossOp::Adaptor a, std::string &err) -> Type {
+  if (shapeOf(a.getInput()) != shapeOf(a.getTarget()))
+    return Err(err) << "expects input and target of one shape, got "
+                    << fmt(shapeOf(a.getInput())) << " and "
+                    << fmt(shapeOf(a.getTarget()));
+  return RankedTensorType::get({}, elemOf(a.getInput()));
+})

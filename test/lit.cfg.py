@@ -1,0 +1,39 @@
+# -*- Python -*-
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "dlc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit",
+                   "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.dlc_obj_root, "test")
+config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
+
+config.substitutions.append(("%examples", os.path.join(config.dlc_src_root,
+                                                       "examples")))
+# Tests that need PyTorch or numpy use Debian's python3 (python3-torch).
+torch_python = "/usr/bin/python3"
+config.substitutions.append(("%torch_python", torch_python))
+try:
+    import subprocess
+    subprocess.run([torch_python, "-c", "import torch, numpy"], check=True,
+                   capture_output=True)
+    config.available_features.add("torch")
+except Exception:
+    lit_config.note("python3-torch not found: tests that need PyTorch are "
+                    "reported UNSUPPORTED")
+
+# A GPU is a lit feature; GPU-only tests say `REQUIRES: cuda`.
+if shutil.which("nvidia-smi") and os.system("nvidia-smi -L >/dev/null 2>&1") == 0:
+    config.available_features.add("cuda")
+
+llvm_config.with_system_environment(["HOME", "TMPDIR", "XDG_CACHE_HOME"])
+llvm_config.use_default_substitutions()
+llvm_config.add_tool_substitutions(
+    ["dlc", "dlc-opt"], [config.dlc_tools_dir])
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

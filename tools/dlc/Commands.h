@@ -1,0 +1,46 @@
+//===- Commands.h - the dlc driver's subcommands ----------------*- C++ -*-===//
+#ifndef DLC_TOOLS_DLC_COMMANDS_H
+#define DLC_TOOLS_DLC_COMMANDS_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <memory>
+
+namespace dlc::tools {
+
+/// Exit codes, as documented in --help: 0 ok, 1 user error, 2 internal error.
+enum ExitCode { kOk = 0, kUserError = 1, kInternalError = 2 };
+
+/// Everything a command needs to load a model and report errors against the
+/// model file's text (a source line and caret under each message).
+class Session {
+public:
+  Session();
+  ~Session();
+  mlir::MLIRContext &context() { return ctx; }
+  /// Imports `path`; null after reporting errors.
+  mlir::OwningOpRef<mlir::ModuleOp> load(llvm::StringRef path);
+
+private:
+  mlir::MLIRContext ctx;
+  llvm::SourceMgr sourceMgr;
+  std::unique_ptr<mlir::SourceMgrDiagnosticHandler> handler;
+};
+
+/// Option shared by the commands that import a model.
+extern llvm::cl::opt<int64_t> batchOverride;
+
+/// `dlc model.json`: compile and report (the top-level command).
+int compileMain(llvm::StringRef modelPath);
+
+/// `dlc run`: execute a model.
+llvm::cl::SubCommand &runCommand();
+int runMain();
+
+} // namespace dlc::tools
+
+#endif // DLC_TOOLS_DLC_COMMANDS_H

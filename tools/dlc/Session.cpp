@@ -1,0 +1,36 @@
+//===- Session.cpp - context and diagnostics shared by dlc commands -------===//
+#include "tools/dlc/Commands.h"
+
+#include "frontend/Import.h"
+#include "ir/DlcDialect.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+using namespace mlir;
+
+namespace dlc::tools {
+
+llvm::cl::opt<int64_t> batchOverride(
+    "batch", llvm::cl::desc("Replace dim 0 (the batch size) of every input"),
+    llvm::cl::init(0), llvm::cl::sub(llvm::cl::SubCommand::getAll()));
+
+Session::Session() {
+  ctx.loadDialect<dlc::DlcDialect, func::FuncDialect>();
+  handler = std::make_unique<SourceMgrDiagnosticHandler>(sourceMgr, &ctx);
+}
+
+Session::~Session() = default;
+
+OwningOpRef<ModuleOp> Session::load(llvm::StringRef path) {
+  // Registering the file lets diagnostics quote the offending line; a file
+  // that cannot be read is reported by the importer itself.
+  if (auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true))
+    sourceMgr.AddNewSourceBuffer(std::move(*buf), llvm::SMLoc());
+  ImportOptions opts;
+  if (batchOverride > 0)
+    opts.batch = batchOverride;
+  return importModel(ctx, path, opts);
+}
+
+} // namespace dlc::tools
