@@ -16,7 +16,7 @@ llvm::cl::opt<int64_t> batchOverride(
     llvm::cl::init(0), llvm::cl::sub(llvm::cl::SubCommand::getAll()));
 
 Session::Session() {
-  ctx.loadDialect<dlc::DlcDialect, func::FuncDialect>();
+  ctx.loadDialect<mlir::dlc::DlcDialect, func::FuncDialect>();
   handler = std::make_unique<SourceMgrDiagnosticHandler>(sourceMgr, &ctx);
 }
 
