@@ -1,0 +1,66 @@
+//===- HostTensor.cpp -----------------------------------------------------===//
+#include "runtime/HostTensor.h"
+
+#include <array>
+#include <limits>
+
+namespace dlc {
+
+namespace {
+struct DTypeInfo {
+  DType type;
+  std::string_view name;
+  size_t size;
+};
+constexpr std::array<DTypeInfo, 7> kDTypes = {{
+    {DType::F16, "f16", 2},
+    {DType::BF16, "bf16", 2},
+    {DType::F32, "f32", 4},
+    {DType::F64, "f64", 8},
+    {DType::I1, "i1", 1},
+    {DType::I32, "i32", 4},
+    {DType::I64, "i64", 8},
+}};
+const DTypeInfo &info(DType t) { return kDTypes[static_cast<size_t>(t)]; }
+} // namespace
+
+size_t dtypeSize(DType t) { return info(t).size; }
+std::string_view dtypeName(DType t) { return info(t).name; }
+
+std::optional<DType> parseDType(std::string_view name) {
+  for (const DTypeInfo &i : kDTypes)
+    if (i.name == name)
+      return i.type;
+  return std::nullopt;
+}
+
+std::optional<int64_t> checkedNumel(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0)
+      return std::nullopt;
+    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d)
+      return std::nullopt;
+    n *= d;
+  }
+  return n;
+}
+
+int64_t HostTensor::numel() const { return checkedNumel(shape).value_or(0); }
+
+HostTensor HostTensor::zeros(DType dtype, std::vector<int64_t> shape) {
+  HostTensor t;
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  t.bytes.assign(t.numel() * dtypeSize(dtype), 0);
+  return t;
+}
+
+std::string formatShape(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+} // namespace dlc
