@@ -31,6 +31,10 @@ private:
   std::unique_ptr<mlir::SourceMgrDiagnosticHandler> handler;
 };
 
+/// The category of every dlc option; --help shows only these (LLVM's and
+/// MLIR's options stay usable and are listed by --help-hidden).
+llvm::cl::OptionCategory &dlcCategory();
+
 /// Option shared by the commands that import a model.
 extern llvm::cl::opt<int64_t> batchOverride;
 

@@ -11,9 +11,15 @@ using namespace mlir;
 
 namespace dlc::tools {
 
+llvm::cl::OptionCategory &dlcCategory() {
+  static llvm::cl::OptionCategory category("dlc options");
+  return category;
+}
+
 llvm::cl::opt<int64_t> batchOverride(
     "batch", llvm::cl::desc("Replace dim 0 (the batch size) of every input"),
-    llvm::cl::init(0), llvm::cl::sub(llvm::cl::SubCommand::getAll()));
+    llvm::cl::init(0), llvm::cl::sub(llvm::cl::SubCommand::getAll()),
+    llvm::cl::cat(dlcCategory()));
 
 Session::Session() {
   ctx.loadDialect<mlir::dlc::DlcDialect, func::FuncDialect>();

@@ -16,7 +16,8 @@ namespace cl = llvm::cl;
 using namespace dlc::tools;
 
 static cl::opt<std::string> modelPath(cl::Positional,
-                                      cl::desc("<model.json>"));
+                                      cl::desc("<model.json>"),
+                                      cl::cat(dlcCategory()));
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
@@ -24,13 +25,17 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
+  cl::HideUnrelatedOptions(dlcCategory());
+  cl::HideUnrelatedOptions(dlcCategory(), runCommand());
   cl::AddExtraVersionPrinter(
       [](llvm::raw_ostream &os) { os << "dlc deep-learning compiler\n"; });
   if (!cl::ParseCommandLineOptions(
           argc, argv,
           "dlc: compile a model graph into fused CUDA kernels\n\n"
           "Exit codes: 0 success, 1 bad input (model, data, flags), "
-          "2 internal error.\n",
+          "2 internal error.\n"
+          "MLIR's flags (--mlir-print-debuginfo, --mlir-timing, ...) are "
+          "accepted; --help-hidden lists them.\n",
           &llvm::errs()))
     return kUserError;
   if (runCommand())
