@@ -17,10 +17,13 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 // Types
 //===----------------------------------------------------------------------===//
 
-def Dlc_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64]>;
-def Dlc_IndexTensor : RankedTensorOf<[I32, I64]>;
-def Dlc_BoolTensor : RankedTensorOf<[I1]>;
-def Dlc_Tensor : RankedTensorOf<[F16, BF16, F32, F64, I1, I32, I64]>;
+// Shapes are static (the design says so, and the shape rules do arithmetic on
+// every dim: a `?` would enter it as INT64_MIN). The C++ type stays
+// RankedTensorType.
+def Dlc_FloatTensor : StaticShapeTensorOf<[F16, BF16, F32, F64]>;
+def Dlc_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
+def Dlc_BoolTensor : StaticShapeTensorOf<[I1]>;
+def Dlc_Tensor : StaticShapeTensorOf<[F16, BF16, F32, F64, I1, I32, I64]>;
 
 //===----------------------------------------------------------------------===//
 // Base classes

@@ -325,7 +325,8 @@ DLC_SHAPE_RULE(LayerNormOp, [](LayerNormOp::Adaptor a,
     return Err(err) << "expects axis in [" << -rank << ", " << rank
                     << "), got " << a.getAxis();
   if (a.getEpsilon().convertToDouble() < 0)
-    return Err(err) << "expects a non-negative epsilon";
+    return Err(err) << "expects a non-negative epsilon, got "
+                    << a.getEpsilon().convertToDouble();
   ArrayRef<int64_t> normShape = in.drop_front(*axis);
   for (auto [name, v] : {std::pair<StringRef, Value>{"scale", a.getScale()},
                          {"bias", a.getBias()}}) {
@@ -347,7 +348,8 @@ DLC_SHAPE_RULE(BatchNormOp, [](BatchNormOp::Adaptor a,
                        "got rank "
                     << in.size();
   if (a.getEpsilon().convertToDouble() < 0)
-    return Err(err) << "expects a non-negative epsilon";
+    return Err(err) << "expects a non-negative epsilon, got "
+                    << a.getEpsilon().convertToDouble();
   SmallVector<int64_t> channel{in[1]};
   for (auto [name, v] :
        {std::pair<StringRef, Value>{"scale", a.getScale()},
@@ -428,6 +430,9 @@ DLC_SHAPE_RULE(Conv2dOp, [](Conv2dOp::Adaptor a, std::string &err) -> Type {
       !checkList(a.getPadding(), 4, 0, "padding", err) ||
       !checkList(a.getDilation(), 2, 1, "dilation", err))
     return {};
+  if (w[2] < 1 || w[3] < 1)
+    return Err(err) << "expects a kernel of at least 1x1, got weight "
+                    << fmt(w);
   int64_t groups = a.getGroups();
   if (groups < 1)
     return Err(err) << "expects groups to be at least 1, got " << groups;
@@ -596,6 +601,9 @@ DLC_SHAPE_RULE(BroadcastOp, [](BroadcastOp::Adaptor a,
                                std::string &err) -> Type {
   auto in = shapeOf(a.getInput());
   auto target = a.getShape();
+  if (llvm::any_of(target, [](int64_t d) { return d < 0; }))
+    return Err(err) << "expects non-negative dims in 'shape', got "
+                    << fmt(target);
   auto b = broadcast(in, target);
   if (in.size() > target.size() || !b || ArrayRef<int64_t>(*b) != target)
     return Err(err) << "cannot broadcast " << fmt(in) << " to "
