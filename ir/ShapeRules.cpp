@@ -320,10 +320,11 @@ DLC_SHAPE_RULE(LayerNormOp, [](LayerNormOp::Adaptor a,
                                std::string &err) -> Type {
   auto in = shapeOf(a.getInput());
   int64_t rank = in.size();
-  auto axis = normAxis(a.getAxis(), rank);
+  int64_t axisAttr = a.getAxis(); // I64Attr getters return uint64_t
+  auto axis = normAxis(axisAttr, rank);
   if (!axis)
     return Err(err) << "expects axis in [" << -rank << ", " << rank
-                    << "), got " << a.getAxis();
+                    << "), got " << axisAttr;
   if (a.getEpsilon().convertToDouble() < 0)
     return Err(err) << "expects a non-negative epsilon, got "
                     << a.getEpsilon().convertToDouble();
@@ -433,7 +434,7 @@ DLC_SHAPE_RULE(Conv2dOp, [](Conv2dOp::Adaptor a, std::string &err) -> Type {
   if (w[2] < 1 || w[3] < 1)
     return Err(err) << "expects a kernel of at least 1x1, got weight "
                     << fmt(w);
-  int64_t groups = a.getGroups();
+  int64_t groups = a.getGroups(); // I64Attr getters return uint64_t
   if (groups < 1)
     return Err(err) << "expects groups to be at least 1, got " << groups;
   if (in[1] % groups != 0 || w[0] % groups != 0)
@@ -507,10 +508,11 @@ DLC_SHAPE_RULE(ReshapeOp, [](ReshapeOp::Adaptor a, std::string &err) -> Type {
 DLC_SHAPE_RULE(FlattenOp, [](FlattenOp::Adaptor a, std::string &err) -> Type {
   auto in = shapeOf(a.getInput());
   int64_t rank = in.size();
-  auto axis = normAxis(a.getAxis(), rank, /*inclusive=*/true);
+  int64_t axisAttr = a.getAxis(); // I64Attr getters return uint64_t
+  auto axis = normAxis(axisAttr, rank, /*inclusive=*/true);
   if (!axis)
     return Err(err) << "expects axis in [" << -rank << ", " << rank
-                    << "], got " << a.getAxis();
+                    << "], got " << axisAttr;
   return RankedTensorType::get(
       {product(in.take_front(*axis)), product(in.drop_front(*axis))},
       elemOf(a.getInput()));
@@ -542,10 +544,11 @@ DLC_SHAPE_RULE(ConcatOp, [](ConcatOp::Adaptor a, std::string &err) -> Type {
     return Err(err) << "expects at least one input";
   SmallVector<int64_t> out(shapeOf(inputs[0]));
   int64_t rank = out.size();
-  auto axis = normAxis(a.getAxis(), rank);
+  int64_t axisAttr = a.getAxis(); // I64Attr getters return uint64_t
+  auto axis = normAxis(axisAttr, rank);
   if (!axis)
     return Err(err) << "expects axis in [" << -rank << ", " << rank
-                    << "), got " << a.getAxis();
+                    << "), got " << axisAttr;
   for (Value v : inputs.drop_front()) {
     auto s = shapeOf(v);
     bool ok = (int64_t)s.size() == rank;
