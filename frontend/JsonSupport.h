@@ -1,0 +1,55 @@
+//===- JsonSupport.h - checked reads of nlohmann::json values ---*- C++ -*-===//
+//
+// Small helpers shared by the importer's parts: typed reads that never throw
+// and the short rendering of a value that error messages quote.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLC_FRONTEND_JSONSUPPORT_H
+#define DLC_FRONTEND_JSONSUPPORT_H
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+
+namespace dlc::json {
+
+using Value = nlohmann::json;
+
+/// An integer that fits int64, else nullopt (not an integer, or too big).
+inline std::optional<int64_t> asInt(const Value &v) {
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      return std::nullopt;
+    return static_cast<int64_t>(u);
+  }
+  if (v.is_number_integer())
+    return v.get<int64_t>();
+  return std::nullopt;
+}
+
+/// A finite number, else nullopt.
+inline std::optional<double> asNumber(const Value &v) {
+  if (!v.is_number())
+    return std::nullopt;
+  double d = v.get<double>();
+  if (!std::isfinite(d))
+    return std::nullopt;
+  return d;
+}
+
+/// The value as JSON text, cut to about 40 characters for messages.
+inline std::string quote(const Value &v) {
+  std::string s = v.dump(-1, ' ', false, Value::error_handler_t::replace);
+  if (s.size() > 40)
+    s = s.substr(0, 37) + "...";
+  return s;
+}
+
+} // namespace dlc::json
+
+#endif // DLC_FRONTEND_JSONSUPPORT_H
