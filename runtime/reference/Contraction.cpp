@@ -69,7 +69,7 @@ Tensor<T> batchMatmul(const Tensor<T> &lhs, const Tensor<T> &rhs) {
 
 template <typename T>
 Tensor<T> dense(const Tensor<T> &input, const Tensor<T> &weight,
-                const Tensor<T> *bias) {
+                OptionalBias<T> bias) {
   int64_t n = weight.shape[0], k = weight.shape[1];
   Shape outShape(input.shape.begin(), input.shape.end() - 1);
   int64_t rows = Tensor<T>::numel(outShape);
@@ -87,7 +87,7 @@ Tensor<T> dense(const Tensor<T> &input, const Tensor<T> &weight,
 
 template <typename T>
 Tensor<T> conv2d(const Tensor<T> &input, const Tensor<T> &weight,
-                 const Tensor<T> *bias, const Window2d &w, int64_t groups) {
+                 OptionalBias<T> bias, const Window2d &w, int64_t groups) {
   int64_t batch = input.shape[0], inC = input.shape[1];
   int64_t inH = input.shape[2], inW = input.shape[3];
   int64_t outC = weight.shape[0], groupC = weight.shape[1];

@@ -10,6 +10,13 @@
 
 namespace dlc::ref {
 
+/// Keeps a parameter out of template deduction, so `nullptr` can be passed
+/// for an absent bias.
+template <typename T> struct NoDeduce {
+  using type = T;
+};
+template <typename T> using OptionalBias = const typename NoDeduce<Tensor<T>>::type *;
+
 /// [..., M, K] x [..., K, N] -> [..., M, N], batch dims broadcast.
 template <typename T>
 Tensor<T> matmul(const Tensor<T> &lhs, const Tensor<T> &rhs);
@@ -21,7 +28,7 @@ Tensor<T> batchMatmul(const Tensor<T> &lhs, const Tensor<T> &rhs);
 /// input [..., K] x weight[N, K]^T (+ bias[N]) -> [..., N].
 template <typename T>
 Tensor<T> dense(const Tensor<T> &input, const Tensor<T> &weight,
-                const Tensor<T> *bias);
+                OptionalBias<T> bias);
 
 /// The window attributes of conv2d and the pooling ops.
 struct Window2d {
@@ -34,7 +41,7 @@ struct Window2d {
 /// (+ bias[O]); zero padding.
 template <typename T>
 Tensor<T> conv2d(const Tensor<T> &input, const Tensor<T> &weight,
-                 const Tensor<T> *bias, const Window2d &window,
+                 OptionalBias<T> bias, const Window2d &window,
                  int64_t groups);
 
 /// Max over each window of in-bounds elements (padding never wins); a

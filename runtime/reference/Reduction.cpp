@@ -89,9 +89,11 @@ template <typename T> Tensor<T> logSoftmax(const Tensor<T> &x, int64_t axis) {
       T sum = 0;
       for (int64_t k = 0; k < view.n; ++k)
         sum += std::exp(at(k) - max);
-      T logSum = max + std::log(sum);
+      // (x - max) is exact for nearby values; subtracting max + log(sum) in
+      // one step would lose the low bits of large logits.
+      T logSum = std::log(sum);
       for (int64_t k = 0; k < view.n; ++k)
-        at(k) -= logSum;
+        at(k) = (at(k) - max) - logSum;
     }
   return out;
 }
