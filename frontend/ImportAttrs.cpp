@@ -55,11 +55,14 @@ FailureOr<SmallVector<int64_t>> Importer::parseShape(const Subject &s,
   SmallVector<int64_t> dims;
   for (size_t i = 0; i < v.size(); ++i) {
     auto d = json::asInt(v[i]);
+    // Integers past uint64 reach us as floats; name the real problem.
+    bool tooBig = v[i].is_number_integer() ||
+                  (v[i].is_number_float() &&
+                   std::fabs(v[i].get<double>()) >= 9.2e18);
     if (!d)
       return error(s, field + "/" + std::to_string(i))
              << "expected a positive integer dimension, got "
-             << json::quote(v[i])
-             << (v[i].is_number_integer() ? " (overflows int64)" : "");
+             << (tooBig ? "a number that overflows int64" : json::quote(v[i]));
     if (*d <= 0)
       return error(s, field + "/" + std::to_string(i))
              << "expected a positive integer dimension, got " << *d;
@@ -454,11 +457,13 @@ FailureOr<DictionaryAttr> Importer::parseInit(const Subject &s,
   };
   if (scheme->name == llvm::StringRef("uniform") &&
       !(num("low") < num("high")))
-    return error(s, "init") << "expected low < high, got low " << num("low")
-                            << " and high " << num("high");
+    return error(s, "init") << "expected low < high, got low "
+                            << json::quote(v.value("low", json::Value(-0.05)))
+                            << " and high "
+                            << json::quote(v.value("high", json::Value(0.05)));
   if (scheme->name == llvm::StringRef("normal") && num("std") < 0)
     return error(s, "init/std") << "expected a non-negative std, got "
-                                << num("std");
+                                << json::quote(v["std"]);
   return out.getDictionary(&ctx);
 }
 
@@ -558,7 +563,7 @@ FailureOr<DictionaryAttr> Importer::parseOptimizer(const Subject &s,
              << (n == "lr" || n == "eps"  ? " > 0"
                  : n.starts_with("beta") ? " in [0, 1)"
                                          : " >= 0")
-             << ", got " << value;
+             << ", got " << (it != v.end() ? json::quote(*it) : "0");
     out.append(p.name, builder.getF64FloatAttr(value));
   }
   if (name == "sgd" && cast<BoolAttr>(out.get("nesterov")).getValue() &&

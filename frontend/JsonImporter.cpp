@@ -431,7 +431,9 @@ OwningOpRef<ModuleOp> Importer::run() {
           }
           cycle += nodes[ref.index].name;
           error(nodes[ref.index].subject, "inputs")
-              << "the nodes form a cycle: " << cycle;
+              << "the nodes form a cycle (each takes the next as an "
+                 "input): "
+              << cycle;
           return nullptr;
         }
         state[ref.index] = kActive;
