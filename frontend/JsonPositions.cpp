@@ -94,7 +94,9 @@ JsonPositions::JsonPositions(std::string_view text, unsigned maxDepth) {
     if (i >= text.size() || text[i] != ':')
       return false;
     ++i;
-    pending = child(stack.back().pointer, key);
+    // Below the recorded depth no pointer is needed; building one would
+    // make deep nesting quadratic.
+    pending = stack.size() <= maxDepth ? child(stack.back().pointer, key) : "";
     if (!stack.back().keys.insert(key).second && !duplicate)
       duplicate = pending;
     return true;
@@ -104,7 +106,8 @@ JsonPositions::JsonPositions(std::string_view text, unsigned maxDepth) {
     Frame &f = stack.back();
     if (f.isObject)
       return readKey();
-    pending = child(f.pointer, f.nextIndex++);
+    pending = stack.size() <= maxDepth ? child(f.pointer, f.nextIndex) : "";
+    ++f.nextIndex;
     return true;
   };
   bool atValue = true;
