@@ -1,18 +1,276 @@
-//===- RunCommand.cpp - `dlc run` (placeholder, being written) ------------===//
+//===- RunCommand.cpp - `dlc run`: execute a model on inputs --------------===//
+//
+//   dlc run model.json --input x=x.npy [--input ...] -o y.npy
+//       [--device=reference] [--precision=f32|f64]
+//
+// Inputs are read and checked against the model before anything runs;
+// outputs are written only after the whole run succeeded (each through a
+// temporary file and a rename).
+//
+//===----------------------------------------------------------------------===//
 #include "tools/dlc/Commands.h"
 
+#include "ir/Interpreter.h"
+#include "runtime/TensorFile.h"
+#include "runtime/reference/HostConvert.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <set>
+
+namespace cl = llvm::cl;
 
 namespace dlc::tools {
 
 llvm::cl::SubCommand &runCommand() {
-  static llvm::cl::SubCommand cmd("run", "Execute a model on inputs");
+  static cl::SubCommand cmd(
+      "run", "Execute a model on inputs: dlc run model.json --input x=x.npy "
+             "-o y.npy");
   return cmd;
 }
 
+namespace {
+
+enum class Device { Reference, Auto, Cpu, Cuda };
+
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.json>"),
+                               cl::sub(runCommand()), cl::cat(dlcCategory()));
+
+cl::opt<Device> device(
+    "device",
+    cl::desc("Where to run. Only 'reference' exists so far; the others come "
+             "with the runtime"),
+    cl::values(clEnumValN(Device::Reference, "reference",
+                          "the reference interpreter: plain CPU kernels, "
+                          "the oracle for tests (default)"),
+               clEnumValN(Device::Auto, "auto",
+                          "cuda when a GPU is present, else cpu (not yet)"),
+               clEnumValN(Device::Cpu, "cpu",
+                          "the compiled kernels emulated on the host (not "
+                          "yet)"),
+               clEnumValN(Device::Cuda, "cuda",
+                          "the compiled kernels on the GPU (not yet)")),
+    cl::init(Device::Reference), cl::sub(runCommand()),
+    cl::cat(dlcCategory()));
+
+cl::list<std::string>
+    inputs("input",
+           cl::desc("Bind model input <name> to a tensor file (.npy, or a "
+                    ".safetensors file holding one tensor); its type and "
+                    "shape must match the model's. Repeat for each input"),
+           cl::value_desc("name=file"), cl::sub(runCommand()),
+           cl::cat(dlcCategory()));
+
+cl::opt<std::string> outputPath(
+    "o",
+    cl::desc("Where to write the outputs as .npy: a file when the model has "
+             "one output; a directory (created if missing) holding "
+             "<output name>.npy for each output when it has several, or when "
+             "the path is an existing directory. bf16 outputs are written as "
+             "f32 (.npy has no bf16). Without -o, the outputs are printed"),
+    cl::value_desc("path"), cl::sub(runCommand()), cl::cat(dlcCategory()));
+
+cl::opt<Precision> precision(
+    "precision", cl::desc("Compute type of the reference interpreter"),
+    cl::values(clEnumValN(Precision::F32, "f32",
+                          "float; f16/bf16 values rounded after every op; "
+                          "outputs in their declared types (default)"),
+               clEnumValN(Precision::F64, "f64",
+                          "double, never rounded; float outputs written as "
+                          "f64")),
+    cl::init(Precision::F32), cl::sub(runCommand()), cl::cat(dlcCategory()));
+
+int fail(const llvm::Twine &msg) {
+  llvm::errs() << "dlc run: " << msg << "\n";
+  return kUserError;
+}
+
+std::string describe(DType dtype, const std::vector<int64_t> &shape) {
+  return std::string(dtypeName(dtype)) + " " + formatShape(shape);
+}
+
+/// A model output name usable as a file name in the output directory.
+bool isSafeFileName(llvm::StringRef name) {
+  if (name.empty() || name == "." || name == "..")
+    return false;
+  for (char c : name)
+    if (c == '/' || c == '\\' || c == '\0' || (unsigned char)c < 0x20)
+      return false;
+  return true;
+}
+
+/// Prints `t` as "name: f32 [2, 3] = [v, ...]" (the first 64 values).
+void printTensor(llvm::raw_ostream &os, const std::string &name,
+                 const HostTensor &t) {
+  os << name << ": " << describe(t.dtype, t.shape) << " = [";
+  const int64_t limit = 64, n = t.numel();
+  std::string err;
+  if (isFloat(t.dtype)) {
+    ref::Tensor<double> v;
+    if (!ref::loadFloat(t, v, err))
+      return void(os << "<" << err << ">]\n");
+    for (int64_t i = 0; i < std::min(n, limit); ++i)
+      os << (i ? ", " : "")
+         << llvm::format(t.dtype == DType::F64 ? "%.17g" : "%.9g", v.data[i]);
+  } else {
+    ref::Tensor<int64_t> v;
+    if (!ref::loadInt(t, v, err))
+      return void(os << "<" << err << ">]\n");
+    for (int64_t i = 0; i < std::min(n, limit); ++i)
+      os << (i ? ", " : "") << v.data[i];
+  }
+  if (n > limit)
+    os << ", ... (" << n << " values)";
+  os << "]\n";
+}
+
+} // namespace
+
 int runMain() {
-  llvm::errs() << "dlc run: not available yet\n";
-  return kInternalError;
+  if (device != Device::Reference)
+    return fail("--device=" +
+                llvm::StringRef(device == Device::Auto  ? "auto"
+                                : device == Device::Cpu ? "cpu"
+                                                        : "cuda") +
+                " is not available yet: the cpu and cuda devices come with "
+                "the runtime; use --device=reference");
+  if (modelPath.empty())
+    return fail("no model given; usage: dlc run model.json --input "
+                "name=file.npy -o out.npy");
+
+  // Parse --input name=file before loading anything.
+  std::map<std::string, std::string> files;
+  for (const std::string &spec : inputs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      return fail("--input expects name=file, got '" + spec + "'");
+    std::string name = spec.substr(0, eq);
+    if (!files.emplace(name, spec.substr(eq + 1)).second)
+      return fail("input '" + name + "' is given twice");
+  }
+
+  Session session;
+  auto module = session.load(modelPath);
+  if (!module)
+    return kUserError;
+  mlir::func::FuncOp func = getModelFunction(*module);
+  if (!func)
+    return kUserError;
+  auto values = describeModel(func);
+  if (failed(values))
+    return kUserError;
+
+  std::map<std::string, const ModelValue *> modelInputs;
+  std::vector<const ModelValue *> outputs;
+  for (const ModelValue &mv : *values) {
+    if (mv.kind == ModelValue::Kind::Input)
+      modelInputs[mv.name] = &mv;
+    else if (mv.kind == ModelValue::Kind::Output)
+      outputs.push_back(&mv);
+  }
+  auto inputList = [&] {
+    std::string s;
+    for (const auto &[name, mv] : modelInputs)
+      s += (s.empty() ? "" : ", ") + name + " (" +
+           describe(mv->dtype, mv->shape) + ")";
+    return s.empty() ? std::string("none") : s;
+  };
+
+  // Read every input and check it against the model.
+  std::map<std::string, HostTensor> tensors;
+  for (const auto &[name, file] : files) {
+    auto it = modelInputs.find(name);
+    if (it == modelInputs.end())
+      return fail("the model has no input '" + name + "'; its inputs are " +
+                  inputList());
+    HostTensor t;
+    std::string err;
+    if (!readTensorFile(file, "", t, err))
+      return fail("input '" + name + "': " + err);
+    const ModelValue &mv = *it->second;
+    if (t.dtype != mv.dtype || t.shape != mv.shape)
+      return fail("input '" + name + "' (" + file + ") is " +
+                  describe(t.dtype, t.shape) + ", but the model expects " +
+                  describe(mv.dtype, mv.shape));
+    tensors[name] = std::move(t);
+  }
+  std::string missing;
+  for (const auto &[name, mv] : modelInputs)
+    if (!tensors.count(name))
+      missing += (missing.empty() ? "" : ", ") + name + " (" +
+                 describe(mv->dtype, mv->shape) + ")";
+  if (!missing.empty())
+    return fail("no --input given for " + missing);
+
+  // Decide where each output goes, and check that it can be written, before
+  // running.
+  std::vector<std::string> destinations;
+  bool makeDir = false; // created only once the run has succeeded
+  if (!outputPath.empty()) {
+    bool isDir = llvm::sys::fs::is_directory(outputPath);
+    if (outputs.size() > 1 || isDir) {
+      makeDir = !isDir;
+      if (makeDir && llvm::sys::fs::exists(outputPath))
+        return fail("cannot write the outputs into '" + outputPath +
+                    "': it exists and is not a directory");
+      for (const ModelValue *mv : outputs) {
+        if (!isSafeFileName(mv->name))
+          return fail("output '" + mv->name +
+                      "' is not usable as a file name in '" + outputPath +
+                      "'");
+        llvm::SmallString<256> p(outputPath);
+        llvm::sys::path::append(p, mv->name + ".npy");
+        destinations.push_back(std::string(p));
+      }
+    } else {
+      llvm::StringRef parent = llvm::sys::path::parent_path(outputPath);
+      if (!parent.empty() && !llvm::sys::fs::is_directory(parent))
+        return fail("cannot write '" + outputPath + "': directory '" + parent +
+                    "' does not exist");
+      if (!outputs.empty())
+        destinations.push_back(outputPath);
+    }
+  }
+
+  auto results = runModel(*module, tensors, {precision});
+  if (failed(results))
+    return kUserError;
+
+  if (outputPath.empty()) {
+    for (const NamedTensor &r : *results)
+      printTensor(llvm::outs(), r.name, r.tensor);
+    return kOk;
+  }
+  if (makeDir)
+    if (std::error_code ec = llvm::sys::fs::create_directories(outputPath))
+      return fail("cannot create output directory '" + outputPath +
+                  "': " + ec.message());
+  std::vector<std::string> written;
+  for (auto [r, path] : llvm::zip(*results, destinations)) {
+    const HostTensor *t = &r.tensor;
+    HostTensor widened;
+    if (t->dtype == DType::BF16) { // .npy has no bf16; f32 holds it exactly
+      ref::Tensor<float> v;
+      std::string err;
+      if (!ref::loadFloat(*t, v, err))
+        return fail("output '" + r.name + "': " + err);
+      widened = ref::storeFloat(v, DType::F32);
+      t = &widened;
+    }
+    std::string err;
+    if (!writeNpy(path, *t, err)) {
+      // Leave nothing half-done: remove what this run already wrote.
+      for (const std::string &w : written)
+        llvm::sys::fs::remove(w);
+      return fail("output '" + r.name + "': " + err);
+    }
+    written.push_back(path);
+  }
+  return kOk;
 }
 
 } // namespace dlc::tools
