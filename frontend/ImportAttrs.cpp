@@ -410,8 +410,8 @@ FailureOr<DictionaryAttr> Importer::parseInit(const Subject &s,
       continue;
     if (key == "seed") {
       auto seed = json::asInt(val);
-      if (!seed)
-        return error(s, "init/seed") << "expected an integer, got "
+      if (!seed || *seed < 0)
+        return error(s, "init/seed") << "expected a non-negative integer, got "
                                      << json::quote(val);
       out.append("seed", builder.getI64IntegerAttr(*seed));
       continue;

@@ -162,7 +162,8 @@ OwningOpRef<ModuleOp> Importer::run() {
       std::string_view(text.data(), text.size()), 6);
   Subject top{"", ""};
   if (const auto &dup = positions->duplicateKey()) {
-    error(top, dup->substr(1)) << "duplicate key";
+    // Keys deeper than the recorded depth have no pointer: blame the root.
+    error(top, dup->empty() ? "" : dup->substr(1)) << "duplicate key";
     return nullptr;
   }
   if (!root.is_object()) {
@@ -200,8 +201,8 @@ OwningOpRef<ModuleOp> Importer::run() {
   int64_t seed = 0;
   if (root.contains("seed")) {
     auto s = json::asInt(root["seed"]);
-    if (!s) {
-      error(top, "seed") << "expected an integer, got "
+    if (!s || *s < 0) {
+      error(top, "seed") << "expected a non-negative integer, got "
                          << json::quote(root["seed"]);
       return nullptr;
     }
