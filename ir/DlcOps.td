@@ -303,4 +303,56 @@ def Dlc_MseLossOp : Dlc_Op<"mse_loss", [SameOperandsElementType]> {
   let results = (outs Dlc_FloatTensor:$result);
 }
 
+//===----------------------------------------------------------------------===//
+// Fusion (grouping for codegen; verifiers in FusionOps.cpp)
+//===----------------------------------------------------------------------===//
+
+def Dlc_FusionOp : Op<Dlc_Dialect, "fusion",
+    [IsolatedFromAbove, SingleBlock, RecursiveMemoryEffects,
+     RecursivelySpeculatable]> {
+  let summary = "a group of dlc ops that becomes one kernel";
+  let description = [{
+    Operands are the values the group reads from outside, results the values
+    used outside. The single block has one argument per operand (same type)
+    and ends in `dlc.yield` of the results. The body holds dlc ops only, no
+    nested fusion; constants are cloned inside.
+
+    `kind` is `elementwise`, `reduction` (a reduce_*, softmax, log_softmax,
+    layer_norm, loss or pooling op with its elementwise prologue/epilogue)
+    or `contraction` (matmul, batch_matmul, dense or conv2d with its
+    epilogue, maybe a pool); it must agree with the body. `name` is a C
+    identifier that later names the kernel (`k2_conv2_relu2`).
+
+    ```mlir
+    %r = dlc.fusion elementwise "k0_scale_relu"
+        (%a = %x : tensor<4x8xf32>, %b = %y : tensor<8xf32>) -> tensor<4x8xf32> {
+      %0 = dlc.mul %a, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+      %1 = dlc.relu %0 : tensor<4x8xf32>
+      dlc.yield %1 : tensor<4x8xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<Dlc_Tensor>:$inputs, StrAttr:$kind,
+                       StrAttr:$name);
+  let results = (outs Variadic<Dlc_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let hasCustomAssemblyFormat = 1;
+  let extraClassDeclaration = [{
+    ::mlir::Block &getBodyBlock() { return getBody().front(); }
+    /// The kind strings, in one place.
+    static constexpr ::llvm::StringLiteral kElementwise = "elementwise";
+    static constexpr ::llvm::StringLiteral kReduction = "reduction";
+    static constexpr ::llvm::StringLiteral kContraction = "contraction";
+  }];
+}
+
+def Dlc_YieldOp : Op<Dlc_Dialect, "yield",
+    [Pure, Terminator, HasParent<"FusionOp">]> {
+  let summary = "returns the results of a dlc.fusion body";
+  let arguments = (ins Variadic<Dlc_Tensor>:$values);
+  let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
+}
+
 #endif // DLC_OPS_TD

@@ -1,0 +1,184 @@
+//===- FusionOps.cpp - dlc.fusion and dlc.yield ---------------------------===//
+//
+// The op classes that fusion works with, and the verifier and custom
+// assembly of dlc.fusion:
+//
+//   %r = dlc.fusion <kind> "<name>" (%arg = %operand : type, ...) -> types
+//            [attributes {...}] { body ending in dlc.yield }
+//
+//===----------------------------------------------------------------------===//
+#include "ir/FusionOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace mlir::dlc;
+
+OpClass mlir::dlc::classifyOp(Operation *op) {
+  if (isa<ConstantOp>(op))
+    return OpClass::Constant;
+  if (isa<BroadcastOp, ReshapeOp, FlattenOp>(op))
+    return OpClass::View;
+  if (isa<NegOp, ExpOp, LogOp, SqrtOp, RsqrtOp, TanhOp, SigmoidOp, ReluOp,
+          ErfOp, GeluOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaximumOp,
+          MinimumOp, CompareOp, WhereOp, CastOp, TransposeOp, SliceOp,
+          ConcatOp, BatchNormOp>(op))
+    return OpClass::Elementwise;
+  if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, SoftmaxOp, LogSoftmaxOp,
+          LayerNormOp, SoftmaxCrossEntropyOp, MseLossOp>(op))
+    return OpClass::Reduction;
+  if (isa<MatmulOp, BatchMatmulOp, DenseOp, Conv2dOp>(op))
+    return OpClass::Contraction;
+  if (isa<MaxPool2dOp, AvgPool2dOp>(op))
+    return OpClass::Pool;
+  return OpClass::Other;
+}
+
+StringRef mlir::dlc::fusionKindFor(bool hasContraction,
+                                   bool hasReductionOrPool) {
+  if (hasContraction)
+    return FusionOp::kContraction;
+  if (hasReductionOrPool)
+    return FusionOp::kReduction;
+  return FusionOp::kElementwise;
+}
+
+std::string mlir::dlc::sanitizeIdentifier(StringRef s) {
+  std::string out = s.str();
+  for (char &c : out)
+    if (!llvm::isAlnum(c) && c != '_')
+      c = '_';
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Verifier
+//===----------------------------------------------------------------------===//
+
+LogicalResult FusionOp::verify() {
+  StringRef kind = getKind();
+  if (kind != kElementwise && kind != kReduction && kind != kContraction)
+    return emitOpError() << "expects kind 'elementwise', 'reduction' or "
+                            "'contraction', got '"
+                         << kind << "'";
+  StringRef name = getName();
+  if (name.empty() || llvm::isDigit(name.front()) ||
+      sanitizeIdentifier(name) != name)
+    return emitOpError() << "expects name to be an identifier of "
+                            "[A-Za-z0-9_] not starting with a digit, got \""
+                         << name << "\"";
+  return success();
+}
+
+LogicalResult FusionOp::verifyRegions() {
+  Block &body = getBodyBlock();
+  if (body.getNumArguments() != getNumOperands())
+    return emitOpError() << "expects one block argument per operand, got "
+                         << body.getNumArguments() << " and "
+                         << getNumOperands();
+  for (auto [i, arg, operand] :
+       llvm::enumerate(body.getArguments(), getOperands()))
+    if (arg.getType() != operand.getType())
+      return emitOpError() << "expects block argument #" << i
+                           << " to have the operand's type "
+                           << operand.getType() << ", got " << arg.getType();
+
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError() << "expects the body to end in 'dlc.yield'";
+  if (yield.getNumOperands() != getNumResults())
+    return emitOpError() << "expects 'dlc.yield' of " << getNumResults()
+                         << " values (one per result), got "
+                         << yield.getNumOperands();
+  for (auto [i, value, result] :
+       llvm::enumerate(yield.getValues(), getResults()))
+    if (value.getType() != result.getType())
+      return emitOpError() << "expects yielded value #" << i
+                           << " to have the result's type " << result.getType()
+                           << ", got " << value.getType();
+
+  int anchors = 0, pools = 0;
+  bool hasContraction = false, hasReductionOrPool = false;
+  for (Operation &op : body.without_terminator()) {
+    OpClass cls = classifyOp(&op);
+    if (cls == OpClass::Other)
+      return emitOpError() << "expects only dlc compute ops in its body, got '"
+                           << op.getName() << "'";
+    hasContraction |= cls == OpClass::Contraction;
+    hasReductionOrPool |= cls == OpClass::Reduction || cls == OpClass::Pool;
+    anchors += cls == OpClass::Contraction || cls == OpClass::Reduction;
+    pools += cls == OpClass::Pool;
+  }
+  if (anchors > 1)
+    return emitOpError() << "expects at most one contraction or reduction op, "
+                            "got "
+                         << anchors;
+  if (pools > 1)
+    return emitOpError() << "expects at most one pooling op, got " << pools;
+  StringRef expected = fusionKindFor(hasContraction, hasReductionOrPool);
+  if (getKind() != expected)
+    return emitOpError() << "expects kind '" << expected
+                         << "' for its body, got '" << getKind() << "'";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Assembly
+//===----------------------------------------------------------------------===//
+
+ParseResult FusionOp::parse(OpAsmParser &parser, OperationState &result) {
+  MLIRContext *ctx = parser.getContext();
+  StringRef kind;
+  std::string name;
+  if (parser.parseKeyword(&kind) || parser.parseString(&name))
+    return failure();
+  result.addAttribute(getKindAttrName(result.name), StringAttr::get(ctx, kind));
+  result.addAttribute(getNameAttrName(result.name), StringAttr::get(ctx, name));
+
+  SmallVector<OpAsmParser::Argument> args;
+  SmallVector<OpAsmParser::UnresolvedOperand> operands;
+  SmallVector<Type> types;
+  llvm::SMLoc operandsLoc = parser.getCurrentLocation();
+  if (parser.parseCommaSeparatedList(
+          OpAsmParser::Delimiter::Paren, [&]() -> ParseResult {
+            OpAsmParser::Argument arg;
+            OpAsmParser::UnresolvedOperand operand;
+            if (parser.parseArgument(arg) || parser.parseEqual() ||
+                parser.parseOperand(operand) || parser.parseColonType(arg.type))
+              return failure();
+            args.push_back(arg);
+            operands.push_back(operand);
+            types.push_back(arg.type);
+            return success();
+          }))
+    return failure();
+  if (parser.resolveOperands(operands, types, operandsLoc, result.operands) ||
+      parser.parseOptionalArrowTypeList(result.types) ||
+      parser.parseOptionalAttrDictWithKeyword(result.attributes))
+    return failure();
+  Region *body = result.addRegion();
+  return parser.parseRegion(*body, args);
+}
+
+void FusionOp::print(OpAsmPrinter &p) {
+  p << ' ' << getKind() << ' ';
+  p.printString(getName());
+  p << " (";
+  llvm::interleaveComma(
+      llvm::zip(getBodyBlock().getArguments(), getInputs()), p,
+      [&](auto pair) {
+        auto [arg, input] = pair;
+        p << arg << " = " << input << " : " << input.getType();
+      });
+  p << ")";
+  if (getNumResults())
+    p.printArrowTypeList(getResultTypes());
+  p.printOptionalAttrDictWithKeyword((*this)->getAttrs(),
+                                     {getKindAttrName(), getNameAttrName()});
+  p << ' ';
+  p.printRegion(getBody(), /*printEntryBlockArgs=*/false,
+                /*printBlockTerminators=*/true);
+}

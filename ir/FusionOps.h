@@ -1,0 +1,57 @@
+//===- FusionOps.h - op classes for fusion ----------------------*- C++ -*-===//
+//
+// How fusion sees each dlc op. Shared by the dlc.fusion verifier (which checks
+// that a body's `kind` matches its ops) and the --dlc-fuse pass.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLC_IR_FUSIONOPS_H
+#define DLC_IR_FUSIONOPS_H
+
+#include "ir/DlcOps.h"
+
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+
+namespace mlir::dlc {
+
+enum class OpClass {
+  /// One output element from a bounded number of input elements: unary,
+  /// binary, compare, where, cast, transpose, slice, concat, batch_norm
+  /// (inference).
+  Elementwise,
+  /// A pure index map that never needs a kernel of its own: broadcast,
+  /// reshape, flatten.
+  View,
+  /// reduce_*, softmax, log_softmax, layer_norm, softmax_cross_entropy,
+  /// mse_loss.
+  Reduction,
+  /// matmul, batch_matmul, dense, conv2d.
+  Contraction,
+  /// max_pool2d, avg_pool2d: a windowed reduction.
+  Pool,
+  /// dlc.constant: cloned into each group that reads it.
+  Constant,
+  /// Anything else (other dialects, dlc.fusion, dlc.yield): not fused.
+  Other,
+};
+
+OpClass classifyOp(Operation *op);
+
+/// Elementwise or View: the ops that may join any group as prologue or
+/// epilogue.
+inline bool isElementwiseLike(OpClass c) {
+  return c == OpClass::Elementwise || c == OpClass::View;
+}
+
+/// The `kind` a dlc.fusion with these anchors has: contraction when it holds a
+/// contraction, else reduction when it holds a reduction or pool, else
+/// elementwise.
+llvm::StringRef fusionKindFor(bool hasContraction, bool hasReductionOrPool);
+
+/// `s` with every character outside [A-Za-z0-9_] replaced by '_'.
+std::string sanitizeIdentifier(llvm::StringRef s);
+
+} // namespace mlir::dlc
+
+#endif // DLC_IR_FUSIONOPS_H
