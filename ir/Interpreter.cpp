@@ -303,15 +303,15 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
 
   return llvm::TypeSwitch<mlir::Operation *, mlir::LogicalResult>(op)
       // Elementwise.
-      .template Case<d::NegOp, d::ExpOp, d::LogOp, d::SqrtOp, d::RsqrtOp, d::TanhOp,
-            d::SigmoidOp, d::ReluOp, d::ErfOp>(unary)
+      .template Case<d::NegOp, d::ExpOp, d::LogOp, d::SqrtOp, d::RsqrtOp,
+                     d::TanhOp, d::SigmoidOp, d::ReluOp, d::ErfOp>(unary)
       .Case([&](d::GeluOp o) {
         auto kind = o.getApproximate() == "tanh" ? ref::UnaryKind::GeluTanh
                                                  : ref::UnaryKind::Gelu;
         return set(o, r, ref::unary(kind, fl(o.getInput())));
       })
-      .template Case<d::AddOp, d::SubOp, d::MulOp, d::DivOp, d::PowOp, d::MaximumOp,
-            d::MinimumOp>(binary)
+      .template Case<d::AddOp, d::SubOp, d::MulOp, d::DivOp, d::PowOp,
+                     d::MaximumOp, d::MinimumOp>(binary)
       .Case([&](d::CompareOp o) -> mlir::LogicalResult {
         auto kind = compareKind(o.getPredicate());
         if (!kind)
@@ -364,18 +364,18 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
       })
       .Case([&](d::Conv2dOp o) {
         const Tensor<T> *bias = o.getBias() ? &fl(o.getBias()) : nullptr;
-        return set(o, r,
-                   ref::conv2d(fl(o.getInput()), fl(o.getWeight()), bias,
-                               window(o.getStride(), o.getPadding(),
-                                      o.getDilation()),
-                               int64_t(o.getGroups())));
+        return set(
+            o, r,
+            ref::conv2d(fl(o.getInput()), fl(o.getWeight()), bias,
+                        window(o.getStride(), o.getPadding(), o.getDilation()),
+                        int64_t(o.getGroups())));
       })
       .Case([&](d::MaxPool2dOp o) {
         int64_t kernel[2] = {o.getKernelSize()[0], o.getKernelSize()[1]};
         return set(o, r,
-                   ref::maxPool2d(fl(o.getInput()), kernel,
-                                  window(o.getStride(), o.getPadding(),
-                                         o.getDilation())));
+                   ref::maxPool2d(
+                       fl(o.getInput()), kernel,
+                       window(o.getStride(), o.getPadding(), o.getDilation())));
       })
       .Case([&](d::AvgPool2dOp o) {
         int64_t kernel[2] = {o.getKernelSize()[0], o.getKernelSize()[1]};
@@ -432,7 +432,7 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
       .Case([&](d::SoftmaxCrossEntropyOp o) -> mlir::LogicalResult {
         Tensor<T> out;
         if (failed(check(o, ref::softmaxCrossEntropy(fl(o.getLogits()),
-                                                      in(o.getLabels()), out))))
+                                                     in(o.getLabels()), out))))
           return mlir::failure();
         return set(o, r, std::move(out));
       })
@@ -465,12 +465,13 @@ mlir::LogicalResult Interpreter<T>::run(mlir::func::FuncOp func,
     std::optional<DType> dtype =
         type ? dtypeOf(type.getElementType()) : std::nullopt;
     if (!type || !type.hasStaticShape() || !dtype)
-      return func.emitError() << "argument " << i << " has type "
-                              << arg.getType()
-                              << ", not a static tensor of f16, bf16, f32, "
-                                 "f64, i1, i32 or i64";
+      return func.emitError()
+             << "argument " << i << " has type " << arg.getType()
+             << ", not a static tensor of f16, bf16, f32, "
+                "f64, i1, i32 or i64";
     const HostTensor &t = args[i];
-    if (t.dtype != *dtype || llvm::ArrayRef<int64_t>(t.shape) != type.getShape())
+    if (t.dtype != *dtype ||
+        llvm::ArrayRef<int64_t>(t.shape) != type.getShape())
       return func.emitError()
              << "argument " << i << " expects " << dtypeName(*dtype) << " "
              << formatShape(toVector(type.getShape())) << ", got "
@@ -510,10 +511,9 @@ interpret(mlir::func::FuncOp func, llvm::ArrayRef<HostTensor> args,
   if (failed(mlir::verify(func)))
     return mlir::failure();
   std::vector<HostTensor> results;
-  mlir::LogicalResult ok =
-      opts.precision == Precision::F64
-          ? Interpreter<double>().run(func, args, results)
-          : Interpreter<float>().run(func, args, results);
+  mlir::LogicalResult ok = opts.precision == Precision::F64
+                               ? Interpreter<double>().run(func, args, results)
+                               : Interpreter<float>().run(func, args, results);
   if (failed(ok))
     return mlir::failure();
   return results;
@@ -573,8 +573,8 @@ describeModel(mlir::func::FuncOp func) {
     mv.kind = ModelValue::Kind::Output;
     auto name = func.getResultAttrOfType<mlir::StringAttr>(i, attrs::kOutput);
     if (!name)
-      return func.emitError() << "result " << i << " has no "
-                              << attrs::kOutput << " name";
+      return func.emitError()
+             << "result " << i << " has no " << attrs::kOutput << " name";
     mv.name = name.str();
     if (failed(typeOf(func.getResultTypes()[i], "result", i, mv)))
       return mlir::failure();
@@ -612,9 +612,9 @@ mlir::FailureOr<InitSpec> readInitSpec(mlir::func::FuncOp func, unsigned arg,
     else if (integer)
       spec.params[key.str()] = double(integer.getValue().getSExtValue());
     else
-      return func.emitError() << "parameter '" << name << "': unexpected "
-                              << attrs::kInit << " entry '" << key
-                              << "' = " << value;
+      return func.emitError()
+             << "parameter '" << name << "': unexpected " << attrs::kInit
+             << " entry '" << key << "' = " << value;
   }
   return spec;
 }
@@ -654,9 +654,9 @@ runModel(mlir::ModuleOp module, const std::map<std::string, HostTensor> &inputs,
     }
     auto it = inputs.find(mv.name);
     if (it == inputs.end())
-      return func.emitError() << "no value given for input '" << mv.name
-                              << "' (" << dtypeName(mv.dtype) << " "
-                              << formatShape(mv.shape) << ")";
+      return func.emitError()
+             << "no value given for input '" << mv.name << "' ("
+             << dtypeName(mv.dtype) << " " << formatShape(mv.shape) << ")";
     const HostTensor &t = it->second;
     if (t.dtype != mv.dtype || t.shape != mv.shape)
       return func.emitError()
@@ -672,9 +672,9 @@ runModel(mlir::ModuleOp module, const std::map<std::string, HostTensor> &inputs,
       for (const ModelValue &mv : *values)
         if (mv.kind == ModelValue::Kind::Input)
           expected += (expected.empty() ? "'" : ", '") + mv.name + "'";
-      return func.emitError() << "the model has no input '" << name
-                              << "'; its inputs are "
-                              << (expected.empty() ? "none" : expected);
+      return func.emitError()
+             << "the model has no input '" << name << "'; its inputs are "
+             << (expected.empty() ? "none" : expected);
     }
 
   auto results = interpret(func, args, opts);

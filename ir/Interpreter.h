@@ -70,8 +70,7 @@ mlir::func::FuncOp getModelFunction(mlir::ModuleOp module);
 /// result order; fails (with a diagnostic) when an argument is neither
 /// dlc.input nor dlc.param, a result has no dlc.output, or a type is not a
 /// static tensor of a supported element type.
-mlir::FailureOr<std::vector<ModelValue>>
-describeModel(mlir::func::FuncOp func);
+mlir::FailureOr<std::vector<ModelValue>> describeModel(mlir::func::FuncOp func);
 
 struct NamedTensor {
   std::string name;

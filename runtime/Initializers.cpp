@@ -8,9 +8,7 @@
 
 namespace dlc {
 
-double InitRng::uniform() {
-  return double(engine() >> 11) * 0x1.0p-53;
-}
+double InitRng::uniform() { return double(engine() >> 11) * 0x1.0p-53; }
 
 double InitRng::normal() {
   if (spare) {
@@ -51,8 +49,8 @@ uint64_t deriveSeed(uint64_t modelSeed, std::string_view paramName) {
 
 namespace {
 
-const char *const kSchemes[] = {"zeros",      "ones",       "constant",
-                                "uniform",    "normal",     "he_normal",
+const char *const kSchemes[] = {"zeros",      "ones",          "constant",
+                                "uniform",    "normal",        "he_normal",
                                 "he_uniform", "glorot_uniform"};
 
 /// Fills `values` according to the scheme; false with `err` on bad
@@ -140,8 +138,10 @@ bool loadFromFile(const InitSpec &spec, DType dtype,
   std::string where =
       spec.file + (spec.key.empty() ? "" : " (key '" + spec.key + "')");
   if (t.shape != shape) {
-    err = where + ": shape " + formatShape(t.shape) + " does not match the "
-          "parameter's " + formatShape(shape);
+    err = where + ": shape " + formatShape(t.shape) +
+          " does not match the "
+          "parameter's " +
+          formatShape(shape);
     return false;
   }
   if (t.dtype == dtype) {
@@ -214,8 +214,10 @@ bool materializeParam(const InitSpec &spec, const std::string &paramName,
   for (size_t i = 0; i < values.size(); ++i) {
     double v = values[i];
     if (v != std::trunc(v) || std::fabs(v) > 9.0e15)
-      return fail("constant " + std::to_string(v) + " is not an integer for "
-                  "type " + std::string(dtypeName(dtype)));
+      return fail("constant " + std::to_string(v) +
+                  " is not an integer for "
+                  "type " +
+                  std::string(dtypeName(dtype)));
     ints.data[i] = int64_t(v);
   }
   out = ref::storeInt(ints, dtype);

@@ -93,7 +93,8 @@ Tensor<T> conv2d(const Tensor<T> &input, const Tensor<T> &weight,
   int64_t outC = weight.shape[0], groupC = weight.shape[1];
   int64_t kh = weight.shape[2], kw = weight.shape[3];
   int64_t kernel[2] = {kh, kw};
-  Tensor<T> out = Tensor<T>::filled(windowShape(input.shape, outC, kernel, w), T(0));
+  Tensor<T> out =
+      Tensor<T>::filled(windowShape(input.shape, outC, kernel, w), T(0));
   int64_t outH = out.shape[2], outW = out.shape[3];
   int64_t outPerGroup = outC / groups;
 
@@ -157,8 +158,8 @@ int64_t forEachInWindow(const T *plane, int64_t inH, int64_t inW,
 template <typename T, typename Fn>
 Tensor<T> pool(const Tensor<T> &input, const int64_t kernel[2],
                const Window2d &w, Fn fn) {
-  Tensor<T> out =
-      Tensor<T>::filled(windowShape(input.shape, input.shape[1], kernel, w), T(0));
+  Tensor<T> out = Tensor<T>::filled(
+      windowShape(input.shape, input.shape[1], kernel, w), T(0));
   int64_t inH = input.shape[2], inW = input.shape[3];
   int64_t planes = input.shape[0] * input.shape[1];
   int64_t outH = out.shape[2], outW = out.shape[3];
@@ -174,30 +175,29 @@ Tensor<T> pool(const Tensor<T> &input, const int64_t kernel[2],
 template <typename T>
 Tensor<T> maxPool2d(const Tensor<T> &input, const int64_t kernel[2],
                     const Window2d &w) {
-  return pool(input, kernel, w,
-              [&](const T *plane, int64_t inH, int64_t inW, int64_t y,
-                  int64_t x) {
-                T max = -std::numeric_limits<T>::infinity();
-                forEachInWindow(plane, inH, inW, kernel, w, y, x, [&](T v) {
-                  max = std::isnan(v) || v > max ? v : max;
-                });
-                return max;
-              });
+  return pool(
+      input, kernel, w,
+      [&](const T *plane, int64_t inH, int64_t inW, int64_t y, int64_t x) {
+        T max = -std::numeric_limits<T>::infinity();
+        forEachInWindow(plane, inH, inW, kernel, w, y, x,
+                        [&](T v) { max = std::isnan(v) || v > max ? v : max; });
+        return max;
+      });
 }
 
 template <typename T>
 Tensor<T> avgPool2d(const Tensor<T> &input, const int64_t kernel[2],
                     const Window2d &w, bool countIncludePad) {
-  return pool(input, kernel, w,
-              [&](const T *plane, int64_t inH, int64_t inW, int64_t y,
-                  int64_t x) {
-                T sum = 0;
-                int64_t count = forEachInWindow(
-                    plane, inH, inW, kernel, w, y, x, [&](T v) { sum += v; });
-                if (countIncludePad)
-                  count = kernel[0] * kernel[1];
-                return sum / T(count);
-              });
+  return pool(
+      input, kernel, w,
+      [&](const T *plane, int64_t inH, int64_t inW, int64_t y, int64_t x) {
+        T sum = 0;
+        int64_t count = forEachInWindow(plane, inH, inW, kernel, w, y, x,
+                                        [&](T v) { sum += v; });
+        if (countIncludePad)
+          count = kernel[0] * kernel[1];
+        return sum / T(count);
+      });
 }
 
 #define DLC_INSTANTIATE(T)                                                     \

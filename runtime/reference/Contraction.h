@@ -12,10 +12,9 @@ namespace dlc::ref {
 
 /// Keeps a parameter out of template deduction, so `nullptr` can be passed
 /// for an absent bias.
-template <typename T> struct NoDeduce {
-  using type = T;
-};
-template <typename T> using OptionalBias = const typename NoDeduce<Tensor<T>>::type *;
+template <typename T> struct NoDeduce { using type = T; };
+template <typename T>
+using OptionalBias = const typename NoDeduce<Tensor<T>>::type *;
 
 /// [..., M, K] x [..., K, N] -> [..., M, N], batch dims broadcast.
 template <typename T>
@@ -41,8 +40,7 @@ struct Window2d {
 /// (+ bias[O]); zero padding.
 template <typename T>
 Tensor<T> conv2d(const Tensor<T> &input, const Tensor<T> &weight,
-                 OptionalBias<T> bias, const Window2d &window,
-                 int64_t groups);
+                 OptionalBias<T> bias, const Window2d &window, int64_t groups);
 
 /// Max over each window of in-bounds elements (padding never wins); a
 /// window with no in-bounds element gives -inf. NaN propagates.

@@ -24,9 +24,15 @@ Tensor<R> broadcastMap(const Tensor<A> &a, const Tensor<B> &b, Fn fn) {
 }
 
 /// Wrapping integer arithmetic (signed overflow is undefined in C++).
-int64_t wrapAdd(int64_t a, int64_t b) { return int64_t(uint64_t(a) + uint64_t(b)); }
-int64_t wrapSub(int64_t a, int64_t b) { return int64_t(uint64_t(a) - uint64_t(b)); }
-int64_t wrapMul(int64_t a, int64_t b) { return int64_t(uint64_t(a) * uint64_t(b)); }
+int64_t wrapAdd(int64_t a, int64_t b) {
+  return int64_t(uint64_t(a) + uint64_t(b));
+}
+int64_t wrapSub(int64_t a, int64_t b) {
+  return int64_t(uint64_t(a) - uint64_t(b));
+}
+int64_t wrapMul(int64_t a, int64_t b) {
+  return int64_t(uint64_t(a) * uint64_t(b));
+}
 
 Status intBinary(BinaryKind kind, int64_t a, int64_t b, int64_t &r) {
   switch (kind) {
@@ -175,7 +181,8 @@ Tensor<int64_t> compare(CompareKind kind, const Tensor<T> &lhs,
 template <typename T>
 Tensor<T> where(const Tensor<int64_t> &cond, const Tensor<T> &lhs,
                 const Tensor<T> &rhs) {
-  Shape shape = *broadcastShapes(cond.shape, *broadcastShapes(lhs.shape, rhs.shape));
+  Shape shape =
+      *broadcastShapes(cond.shape, *broadcastShapes(lhs.shape, rhs.shape));
   Shape sc = broadcastStrides(cond.shape, shape);
   Shape sl = broadcastStrides(lhs.shape, shape);
   Shape sr = broadcastStrides(rhs.shape, shape);

@@ -26,7 +26,8 @@ template <int ExpBits, int ManBits> struct SmallFloat {
     else if (exp == 0) // zero or subnormal
       v = std::ldexp(double(frac), 1 - kBias - ManBits);
     else
-      v = std::ldexp(double(frac | (1u << ManBits)), int(exp) - kBias - ManBits);
+      v = std::ldexp(double(frac | (1u << ManBits)),
+                     int(exp) - kBias - ManBits);
     return sign ? -v : v;
   }
 

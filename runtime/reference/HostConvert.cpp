@@ -32,8 +32,9 @@ bool checkSize(const HostTensor &t, std::string &err) {
 }
 
 IntKind intKind(DType d) {
-  return d == DType::I1 ? IntKind::I1
-                        : d == DType::I32 ? IntKind::I32 : IntKind::I64;
+  return d == DType::I1    ? IntKind::I1
+         : d == DType::I32 ? IntKind::I32
+                           : IntKind::I64;
 }
 } // namespace
 

@@ -13,8 +13,7 @@ Status softmaxCrossEntropy(const Tensor<T> &logits,
     if (labels.data[i] < 0 || labels.data[i] >= c)
       return Status::failure("label " + std::to_string(labels.data[i]) +
                              " of row " + std::to_string(i) +
-                             " is out of range [0, " + std::to_string(c) +
-                             ")");
+                             " is out of range [0, " + std::to_string(c) + ")");
   Tensor<T> logProbs = logSoftmax(logits, 1);
   T sum = 0;
   for (int64_t i = 0; i < n; ++i)
@@ -34,8 +33,8 @@ Tensor<T> mseLoss(const Tensor<T> &input, const Tensor<T> &target) {
 }
 
 #define DLC_INSTANTIATE(T)                                                     \
-  template Status softmaxCrossEntropy<T>(const Tensor<T> &,                    \
-                                         const Tensor<int64_t> &, Tensor<T> &);\
+  template Status softmaxCrossEntropy<T>(                                      \
+      const Tensor<T> &, const Tensor<int64_t> &, Tensor<T> &);                \
   template Tensor<T> mseLoss<T>(const Tensor<T> &, const Tensor<T> &);
 DLC_INSTANTIATE(float)
 DLC_INSTANTIATE(double)

@@ -102,7 +102,8 @@ TEST(InitializersTest, UniformStatistics) {
   EXPECT_LT(s.min, -0.0499);
   EXPECT_GT(s.max, 0.0499);
   // Custom bounds.
-  s = stats(values(init(scheme("uniform", {{"low", 2}, {"high", 3}}), {100000})));
+  s = stats(
+      values(init(scheme("uniform", {{"low", 2}, {"high", 3}}), {100000})));
   EXPECT_NEAR(s.mean, 2.5, 5e-3);
   EXPECT_GE(s.min, 2.0);
   EXPECT_LT(s.max, 3.0);
@@ -112,7 +113,8 @@ TEST(InitializersTest, NormalStatistics) {
   Stats s = stats(values(init(scheme("normal"), {100000})));
   EXPECT_NEAR(s.mean, 0.0, 0.05 * 0.015); // std error 1.6e-4
   EXPECT_NEAR(s.std, 0.05, 0.05 * 0.01);  // std error 0.22%
-  s = stats(values(init(scheme("normal", {{"mean", 1}, {"std", 2}}), {100000})));
+  s = stats(
+      values(init(scheme("normal", {{"mean", 1}, {"std", 2}}), {100000})));
   EXPECT_NEAR(s.mean, 1.0, 2 * 0.015);
   EXPECT_NEAR(s.std, 2.0, 2 * 0.01);
   // About 68.3% within one std (binomial std error 0.15%).
@@ -173,24 +175,24 @@ TEST(InitializersTest, Determinism) {
 TEST(InitializersTest, Errors) {
   HostTensor out;
   std::string err;
-  EXPECT_FALSE(materializeParam(scheme("xavier"), "w", DType::F32, {2}, 0, out,
-                                err));
+  EXPECT_FALSE(
+      materializeParam(scheme("xavier"), "w", DType::F32, {2}, 0, out, err));
   EXPECT_NE(err.find("parameter 'w': unknown init scheme 'xavier'"),
             std::string::npos)
       << err;
-  EXPECT_FALSE(materializeParam(scheme("normal"), "idx", DType::I64, {2}, 0,
-                                out, err));
+  EXPECT_FALSE(
+      materializeParam(scheme("normal"), "idx", DType::I64, {2}, 0, out, err));
   EXPECT_NE(err.find("needs a float type"), std::string::npos) << err;
   EXPECT_FALSE(materializeParam(scheme("uniform", {{"low", 1}, {"high", 0}}),
                                 "w", DType::F32, {2}, 0, out, err));
   EXPECT_NE(err.find("low <= high"), std::string::npos) << err;
   EXPECT_FALSE(materializeParam(scheme("normal", {{"std", -1}}), "w",
                                 DType::F32, {2}, 0, out, err));
-  EXPECT_FALSE(materializeParam(scheme("he_normal"), "w", DType::F32, {4, 0},
-                                0, out, err));
-  EXPECT_NE(err.find("positive fan_in"), std::string::npos) << err;
-  EXPECT_FALSE(materializeParam(scheme("constant"), "w", DType::F32, {2}, 0,
+  EXPECT_FALSE(materializeParam(scheme("he_normal"), "w", DType::F32, {4, 0}, 0,
                                 out, err));
+  EXPECT_NE(err.find("positive fan_in"), std::string::npos) << err;
+  EXPECT_FALSE(
+      materializeParam(scheme("constant"), "w", DType::F32, {2}, 0, out, err));
   EXPECT_FALSE(materializeParam(scheme("constant", {{"value", 0.5}}), "n",
                                 DType::I32, {2}, 0, out, err));
   EXPECT_NE(err.find("not an integer"), std::string::npos) << err;
@@ -210,8 +212,8 @@ protected:
 };
 
 TEST_F(InitFileTest, LoadsNpyAndSafetensors) {
-  HostTensor t = ref::storeFloat(ref::Tensor<double>({2, 2}, {1, 2, 3, 0.1}),
-                                 DType::F32);
+  HostTensor t =
+      ref::storeFloat(ref::Tensor<double>({2, 2}, {1, 2, 3, 0.1}), DType::F32);
   std::string err;
   std::string npy = (dir / "w.npy").string();
   std::string st = (dir / "w.safetensors").string();
@@ -229,22 +231,23 @@ TEST_F(InitFileTest, LoadsNpyAndSafetensors) {
   EXPECT_EQ(v[3], double(0.1f));
 
   HostTensor out;
-  EXPECT_FALSE(materializeParam(spec, "fc.weight", DType::F32, {4}, 0, out, err));
+  EXPECT_FALSE(
+      materializeParam(spec, "fc.weight", DType::F32, {4}, 0, out, err));
   EXPECT_NE(err.find("shape [2, 2] does not match the parameter's [4]"),
             std::string::npos)
       << err;
-  EXPECT_FALSE(materializeParam(spec, "fc.weight", DType::I32, {2, 2}, 0, out,
-                                err));
+  EXPECT_FALSE(
+      materializeParam(spec, "fc.weight", DType::I32, {2, 2}, 0, out, err));
   EXPECT_NE(err.find("element type f32 does not match"), std::string::npos)
       << err;
   spec.key = "nope";
-  EXPECT_FALSE(materializeParam(spec, "fc.weight", DType::F32, {2, 2}, 0, out,
-                                err));
+  EXPECT_FALSE(
+      materializeParam(spec, "fc.weight", DType::F32, {2, 2}, 0, out, err));
   EXPECT_NE(err.find("parameter 'fc.weight': "), std::string::npos) << err;
   spec.file = (dir / "missing.npy").string();
   spec.key = "";
-  EXPECT_FALSE(materializeParam(spec, "fc.weight", DType::F32, {2, 2}, 0, out,
-                                err));
+  EXPECT_FALSE(
+      materializeParam(spec, "fc.weight", DType::F32, {2, 2}, 0, out, err));
   EXPECT_NE(err.find("missing.npy"), std::string::npos) << err;
 }
 

@@ -185,8 +185,9 @@ func.func @avgpool(%x: tensor<1x1x3x3xf32>) -> (tensor<1x1x3x3xf32>, tensor<1x1x
 
 TEST_F(InterpreterTest, WindowAttributes) {
   HostTensor x = floats({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
-  HostTensor y = run1(kWindows, "conv",
-                      {x, floats({1, 1, 2, 2}, {1, 2, 3, 4}), floats({1}, {1})});
+  HostTensor y =
+      run1(kWindows, "conv",
+           {x, floats({1, 1, 2, 2}, {1, 2, 3, 4}), floats({1}, {1})});
   EXPECT_EQ(asDoubles(y), (std::vector<double>{12, 19, 38, 48, 68, 78}));
   // Channel 0 (1..9) scaled by 1 at the corners: 1+3+7+9 = 20; channel 1
   // (10..18) by 2: 2*(10+12+16+18) = 112.
@@ -194,13 +195,14 @@ TEST_F(InterpreterTest, WindowAttributes) {
   for (int i = 0; i < 18; ++i)
     x2[i] = i + 1;
   y = run1(kWindows, "grouped",
-           {floats({1, 2, 3, 3}, x2), floats({2, 1, 2, 2}, {1, 1, 1, 1, 2, 2, 2, 2})});
+           {floats({1, 2, 3, 3}, x2),
+            floats({2, 1, 2, 2}, {1, 1, 1, 1, 2, 2, 2, 2})});
   EXPECT_EQ(asDoubles(y), (std::vector<double>{20, 112}));
   y = run1(kWindows, "maxpool", {floats({1, 1, 2, 2}, {-1, -2, -3, -4})});
   EXPECT_EQ(asDoubles(y), (std::vector<double>{-1, -2, -3, -4}));
   auto r = run(kWindows, "avgpool", {x});
   ASSERT_TRUE(succeeded(r)) << diagnostics;
-  EXPECT_DOUBLE_EQ(asDoubles((*r)[0])[0], 3.0);        // {1,2,4,5} / 4
+  EXPECT_DOUBLE_EQ(asDoubles((*r)[0])[0], 3.0);         // {1,2,4,5} / 4
   EXPECT_NEAR(asDoubles((*r)[1])[0], 12.0 / 9.0, 1e-7); // counts the pad
 }
 
@@ -284,7 +286,8 @@ func.func @div(%a: tensor<2xi64>, %b: tensor<2xi64>) -> tensor<2xi64> {
 TEST_F(InterpreterTest, IntegersStayExact) {
   for (Precision p : {Precision::F32, Precision::F64}) {
     auto r = run(kInts, "ints",
-                 {floats({4}, {2.7, -2.7, 0.5, 9}), ints({4}, {2, -3, 1, 0}, DType::I32)},
+                 {floats({4}, {2.7, -2.7, 0.5, 9}),
+                  ints({4}, {2, -3, 1, 0}, DType::I32)},
                  p);
     ASSERT_TRUE(succeeded(r)) << diagnostics;
     EXPECT_EQ((*r)[0].dtype, DType::I32);

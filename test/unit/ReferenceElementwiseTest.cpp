@@ -31,9 +31,9 @@ TEST(FloatConvertTest, HalfKnownValues) {
   EXPECT_EQ(doubleToHalf(-2.0), 0xC000);
   EXPECT_EQ(doubleToHalf(0.0), 0x0000);
   EXPECT_EQ(doubleToHalf(-0.0), 0x8000);
-  EXPECT_EQ(doubleToHalf(65504.0), 0x7BFF);         // largest finite
-  EXPECT_EQ(doubleToHalf(65519.99), 0x7BFF);        // below the midpoint
-  EXPECT_EQ(doubleToHalf(65520.0), 0x7C00);         // midpoint: ties to inf
+  EXPECT_EQ(doubleToHalf(65504.0), 0x7BFF);  // largest finite
+  EXPECT_EQ(doubleToHalf(65519.99), 0x7BFF); // below the midpoint
+  EXPECT_EQ(doubleToHalf(65520.0), 0x7C00);  // midpoint: ties to inf
   EXPECT_EQ(doubleToHalf(1e10), 0x7C00);
   EXPECT_EQ(doubleToHalf(-kInf), 0xFC00);
   EXPECT_EQ(doubleToHalf(std::ldexp(1.0, -14)), 0x0400); // smallest normal
@@ -106,14 +106,12 @@ TEST(FloatConvertTest, BFloat16KnownValues) {
 TEST(ReferenceUnaryTest, GeluMatchesPyTorch) {
   // torch.nn.functional.gelu(x, approximate=...) in float64.
   Tensor<double> x({7}, {-3, -1, -0.5, 0, 0.5, 1, 3});
-  std::vector<double> exact = {-0.00404969409489031, -0.15865525393145702,
-                               -0.15426876936299344, 0.0,
-                               0.34573123063700656,  0.841344746068543,
-                               2.99595030590511};
-  std::vector<double> tanh = {-0.0036373920817729943, -0.15880800939172324,
-                              -0.15428599017485606,   0.0,
-                              0.34571400982514394,    0.8411919906082768,
-                              2.996362607918227};
+  std::vector<double> exact = {
+      -0.00404969409489031, -0.15865525393145702, -0.15426876936299344, 0.0,
+      0.34573123063700656,  0.841344746068543,    2.99595030590511};
+  std::vector<double> tanh = {
+      -0.0036373920817729943, -0.15880800939172324, -0.15428599017485606, 0.0,
+      0.34571400982514394,    0.8411919906082768,   2.996362607918227};
   Tensor<double> g = unary(UnaryKind::Gelu, x);
   Tensor<double> gt = unary(UnaryKind::GeluTanh, x);
   for (size_t i = 0; i < 7; ++i) {
@@ -234,9 +232,9 @@ TEST(ReferenceBinaryTest, CompareAndWhere) {
   Tensor<float> w = where(ge, lhs, rhs);
   ASSERT_EQ(w.shape, (Shape{2, 3}));
   EXPECT_EQ(w.data, (std::vector<float>{10, -1, -1, 10, 20, -1}));
-  Tensor<int64_t> wi = where(Tensor<int64_t>({2}, {0, 1}),
-                             Tensor<int64_t>({2}, {5, 6}),
-                             Tensor<int64_t>({}, {7}));
+  Tensor<int64_t> wi =
+      where(Tensor<int64_t>({2}, {0, 1}), Tensor<int64_t>({2}, {5, 6}),
+            Tensor<int64_t>({}, {7}));
   EXPECT_EQ(wi.data, (std::vector<int64_t>{7, 6}));
 }
 
@@ -246,9 +244,9 @@ TEST(ReferenceBinaryTest, CompareAndWhere) {
 
 TEST(ReferenceCastTest, FloatToInt) {
   Tensor<double> x({9}, {2.7, -2.7, -0.5, 0.0, -0.0, kNaN, 1e20, -1e20, 0.25});
-  EXPECT_EQ(floatToInt(x, IntKind::I32).data,
-            (std::vector<int64_t>{2, -2, 0, 0, 0, 0, 2147483647, -2147483648LL,
-                                  0}));
+  EXPECT_EQ(
+      floatToInt(x, IntKind::I32).data,
+      (std::vector<int64_t>{2, -2, 0, 0, 0, 0, 2147483647, -2147483648LL, 0}));
   EXPECT_EQ(floatToInt(x, IntKind::I64).data,
             (std::vector<int64_t>{2, -2, 0, 0, 0, 0,
                                   std::numeric_limits<int64_t>::max(),
@@ -289,8 +287,8 @@ TEST(ReferenceStorageTest, LoadAndStoreRoundTrip) {
   roundTo(t, DType::BF16);
   EXPECT_EQ(t.data[0], 1.0f);
 
-  HostTensor i32 = storeInt(Tensor<int64_t>({2}, {(int64_t(1) << 32) + 7, -1}),
-                            DType::I32);
+  HostTensor i32 =
+      storeInt(Tensor<int64_t>({2}, {(int64_t(1) << 32) + 7, -1}), DType::I32);
   Tensor<int64_t> ints;
   ASSERT_TRUE(loadInt(i32, ints, err)) << err;
   EXPECT_EQ(ints.data, (std::vector<int64_t>{7, -1}));

@@ -71,7 +71,8 @@ TEST(ReferenceReduceTest, SumMeanMax) {
   EXPECT_EQ(m.shape, (Shape{2, 4}));
   EXPECT_EQ(m.data, (std::vector<double>{8, 9, 10, 11, 20, 21, 22, 23}));
   // Mean over j: 12i + 4 + k.
-  Tensor<float> mf = reduce(ReduceKind::Mean, iota<float>({2, 3, 4}), {1}, false);
+  Tensor<float> mf =
+      reduce(ReduceKind::Mean, iota<float>({2, 3, 4}), {1}, false);
   EXPECT_EQ(mf.data, (std::vector<float>{4, 5, 6, 7, 16, 17, 18, 19}));
 }
 
@@ -116,16 +117,18 @@ TEST(ReferenceNormTest, LayerNorm) {
   Tensor<double> scale({4}, {1, 2, 1, 1}), bias({4}, {0, 0, 0, 1});
   Tensor<double> y = layerNorm(x, scale, bias, -1, 1e-5);
   double inv = 1 / std::sqrt(1.25 + 1e-5);
-  expectNear(y.data, {-1.5 * inv, -0.5 * inv * 2, 0.5 * inv, 1.5 * inv + 1, 0,
-                      0, 0, 1},
+  expectNear(y.data,
+             {-1.5 * inv, -0.5 * inv * 2, 0.5 * inv, 1.5 * inv + 1, 0, 0, 0, 1},
              1e-15);
   // axis 1 of [2, 2, 2]: each batch row of 4 values normalized together.
-  Tensor<double> z = layerNorm(Tensor<double>({2, 2, 2}, {1, 2, 3, 4, 1, 2, 3, 4}),
-                               Tensor<double>({2, 2}, {1, 1, 1, 1}),
-                               Tensor<double>({2, 2}, {0, 0, 0, 0}), 1, 0.0);
+  Tensor<double> z =
+      layerNorm(Tensor<double>({2, 2, 2}, {1, 2, 3, 4, 1, 2, 3, 4}),
+                Tensor<double>({2, 2}, {1, 1, 1, 1}),
+                Tensor<double>({2, 2}, {0, 0, 0, 0}), 1, 0.0);
   inv = 1 / std::sqrt(1.25);
-  expectNear(z.data, {-1.5 * inv, -0.5 * inv, 0.5 * inv, 1.5 * inv, -1.5 * inv,
-                      -0.5 * inv, 0.5 * inv, 1.5 * inv},
+  expectNear(z.data,
+             {-1.5 * inv, -0.5 * inv, 0.5 * inv, 1.5 * inv, -1.5 * inv,
+              -0.5 * inv, 0.5 * inv, 1.5 * inv},
              1e-15);
 }
 
@@ -192,10 +195,14 @@ Tensor<double> directConv(const Tensor<double> &x, const Tensor<double> &w,
                           int64_t groups) {
   int64_t n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3];
   int64_t o = w.shape[0], cg = w.shape[1], kh = w.shape[2], kw = w.shape[3];
-  int64_t oh = (h + win.padding[0] + win.padding[2] -
-                win.dilation[0] * (kh - 1) - 1) / win.stride[0] + 1;
-  int64_t ow = (wd + win.padding[1] + win.padding[3] -
-                win.dilation[1] * (kw - 1) - 1) / win.stride[1] + 1;
+  int64_t oh =
+      (h + win.padding[0] + win.padding[2] - win.dilation[0] * (kh - 1) - 1) /
+          win.stride[0] +
+      1;
+  int64_t ow =
+      (wd + win.padding[1] + win.padding[3] - win.dilation[1] * (kw - 1) - 1) /
+          win.stride[1] +
+      1;
   Tensor<double> out = Tensor<double>::filled({n, o, oh, ow}, 0);
   for (int64_t b = 0; b < n; ++b)
     for (int64_t f = 0; f < o; ++f)
@@ -206,8 +213,10 @@ Tensor<double> directConv(const Tensor<double> &x, const Tensor<double> &w,
           for (int64_t ci = 0; ci < cg; ++ci)
             for (int64_t i = 0; i < kh; ++i)
               for (int64_t j = 0; j < kw; ++j) {
-                int64_t iy = y * win.stride[0] - win.padding[0] + i * win.dilation[0];
-                int64_t ix = xx * win.stride[1] - win.padding[1] + j * win.dilation[1];
+                int64_t iy =
+                    y * win.stride[0] - win.padding[0] + i * win.dilation[0];
+                int64_t ix =
+                    xx * win.stride[1] - win.padding[1] + j * win.dilation[1];
                 if (iy < 0 || iy >= h || ix < 0 || ix >= wd)
                   continue;
                 acc += x.data[((b * c + g * cg + ci) * h + iy) * wd + ix] *
@@ -233,7 +242,8 @@ Window2d makeWindow(std::array<int64_t, 2> s, std::array<int64_t, 4> p,
 TEST(ReferenceConvTest, HandComputed) {
   Tensor<double> x = iota<double>({1, 1, 3, 3}, 1); // 1..9
   Tensor<double> w({1, 1, 2, 2}, {1, 2, 3, 4});
-  Tensor<double> y = conv2d(x, w, nullptr, makeWindow({1, 1}, {0, 0, 0, 0}, {1, 1}), 1);
+  Tensor<double> y =
+      conv2d(x, w, nullptr, makeWindow({1, 1}, {0, 0, 0, 0}, {1, 1}), 1);
   EXPECT_EQ(y.shape, (Shape{1, 1, 2, 2}));
   EXPECT_EQ(y.data, (std::vector<double>{37, 47, 67, 77}));
   // Padding on top only: row 0 sees input row 0 through kernel row 1.
@@ -348,12 +358,12 @@ TEST(ReferenceMovementTest, SlicePythonSemantics) {
   auto s = [&](int64_t b, int64_t e, int64_t step) {
     return slice(x, {b}, {e}, {}, {step}).data;
   };
-  EXPECT_EQ(s(-3, 100, 1), (std::vector<int64_t>{7, 8, 9}));   // x[-3:100]
-  EXPECT_EQ(s(-100, -8, 1), (std::vector<int64_t>{0, 1}));     // x[-100:-8]
-  EXPECT_EQ(s(1, 10, 3), (std::vector<int64_t>{1, 4, 7}));     // x[1:10:3]
-  EXPECT_EQ(s(5, 2, 1), (std::vector<int64_t>{}));             // empty
+  EXPECT_EQ(s(-3, 100, 1), (std::vector<int64_t>{7, 8, 9})); // x[-3:100]
+  EXPECT_EQ(s(-100, -8, 1), (std::vector<int64_t>{0, 1}));   // x[-100:-8]
+  EXPECT_EQ(s(1, 10, 3), (std::vector<int64_t>{1, 4, 7}));   // x[1:10:3]
+  EXPECT_EQ(s(5, 2, 1), (std::vector<int64_t>{}));           // empty
   EXPECT_EQ(s(-1, -1, 1), (std::vector<int64_t>{}));
-  EXPECT_EQ(s(0, -1, 4), (std::vector<int64_t>{0, 4, 8}));     // x[0:-1:4]
+  EXPECT_EQ(s(0, -1, 4), (std::vector<int64_t>{0, 4, 8})); // x[0:-1:4]
   // 2-D, slicing only axis -1 (x[:, 1::2]) and both axes.
   Tensor<double> m = iota<double>({3, 4});
   Tensor<double> r = slice(m, {1}, {100}, {-1}, {2});
@@ -387,8 +397,10 @@ TEST(ReferenceMovementTest, TransposeConcatFlattenBroadcastReshape) {
   EXPECT_EQ(flatten(x, 3).shape, (Shape{24, 1}));
   EXPECT_EQ(flatten(x, 1).data, x.data);
 
-  Tensor<int64_t> bc = broadcastTo(Tensor<int64_t>({3, 1}, {1, 2, 3}), {2, 3, 2});
-  EXPECT_EQ(bc.data, (std::vector<int64_t>{1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3}));
+  Tensor<int64_t> bc =
+      broadcastTo(Tensor<int64_t>({3, 1}, {1, 2, 3}), {2, 3, 2});
+  EXPECT_EQ(bc.data,
+            (std::vector<int64_t>{1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3}));
 
   Tensor<double> rs = reshape(x, {4, -1});
   EXPECT_EQ(rs.shape, (Shape{4, 6}));
@@ -404,7 +416,8 @@ TEST(ReferenceLossTest, SoftmaxCrossEntropy) {
   // label 1 -> ln 4. Mean 1.5 ln 2.
   Tensor<double> logits({2, 2}, {0, 0, std::log(3.0), 0});
   Tensor<double> out;
-  ASSERT_TRUE(softmaxCrossEntropy(logits, Tensor<int64_t>({2}, {0, 1}), out).ok());
+  ASSERT_TRUE(
+      softmaxCrossEntropy(logits, Tensor<int64_t>({2}, {0, 1}), out).ok());
   EXPECT_EQ(out.shape, Shape{});
   EXPECT_NEAR(out.data[0], 1.5 * std::log(2.0), 1e-15);
   // Large logits stay finite.
@@ -423,8 +436,8 @@ TEST(ReferenceLossTest, LabelOutOfRangeIsAnError) {
 }
 
 TEST(ReferenceLossTest, MseLoss) {
-  Tensor<double> y = mseLoss(Tensor<double>({3}, {1, 2, 3}),
-                             Tensor<double>({3}, {1, 0, 0}));
+  Tensor<double> y =
+      mseLoss(Tensor<double>({3}, {1, 2, 3}), Tensor<double>({3}, {1, 0, 0}));
   EXPECT_EQ(y.shape, Shape{});
   EXPECT_DOUBLE_EQ(y.data[0], 13.0 / 3.0);
 }

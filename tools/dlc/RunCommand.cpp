@@ -54,8 +54,7 @@ cl::opt<Device> device(
                           "yet)"),
                clEnumValN(Device::Cuda, "cuda",
                           "the compiled kernels on the GPU (not yet)")),
-    cl::init(Device::Reference), cl::sub(runCommand()),
-    cl::cat(dlcCategory()));
+    cl::init(Device::Reference), cl::sub(runCommand()), cl::cat(dlcCategory()));
 
 cl::list<std::string>
     inputs("input",
@@ -220,8 +219,7 @@ int runMain() {
       for (const ModelValue *mv : outputs) {
         if (!isSafeFileName(mv->name))
           return fail("output '" + mv->name +
-                      "' is not usable as a file name in '" + outputPath +
-                      "'");
+                      "' is not usable as a file name in '" + outputPath + "'");
         llvm::SmallString<256> p(outputPath);
         llvm::sys::path::append(p, mv->name + ".npy");
         destinations.push_back(std::string(p));
