@@ -157,6 +157,24 @@ OwningOpRef<ModuleOp> Importer::run() {
         << "invalid JSON: "
         << (colon == std::string::npos ? what : what.substr(colon + 2));
     return nullptr;
+  } catch (const json::Value::exception &e) {
+    // A number too large for a double ("number overflow parsing '1e400'")
+    // comes without a position: find the quoted literal in the text.
+    std::string what = e.what();
+    size_t open = what.find('\''), close = what.rfind('\'');
+    std::string literal = open < close ? what.substr(open + 1, close - open - 1)
+                                       : std::string();
+    size_t offset = literal.empty() ? 0 : text.find(literal);
+    if (offset == llvm::StringRef::npos)
+      offset = 0;
+    positions = std::make_unique<JsonPositions>(
+        std::string_view(text.data(), offset), 0);
+    auto [line, col] = positions->lineCol(offset);
+    size_t colon = what.find("] ");
+    emitError(FileLineColLoc::get(&ctx, path, line, col))
+        << "invalid JSON: "
+        << (colon == std::string::npos ? what : what.substr(colon + 2));
+    return nullptr;
   }
   positions = std::make_unique<JsonPositions>(
       std::string_view(text.data(), text.size()), 6);

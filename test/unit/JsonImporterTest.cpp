@@ -142,6 +142,8 @@ TEST_F(ImportTest, BadInputNeverCrashes) {
     errors.clear();
     EXPECT_FALSE(import(text)) << text;
     EXPECT_EQ(errors.size(), 1u) << text;
+    for (const std::string &e : errors)
+      EXPECT_EQ(e.find("internal error"), std::string::npos) << e;
   }
   // Deep nesting: no stack overflow, no quadratic scan.
   errors.clear();
