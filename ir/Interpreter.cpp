@@ -142,6 +142,9 @@ private:
   mlir::LogicalResult eval(mlir::Operation *op);
   mlir::LogicalResult evalConstant(mlir::dlc::ConstantOp op);
   mlir::LogicalResult evalCast(mlir::dlc::CastOp op);
+  /// Runs the body as if it were inlined: fusion changes how ops become
+  /// kernels, never what they compute.
+  mlir::LogicalResult evalFusion(mlir::dlc::FusionOp op);
 
   const Tensor<T> &fl(mlir::Value v) { return env[v].f; }
   const Tensor<int64_t> &in(mlir::Value v) { return env[v].i; }
@@ -271,6 +274,28 @@ mlir::LogicalResult Interpreter<T>::evalCast(mlir::dlc::CastOp op) {
   if (isInt(x))
     return setInt(op, r, ref::intToInt(in(x), intKind(to)));
   return setInt(op, r, ref::floatToInt(fl(x), intKind(to)));
+}
+
+template <typename T>
+mlir::LogicalResult Interpreter<T>::evalFusion(mlir::dlc::FusionOp op) {
+  mlir::Block &body = op.getBodyBlock();
+  for (auto [arg, input] : llvm::zip(body.getArguments(), op.getInputs())) {
+    Val v = env[input]; // copied: the map may grow while evaluating
+    env[arg] = std::move(v);
+  }
+  for (mlir::Operation &inner : body) {
+    if (auto yield = llvm::dyn_cast<mlir::dlc::YieldOp>(inner)) {
+      for (auto [result, value] :
+           llvm::zip(op.getResults(), yield.getValues())) {
+        Val v = env[value];
+        env[result] = std::move(v);
+      }
+      return mlir::success();
+    }
+    if (failed(eval(&inner)))
+      return mlir::failure();
+  }
+  return op.emitOpError() << "has no dlc.yield";
 }
 
 template <typename T>
@@ -428,6 +453,7 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
         });
       })
       .Case([&](d::ConstantOp o) { return evalConstant(o); })
+      .Case([&](d::FusionOp o) { return evalFusion(o); })
       // Losses.
       .Case([&](d::SoftmaxCrossEntropyOp o) -> mlir::LogicalResult {
         Tensor<T> out;

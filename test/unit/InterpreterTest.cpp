@@ -371,6 +371,28 @@ func.func @calls(%x: tensor<2xf32>) -> tensor<2xf32> {
       << diagnostics;
 }
 
+const char *kFusion = R"mlir(
+func.func @fused(%x: tensor<4xf32>, %y: tensor<4xf32>) -> (tensor<4xf32>, tensor<f32>) {
+  %r:2 = dlc.fusion reduction "k0_scale_relu_sum"
+      (%a = %x : tensor<4xf32>, %b = %y : tensor<4xf32>) -> (tensor<4xf32>, tensor<f32>) {
+    %0 = dlc.mul %a, %b : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+    %1 = dlc.relu %0 : tensor<4xf32>
+    %2 = dlc.reduce_sum %1 : (tensor<4xf32>) -> tensor<f32>
+    dlc.yield %1, %2 : tensor<4xf32>, tensor<f32>
+  }
+  %3 = dlc.add %r#1, %r#1 : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  return %r#0, %3 : tensor<4xf32>, tensor<f32>
+}
+)mlir";
+
+TEST_F(InterpreterTest, FusionBodiesRunInline) {
+  auto r = run(kFusion, "fused",
+               {floats({4}, {1, -2, 3, 4}), floats({4}, {2, 2, -1, 0.5})});
+  ASSERT_TRUE(succeeded(r)) << diagnostics;
+  EXPECT_EQ(asDoubles((*r)[0]), (std::vector<double>{2, 0, 0, 2}));
+  EXPECT_EQ(asDoubles((*r)[1]), (std::vector<double>{8}));
+}
+
 const char *kModel = R"mlir(
 module attributes {dlc.model = "tiny", dlc.seed = 3 : i64} {
   func.func @forward(%x: tensor<1x2xf32> {dlc.input = "x"},
