@@ -298,9 +298,26 @@ mlir::LogicalResult Interpreter<T>::evalFusion(mlir::dlc::FusionOp op) {
   return op.emitOpError() << "has no dlc.yield";
 }
 
+/// The most elements one value may have: more would not fit in memory, and
+/// an allocation failure must not abort the process.
+constexpr int64_t kMaxElements = int64_t(1) << 32;
+
 template <typename T>
 mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
   namespace d = mlir::dlc;
+  for (mlir::Value result : op->getResults()) {
+    auto type = llvm::dyn_cast<mlir::RankedTensorType>(result.getType());
+    if (!type || !type.hasStaticShape())
+      return op->emitOpError() << "has a result of type " << result.getType()
+                               << "; the reference interpreter needs static "
+                                  "tensor shapes";
+    auto numel = checkedNumel(toVector(type.getShape()));
+    if (!numel || *numel > kMaxElements)
+      return op->emitOpError()
+             << "has a result of type " << result.getType()
+             << ", too large for the reference interpreter (at most "
+             << kMaxElements << " elements)";
+  }
   mlir::Value r = op->getNumResults() == 1 ? op->getResult(0) : mlir::Value();
   auto unary = [&](auto o) {
     using OpT = decltype(o);

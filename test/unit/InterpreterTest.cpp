@@ -393,6 +393,19 @@ TEST_F(InterpreterTest, FusionBodiesRunInline) {
   EXPECT_EQ(asDoubles((*r)[1]), (std::vector<double>{8}));
 }
 
+TEST_F(InterpreterTest, HugeResultsAreReportedNotAllocated) {
+  const char *src = R"mlir(
+func.func @huge(%x: tensor<1xf32>) -> tensor<100000x100000x1000xf32> {
+  %0 = dlc.broadcast %x {shape = array<i64: 100000, 100000, 1000>} : (tensor<1xf32>) -> tensor<100000x100000x1000xf32>
+  return %0 : tensor<100000x100000x1000xf32>
+}
+)mlir";
+  EXPECT_TRUE(failed(run(src, "huge", {floats({1}, {1})})));
+  EXPECT_NE(diagnostics.find("too large for the reference interpreter"),
+            std::string::npos)
+      << diagnostics;
+}
+
 const char *kModel = R"mlir(
 module attributes {dlc.model = "tiny", dlc.seed = 3 : i64} {
   func.func @forward(%x: tensor<1x2xf32> {dlc.input = "x"},
