@@ -6,6 +6,7 @@
 #include "runtime/Hash.h"
 #include "runtime/KernelCache.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cstdlib>
@@ -106,7 +107,10 @@ std::unique_ptr<Nvrtc> Nvrtc::open(const std::string &path, std::string &err) {
   void *h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     const char *e = ::dlerror();
-    err = "cannot load " + path + ": " + (e ? e : "unknown dlopen error");
+    std::string why = e ? e : "unknown dlopen error";
+    if (why.rfind(path + ": ", 0) == 0) // dlerror often repeats the path
+      why = why.substr(path.size() + 2);
+    err = "cannot load " + path + ": " + why;
     return nullptr;
   }
   auto api = std::make_unique<Api>();
@@ -170,23 +174,33 @@ Nvrtc *Nvrtc::get(std::string &err) {
         loadError = "NVRTC not found: " + e + " (from DLC_NVRTC_PATH)";
       return;
     }
-    std::vector<std::string> tried;
     std::vector<std::string> names = {"libnvrtc.so.13", "libnvrtc.so",
                                       "libnvrtc.so.12"};
+    std::vector<std::string> more;
     for (const std::string &r : toolkitRoots())
       for (const char *sub : {"/lib64/", "/lib/"})
-        names.push_back(r + sub + "libnvrtc.so");
+        more.push_back(r + sub + "libnvrtc.so");
 #ifdef DLC_CUDA_LIBRARY_DIR
-    names.push_back(DLC_CUDA_LIBRARY_DIR "/libnvrtc.so");
+    more.push_back(DLC_CUDA_LIBRARY_DIR "/libnvrtc.so");
 #endif
+    for (const std::string &m : more)
+      if (std::find(names.begin(), names.end(), m) == names.end())
+        names.push_back(m);
+    // A library that exists but does not load says more than the misses.
+    std::vector<std::string> notable;
+    std::string firstMiss;
     for (const std::string &name : names) {
       std::string e;
       if ((instance = open(name, e)))
         return;
-      tried.push_back(e);
+      if (e.find("No such file or directory") == std::string::npos)
+        notable.push_back(e);
+      else if (firstMiss.empty())
+        firstMiss = e;
     }
-    loadError = "NVRTC not found: tried " + joinStrings(tried, "; ") +
-                ". Install the CUDA toolkit or set DLC_NVRTC_PATH to a "
+    loadError = "NVRTC not found: tried " + joinStrings(names, ", ") + " (" +
+                (notable.empty() ? firstMiss : joinStrings(notable, "; ")) +
+                "). Install the CUDA toolkit or set DLC_NVRTC_PATH to a "
                 "libnvrtc.so";
   });
   if (!instance)
@@ -307,8 +321,9 @@ bool Nvrtc::compile(const std::string &source, const NvrtcOptions &opts,
     err = name + ": NVRTC " + version() + " " + what + " for " + opts.arch;
     err += dumped.empty() ? "; the source could not be written (" + dumpErr + ")"
                           : "; source written to " + dumped;
-    if (!out.log.empty())
-      err += "\n" + out.log;
+    if (size_t end = out.log.find_last_not_of(" \t\r\n");
+        end != std::string::npos)
+      err += "\n" + out.log.substr(0, end + 1);
     if (includeDir_.empty() &&
         out.log.find("could not open source file") != std::string::npos)
       err += "\nno CUDA include directory was found (looked next to " +

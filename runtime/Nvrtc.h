@@ -8,8 +8,8 @@
 //
 // Library search (first that loads): $DLC_NVRTC_PATH (then nothing else),
 // libnvrtc.so.13, libnvrtc.so, libnvrtc.so.12 on the loader's path, then
-// lib64/ and lib/ under $CUDA_HOME, $CUDA_PATH, /usr/local/cuda and the
-// toolkit CMake found at build time.
+// lib64/ and lib/ under $CUDA_HOME, $CUDA_PATH and /usr/local/cuda, then the
+// library directory of the toolkit CMake found at build time, if any.
 //
 // CUDA headers (cuda_fp16.h, cuda_bf16.h) are found at $DLC_CUDA_INCLUDE,
 // else next to the library (<lib>/../include), else under $CUDA_HOME,
