@@ -119,12 +119,11 @@ def _cast(args, a):
     return x.to(to)
 
 
-def _constant(dtype):
-    def run(args, a):
-        return torch.tensor(a["value"], dtype=DTYPES[a.get("dtype", "f32")]).to(
-            dtype if DTYPES[a.get("dtype", "f32")].is_floating_point else
-            DTYPES[a.get("dtype", "f32")])
-    return run
+def _constant(a, dtype):
+    """Float constants are computed in `dtype`, like every float value."""
+    declared = DTYPES[a.get("dtype", "f32")]
+    return torch.tensor(a["value"],
+                        dtype=dtype if declared.is_floating_point else declared)
 
 
 OPS = {
@@ -183,11 +182,12 @@ def run_model(model, values, dtype=torch.float64):
     while pending:
         progressed = False
         for node in list(pending):
-            if all(i in env for i in node["inputs"]):
-                args = [env[i] for i in node["inputs"]]
+            inputs = node.get("inputs", [])
+            if all(i in env for i in inputs):
+                args = [env[i] for i in inputs]
                 attrs = node.get("attributes", {})
                 if node["op"] == "constant":
-                    out = _constant(dtype)(args, attrs)
+                    out = _constant(attrs, dtype)
                 else:
                     out = OPS[node["op"]](args, attrs)
                 env[node["name"]] = out
