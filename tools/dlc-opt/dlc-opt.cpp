@@ -1,5 +1,6 @@
 //===- dlc-opt.cpp - mlir-opt for the dlc dialect -------------------------===//
 #include "ir/DlcDialect.h"
+#include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -9,6 +10,7 @@
 int main(int argc, char **argv) {
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
+  mlir::dlc::registerDlcPasses();
   mlir::DialectRegistry registry;
   registry.insert<mlir::dlc::DlcDialect, mlir::func::FuncDialect>();
   return mlir::asMainReturnCode(

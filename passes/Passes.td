@@ -1,0 +1,84 @@
+//===- Passes.td - dlc graph-level passes ------------------*- tablegen -*-===//
+#ifndef DLC_PASSES_TD
+#define DLC_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def DlcFuse : Pass<"dlc-fuse", "::mlir::func::FuncOp"> {
+  let summary = "Group dlc ops into dlc.fusion regions, one per future kernel";
+  let description = [{
+    Partitions the dlc ops of a function into groups, each of which becomes
+    one `dlc.fusion` (one kernel). Every dlc compute op ends up in exactly one
+    fusion; constants are cloned into each fusion that reads them; ops of
+    other dialects and existing fusions are left alone (running the pass
+    twice changes nothing).
+
+    Op classes: elementwise (unary, binary, compare, where, cast, transpose,
+    slice, concat, batch_norm), views (broadcast, reshape, flatten: index
+    maps, never a kernel of their own), reductions (reduce_*, softmax,
+    log_softmax, layer_norm, softmax_cross_entropy, mse_loss), contractions
+    (matmul, batch_matmul, dense, conv2d) and pooling (max_pool2d,
+    avg_pool2d). A group holds at most one reduction or contraction (its
+    anchor); a pool is the anchor of its own group (kind `reduction`) unless
+    a contraction takes it.
+
+    Rules, applied in this order, each over the anchors in program order:
+    1. A contraction takes its elementwise/view consumers whose result has as
+       many elements as the contraction's (bias add, activation, residual
+       add), views that feed it and nothing else, and then a max_pool2d or
+       avg_pool2d when the pool is the group's only consumer (the pool
+       shrinks the group's write by its window); consumers of the pool with
+       the pool's element count follow.
+    2. A reduction or an unclaimed pool takes elementwise/view producers of
+       its input size whose every user is in the group (prologue), and
+       elementwise/view consumers with its input or result size (epilogue).
+    3. Remaining elementwise/view ops merge producer-into-consumer when both
+       have the same number of elements (broadcasts are folded in this way).
+    A merge is refused when it would put more than `max-ops` ops in a group,
+    or when another group depends on one of the two and is depended on by
+    the other (merging would make a cycle between groups).
+
+    Multi-use values (the cost rule): after grouping, a value computed by an
+    elementwise op in group G and read by other groups is either recomputed
+    or materialized. It is recomputed, i.e. the ops of G it is computed
+    from are cloned into each consumer group and G stops writing it, when
+    (a) all of its outside readers are fusions (not `return`, not an
+    opaque op, which need it in memory anyway), (b) it depends inside G on
+    elementwise/view ops only, at most `max-recompute-ops` of them, so the
+    inputs of the clone are G's inputs (already in memory: nothing new is
+    materialized), and (c) each consumer group accepts those ops under its
+    own rule above. Otherwise it is materialized: G writes it once, each
+    consumer reads it.
+
+    Example:
+    ```mlir
+    %0 = dlc.conv2d %x, %w, %b {...} : (...) -> tensor<8x32x26x26xf32> loc("conv1")
+    %1 = dlc.relu %0 : tensor<8x32x26x26xf32> loc("relu1")
+    %2 = dlc.max_pool2d %1 {...} : (...) -> tensor<8x32x13x13xf32> loc("pool1")
+    ```
+    becomes
+    ```mlir
+    %f = dlc.fusion contraction "k0_conv1_relu1_pool1"
+        (%a = %x : tensor<8x1x28x28xf32>, %c = %w : ..., %d = %b : ...)
+        -> tensor<8x32x13x13xf32> {
+      %0 = dlc.conv2d %a, %c, %d {...}
+      %1 = dlc.relu %0 : tensor<8x32x26x26xf32>
+      %2 = dlc.max_pool2d %1 {...}
+      dlc.yield %2 : tensor<8x32x13x13xf32>
+    }
+    ```
+    Each fusion is named `k<i>_` followed by the (sanitized) NameLoc names of
+    its first four ops, `i` counting the fusions of the function in order.
+    docs/fusion.md has more examples.
+  }];
+  let options = [
+    Option<"maxOps", "max-ops", "unsigned", /*default=*/"32",
+           "Most ops in one fusion (constants not counted)">,
+    Option<"maxRecomputeOps", "max-recompute-ops", "unsigned",
+           /*default=*/"3",
+           "Most elementwise ops cloned into each consumer to recompute a "
+           "multi-use value instead of materializing it (0: never)">,
+  ];
+}
+
+#endif // DLC_PASSES_TD
