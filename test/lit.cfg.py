@@ -9,13 +9,18 @@ config.name = "dlc"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit",
-                   "Inputs"]
+                   "Inputs", "tools"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.dlc_obj_root, "test")
 config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 
 config.substitutions.append(("%examples", os.path.join(config.dlc_src_root,
                                                        "examples")))
+# `%expect_user_error cmd...`: cmd must exit 1 with nothing on stdout; its
+# stderr is passed on for FileCheck.
+config.substitutions.append(
+    ("%expect_user_error", "sh " + os.path.join(config.dlc_src_root, "test",
+                                                "tools", "expect-user-error.sh")))
 # Tests that need PyTorch or numpy use Debian's python3 (python3-torch).
 torch_python = "/usr/bin/python3"
 config.substitutions.append(("%torch_python", torch_python))

@@ -17,7 +17,7 @@ static cl::opt<std::string>
     dumpIR("dump-ir",
            cl::desc("Print the IR after a phase instead of the summary: "
                     "'import' (the dlc dialect as imported)"),
-           cl::value_desc("phase"));
+           cl::value_desc("phase"), cl::cat(dlcCategory()));
 
 /// "f32[8, 1, 28, 28]"
 static void printType(llvm::raw_ostream &os, Type type) {

@@ -14,6 +14,11 @@
 #include "runtime/TensorFile.h"
 #include "runtime/reference/HostConvert.h"
 
+#include "ir/ModelAttrs.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
@@ -73,6 +78,13 @@ cl::opt<std::string> outputPath(
              "f32 (.npy has no bf16). Without -o, the outputs are printed"),
     cl::value_desc("path"), cl::sub(runCommand()), cl::cat(dlcCategory()));
 
+cl::list<std::string> selectedOutputs(
+    "output",
+    cl::desc("Compute only this model output (repeatable); inputs that only "
+             "other outputs need may then be omitted, e.g. the labels of a "
+             "model whose loss is not asked for"),
+    cl::value_desc("name"), cl::sub(runCommand()), cl::cat(dlcCategory()));
+
 cl::opt<Precision> precision(
     "precision", cl::desc("Compute type of the reference interpreter"),
     cl::values(clEnumValN(Precision::F32, "f32",
@@ -127,6 +139,42 @@ void printTensor(llvm::raw_ostream &os, const std::string &name,
   os << "]\n";
 }
 
+/// Keeps only the results named in `names`, then drops the ops and the
+/// model inputs that no kept result depends on.
+bool selectOutputs(mlir::func::FuncOp func, llvm::ArrayRef<std::string> names) {
+  auto ret = llvm::cast<mlir::func::ReturnOp>(
+      func.getBody().front().getTerminator());
+  llvm::BitVector dropResults(func.getNumResults(), true);
+  std::set<std::string> wanted(names.begin(), names.end());
+  std::string known;
+  for (unsigned i = 0; i < func.getNumResults(); ++i) {
+    auto name = func.getResultAttrOfType<mlir::StringAttr>(i, attrs::kOutput);
+    if (!name)
+      continue;
+    known += (known.empty() ? "" : ", ") + name.str();
+    if (wanted.erase(name.str()))
+      dropResults.reset(i);
+  }
+  if (!wanted.empty()) {
+    fail("--output: the model has no output '" + *wanted.begin() +
+         "'; its outputs are " + known);
+    return false;
+  }
+  ret->eraseOperands(dropResults);
+  (void)func.eraseResults(dropResults);
+  // Pure ops only: everything now unused is dead. Walk backwards so users go
+  // before their producers.
+  for (mlir::Operation &op :
+       llvm::make_early_inc_range(llvm::reverse(func.getBody().front())))
+    if (mlir::isOpTriviallyDead(&op))
+      op.erase();
+  llvm::BitVector dropArgs(func.getNumArguments());
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    dropArgs[i] = func.getArgument(i).use_empty();
+  (void)func.eraseArguments(dropArgs);
+  return true;
+}
+
 } // namespace
 
 int runMain() {
@@ -158,6 +206,8 @@ int runMain() {
     return kUserError;
   mlir::func::FuncOp func = getModelFunction(*module);
   if (!func)
+    return kUserError;
+  if (!selectedOutputs.empty() && !selectOutputs(func, selectedOutputs))
     return kUserError;
   auto values = describeModel(func);
   if (failed(values))
@@ -191,10 +241,18 @@ int runMain() {
     if (!readTensorFile(file, "", t, err))
       return fail("input '" + name + "': " + err);
     const ModelValue &mv = *it->second;
-    if (t.dtype != mv.dtype || t.shape != mv.shape)
+    if (t.dtype != mv.dtype || t.shape != mv.shape) {
+      bool onlyBatch = t.dtype == mv.dtype && !t.shape.empty() &&
+                       t.shape.size() == mv.shape.size() &&
+                       std::equal(t.shape.begin() + 1, t.shape.end(),
+                                  mv.shape.begin() + 1);
       return fail("input '" + name + "' (" + file + ") is " +
                   describe(t.dtype, t.shape) + ", but the model expects " +
-                  describe(mv.dtype, mv.shape));
+                  describe(mv.dtype, mv.shape) +
+                  (onlyBatch ? "; --batch " + std::to_string(t.shape[0]) +
+                                   " sets the model's batch size"
+                             : ""));
+    }
     tensors[name] = std::move(t);
   }
   std::string missing;

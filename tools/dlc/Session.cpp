@@ -23,6 +23,9 @@ llvm::cl::opt<int64_t> batchOverride(
 
 Session::Session() {
   ctx.loadDialect<mlir::dlc::DlcDialect, func::FuncDialect>();
+  // Errors name the model node and quote its JSON line; the IR of the op
+  // would only repeat that in another language.
+  ctx.printOpOnDiagnostic(false);
   handler = std::make_unique<SourceMgrDiagnosticHandler>(sourceMgr, &ctx);
 }
 
