@@ -1,10 +1,11 @@
 // RUN: dlc-opt %s --split-input-file --dlc-fuse | FileCheck %s
 // RUN: dlc-opt %s --split-input-file --dlc-fuse="max-recompute-ops=0" | FileCheck %s --check-prefix=NORECOMP
+// RUN: dlc-opt %s --split-input-file --dlc-fuse="max-ops=2" | FileCheck %s --check-prefix=MAXOPS
 // RUN: dlc-opt %s --split-input-file --dlc-fuse | dlc-opt --split-input-file --dlc-fuse | FileCheck %s
 
 // One case per fusion rule of passes/Passes.td, firing and not firing. The
 // second RUN line turns recomputation off; the third shows that the pass
-// leaves its own output alone.
+// leaves its own output alone; max-ops=2 caps the size of a group.
 
 // Rule 3: an elementwise chain becomes one fusion, named after its nodes.
 // CHECK-LABEL: func.func @chain
@@ -16,6 +17,12 @@
 //  CHECK-NEXT:     dlc.yield %[[E]] : tensor<4x8xf32>
 //  CHECK-NEXT:   }
 //  CHECK-NEXT:   return %[[F]]
+// MAXOPS-LABEL: func.func @chain
+//       MAXOPS:   %[[F0:.+]] = dlc.fusion elementwise "k0_add1_relu1"
+//  MAXOPS-NEXT:     dlc.add
+//  MAXOPS-NEXT:     dlc.relu
+//  MAXOPS-NEXT:     dlc.yield
+//       MAXOPS:   dlc.fusion elementwise "k1_exp1" (%{{.+}} = %[[F0]] : tensor<4x8xf32>)
 func.func @chain(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %0 = dlc.add %x, %y : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32> loc("add1")
   %1 = dlc.relu %0 : tensor<4x8xf32> loc("relu1")
