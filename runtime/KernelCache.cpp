@@ -342,8 +342,7 @@ bool KernelCache::getOrCompile(const std::string &source,
   auto uncached = [&](const std::string &why) {
     out.outcome = CacheOutcome::Uncached;
     out.warning = why;
-    if (!why.empty() && warnToStderr_ && !warned_) {
-      warned_ = true;
+    if (!why.empty() && warnToStderr_ && !warned_.exchange(true)) {
       std::fprintf(stderr, "dlc: warning: %s\n", why.c_str());
     }
   };

@@ -32,6 +32,7 @@
 
 #include "runtime/Nvrtc.h"
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -57,6 +58,8 @@ struct CachedKernel {
   std::string warning;
 };
 
+/// One KernelCache may be used from several threads at once when its
+/// compiler may (Nvrtc may).
 class KernelCache {
 public:
   /// Caches what `compiler` produces under `<root>/kernels`; an empty `root`
@@ -85,7 +88,7 @@ private:
   std::string dir_;
   std::string offReason_; // why dir_ is empty, when not by request
   bool warnToStderr_ = true;
-  bool warned_ = false;
+  std::atomic<bool> warned_{false};
 };
 
 /// $DLC_CACHE_DIR, else $XDG_CACHE_HOME/dlc, else $HOME/.cache/dlc (HOME

@@ -691,9 +691,11 @@ TEST(KernelCacheNvrtc, ThreadsCompilingTheSameKey) {
   std::vector<std::string> errs(kThreads);
   std::vector<int> ok(kThreads, 0);
   std::vector<std::thread> threads;
+  KernelCache shared(*nvrtc, tmp.path); // one cache, several threads
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&, t] {
-      KernelCache cache(*nvrtc, tmp.path);
+      KernelCache own(*nvrtc, tmp.path);
+      KernelCache &cache = t % 2 ? shared : own;
       ok[size_t(t)] = cache.getOrCompile(kSaxpy, archOpts("sm_90"),
                                          results[size_t(t)], errs[size_t(t)]);
     });
