@@ -120,6 +120,60 @@ func.func @conv_two_consumers(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, 
 
 // -----
 
+// Rule 1 does not take an elementwise prologue: the dense would recompute
+// the relu for every output column.
+// CHECK-LABEL: func.func @no_contraction_prologue
+//       CHECK:   %[[F0:.+]] = dlc.fusion elementwise "k0_act0"
+//  CHECK-NEXT:     dlc.relu
+//  CHECK-NEXT:     dlc.yield
+//       CHECK:   dlc.fusion contraction "k1_fc" (%{{.+}} = %[[F0]] : tensor<4x8xf32>,
+//  CHECK-NEXT:     dlc.dense
+//  CHECK-NEXT:     dlc.yield
+func.func @no_contraction_prologue(%x: tensor<4x8xf32>, %w: tensor<16x8xf32>) -> tensor<4x16xf32> {
+  %0 = dlc.relu %x : tensor<4x8xf32> loc("act0")
+  %1 = dlc.dense %0, %w : (tensor<4x8xf32>, tensor<16x8xf32>) -> tensor<4x16xf32> loc("fc")
+  return %1 : tensor<4x16xf32>
+}
+
+// -----
+
+// Rule 2: a pool no contraction took is a reduction kernel with its own
+// prologue and epilogue.
+// CHECK-LABEL: func.func @pool_alone
+//       CHECK:   %[[F:.+]] = dlc.fusion reduction "k0_act_pool_flip"
+//  CHECK-NEXT:     dlc.relu
+//  CHECK-NEXT:     dlc.max_pool2d
+//  CHECK-NEXT:     dlc.neg
+//  CHECK-NEXT:     dlc.yield
+//  CHECK-NEXT:   }
+//  CHECK-NEXT:   return %[[F]]
+func.func @pool_alone(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = dlc.relu %x : tensor<1x4x8x8xf32> loc("act")
+  %1 = dlc.max_pool2d %0 {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, dilation = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32> loc("pool")
+  %2 = dlc.neg %1 : tensor<1x4x4x4xf32> loc("flip")
+  return %2 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Rule 2: an epilogue may have the reduction's input size (x - rowmax(x)).
+// CHECK-LABEL: func.func @stable_exp
+//       CHECK:   %[[F:.+]] = dlc.fusion reduction "k0_rowmax_shift_e" (%[[A:.+]] = %{{.+}} : tensor<4x8xf32>) -> tensor<4x8xf32> {
+//  CHECK-NEXT:     %[[M:.+]] = dlc.reduce_max %[[A]]
+//  CHECK-NEXT:     %[[S:.+]] = dlc.sub %[[A]], %[[M]]
+//  CHECK-NEXT:     %[[E:.+]] = dlc.exp %[[S]]
+//  CHECK-NEXT:     dlc.yield %[[E]]
+//  CHECK-NEXT:   }
+//  CHECK-NEXT:   return %[[F]]
+func.func @stable_exp(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = dlc.reduce_max %x {axes = array<i64: 1>, keepdims = true} : (tensor<4x8xf32>) -> tensor<4x1xf32> loc("rowmax")
+  %1 = dlc.sub %x, %0 : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32> loc("shift")
+  %2 = dlc.exp %1 : tensor<4x8xf32> loc("e")
+  return %2 : tensor<4x8xf32>
+}
+
+// -----
+
 // Rule 2: softmax with its prologue (scale by a constant) and epilogue (log).
 // CHECK-LABEL: func.func @softmax
 //       CHECK:   %[[F:.+]] = dlc.fusion reduction "k0_scale_probs_logp" ({{.+}}) -> tensor<2x8xf32> {
