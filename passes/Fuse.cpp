@@ -74,6 +74,7 @@ private:
   bool canMerge(Group &a, Group &b);
   bool fitsEpilogue(Group &g, Operation *op);
   bool fitsPrologue(Group &g, Operation *op);
+  bool isSideInput(Operation *op);
   bool allUsersIn(Operation *op, Group &g, Group &h);
   SmallVector<Value> externalValues(Group &g);
 
@@ -177,6 +178,18 @@ bool Partition::fitsPrologue(Group &g, Operation *op) {
   }
 }
 
+/// Whether `op` may join `g` as a side input of its epilogue: every user is
+/// an elementwise/view op of the same size, so it is computed once per
+/// element the epilogue computes (a residual or a gate), never per element
+/// of a contraction's or reduction's input.
+bool Partition::isSideInput(Operation *op) {
+  return isElementwiseLike(classifyOp(op)) &&
+         llvm::all_of(op->getUsers(), [&](Operation *user) {
+           return isElementwiseLike(classifyOp(user)) &&
+                  resultSize(user) == resultSize(op);
+         });
+}
+
 bool Partition::allUsersIn(Operation *op, Group &g, Group &h) {
   return llvm::all_of(op->getUsers(), [&](Operation *user) {
     Group *u = groupOf(user);
@@ -228,8 +241,9 @@ bool Partition::absorbEpilogue(Group &g) {
   return changed;
 }
 
-/// Takes elementwise/view producers of `g` that fit and whose every user is
-/// in `g` (so the merge adds no output).
+/// Takes elementwise/view producers of `g` that fit (or are side inputs of
+/// its epilogue) and whose every user is in `g` (so the merge adds no
+/// output).
 bool Partition::absorbPrologue(Group &g) {
   bool changed = false;
   for (size_t i = 0; i < g.ops.size(); ++i)
@@ -239,7 +253,8 @@ bool Partition::absorbPrologue(Group &g) {
       if (!h || h == &g || h->anchor ||
           !llvm::all_of(h->ops,
                         [&](Operation *op) {
-                          return fitsPrologue(g, op) && allUsersIn(op, g, *h);
+                          return (fitsPrologue(g, op) || isSideInput(op)) &&
+                                 allUsersIn(op, g, *h);
                         }) ||
           !canMerge(g, *h))
         continue;

@@ -25,12 +25,15 @@ def DlcFuse : Pass<"dlc-fuse", "::mlir::func::FuncOp"> {
     Rules, applied in this order, each over the anchors in program order:
     1. A contraction takes its elementwise/view consumers whose result has as
        many elements as the contraction's (bias add, activation, residual
-       add), views that feed it and nothing else, and then a max_pool2d or
+       add), views that feed it and nothing else, side inputs of the
+       epilogue (elementwise producers whose every user is in the group and
+       of their own size, e.g. an activated skip), and then a max_pool2d or
        avg_pool2d when the pool is the group's only consumer (the pool
        shrinks the group's write by its window); consumers of the pool with
        the pool's element count follow.
     2. A reduction or an unclaimed pool takes elementwise/view producers of
-       its input size whose every user is in the group (prologue), and
+       its input size whose every user is in the group (prologue) and side
+       inputs of its epilogue, and
        elementwise/view consumers with its input or result size (epilogue).
     3. Remaining elementwise/view ops merge producer-into-consumer when both
        have the same number of elements (broadcasts are folded in this way).

@@ -120,6 +120,28 @@ func.func @conv_two_consumers(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, 
 
 // -----
 
+// Rule 1: a producer that only feeds the epilogue, element for element (the
+// activated skip of a residual), is a side input and joins the kernel.
+// CHECK-LABEL: func.func @conv_residual
+//  CHECK-SAME:   (%[[X:.+]]: tensor<1x4x8x8xf32>, %[[W:.+]]: tensor<4x4x3x3xf32>, %[[Y:.+]]: tensor<1x4x8x8xf32>)
+//       CHECK:   %[[F:.+]] = dlc.fusion contraction "k0_conv_skip_act_res_out" (%[[AX:.+]] = %[[X]] : {{.+}}, %[[AW:.+]] = %[[W]] : {{.+}}, %[[AY:.+]] = %[[Y]] : {{.+}}) -> tensor<1x4x8x8xf32> {
+//  CHECK-NEXT:     %[[C:.+]] = dlc.conv2d %[[AX]], %[[AW]]
+//  CHECK-NEXT:     %[[S:.+]] = dlc.relu %[[AY]]
+//  CHECK-NEXT:     %[[R:.+]] = dlc.add %[[C]], %[[S]]
+//  CHECK-NEXT:     %[[O:.+]] = dlc.relu %[[R]]
+//  CHECK-NEXT:     dlc.yield %[[O]]
+//  CHECK-NEXT:   }
+//  CHECK-NEXT:   return %[[F]]
+func.func @conv_residual(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>, %y: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+  %0 = dlc.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32> loc("conv")
+  %1 = dlc.relu %y : tensor<1x4x8x8xf32> loc("skip_act")
+  %2 = dlc.add %0, %1 : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> loc("res")
+  %3 = dlc.relu %2 : tensor<1x4x8x8xf32> loc("out")
+  return %3 : tensor<1x4x8x8xf32>
+}
+
+// -----
+
 // Rule 1 does not take an elementwise prologue: the dense would recompute
 // the relu for every output column.
 // CHECK-LABEL: func.func @no_contraction_prologue
