@@ -24,8 +24,8 @@ OpClass mlir::dlc::classifyOp(Operation *op) {
     return OpClass::View;
   if (isa<NegOp, ExpOp, LogOp, SqrtOp, RsqrtOp, TanhOp, SigmoidOp, ReluOp,
           ErfOp, GeluOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaximumOp,
-          MinimumOp, CompareOp, WhereOp, CastOp, TransposeOp, SliceOp,
-          ConcatOp, BatchNormOp>(op))
+          MinimumOp, CompareOp, WhereOp, CastOp, TransposeOp, SliceOp, ConcatOp,
+          BatchNormOp>(op))
     return OpClass::Elementwise;
   if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, SoftmaxOp, LogSoftmaxOp,
           LayerNormOp, SoftmaxCrossEntropyOp, MseLossOp>(op))
@@ -168,8 +168,7 @@ void FusionOp::print(OpAsmPrinter &p) {
   p.printString(getName());
   p << " (";
   llvm::interleaveComma(
-      llvm::zip(getBodyBlock().getArguments(), getInputs()), p,
-      [&](auto pair) {
+      llvm::zip(getBodyBlock().getArguments(), getInputs()), p, [&](auto pair) {
         auto [arg, input] = pair;
         p << arg << " = " << input << " : " << input.getType();
       });

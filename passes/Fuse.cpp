@@ -230,9 +230,8 @@ bool Partition::absorbEpilogue(Group &g) {
     for (Operation *user : g.ops[i]->getUsers()) {
       Group *h = groupOf(user);
       if (!h || h == &g || h->anchor ||
-          !llvm::all_of(h->ops, [&](Operation *op) {
-            return fitsEpilogue(g, op);
-          }) ||
+          !llvm::all_of(h->ops,
+                        [&](Operation *op) { return fitsEpilogue(g, op); }) ||
           !canMerge(g, *h))
         continue;
       merge(g, *h);
@@ -403,7 +402,8 @@ bool Partition::tryRecompute(Group &g, Operation *op) {
   llvm::sort(coneOps, isBefore);
   for (auto &[c, first] : readers)
     if (c->ops.size() + coneOps.size() > maxOps ||
-        !llvm::all_of(coneOps, [&](Operation *o) { return fitsPrologue(*c, o); }))
+        !llvm::all_of(coneOps,
+                      [&](Operation *o) { return fitsPrologue(*c, o); }))
       return false;
 
   for (auto &[c, first] : readers) {
@@ -416,9 +416,8 @@ bool Partition::tryRecompute(Group &g, Operation *op) {
     }
     Value copy = map.lookup(v);
     Group *cg = c;
-    v.replaceUsesWithIf(copy, [&](OpOperand &use) {
-      return groupOf(use.getOwner()) == cg;
-    });
+    v.replaceUsesWithIf(
+        copy, [&](OpOperand &use) { return groupOf(use.getOwner()) == cg; });
   }
   // What g no longer needs.
   for (Operation *o : llvm::reverse(coneOps))
@@ -503,9 +502,8 @@ FusionOp Partition::outlineGroup(Group &g) {
   YieldOp::create(b, fusion.getLoc(), yielded);
 
   for (auto [v, r] : llvm::zip(outputs, fusion.getResults()))
-    v.replaceUsesWithIf(r, [&](OpOperand &use) {
-      return !inGroup.contains(use.getOwner());
-    });
+    v.replaceUsesWithIf(
+        r, [&](OpOperand &use) { return !inGroup.contains(use.getOwner()); });
   for (Operation *op : llvm::reverse(g.ops))
     op->erase();
   g.ops.clear();
