@@ -2,6 +2,7 @@
 
 #include "runtime/KernelCache.h"
 
+#include "runtime/AtomicFile.h"
 #include "runtime/Env.h"
 #include "runtime/Hash.h"
 
@@ -252,43 +253,6 @@ bool decodeCacheEntry(const std::vector<uint8_t> &bytes,
   return true;
 }
 
-bool writeFileAtomically(const std::string &path, const void *data,
-                         size_t size, std::string &err) {
-  static std::atomic<uint64_t> counter{0};
-  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                    std::to_string(counter++);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    err = "cannot create " + tmp + ": " + std::strerror(errno);
-    return false;
-  }
-  const char *p = static_cast<const char *>(data);
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::write(fd, p + done, size - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      err = "cannot write " + tmp + ": " + std::strerror(n < 0 ? errno : EIO);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return false;
-    }
-    done += size_t(n);
-  }
-  if (::close(fd) != 0) {
-    err = "cannot write " + tmp + ": " + std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    err = "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  return true;
-}
-
 KernelCache::KernelCache(KernelCompiler &compiler, std::string root)
     : compiler_(compiler) {
   if (root.empty()) {
@@ -384,8 +348,11 @@ bool KernelCache::getOrCompile(const std::string &source,
   }
   std::vector<uint8_t> entry = encodeCacheEntry(out.key, opts.arch, out.output);
   std::string writeErr;
-  if (!writeFileAtomically(out.entryPath, entry.data(), entry.size(),
-                           writeErr)) {
+  if (!writeFileAtomically(
+          out.entryPath,
+          {std::string_view(reinterpret_cast<const char *>(entry.data()),
+                            entry.size())},
+          writeErr)) {
     uncached("kernel cache not written: " + writeErr);
     return true;
   }

@@ -112,10 +112,6 @@ bool decodeCacheEntry(const std::vector<uint8_t> &bytes,
                       const std::string &keyHex, const std::string &arch,
                       NvrtcOutput &out, std::string &why);
 
-/// Writes `<path>.tmp.<pid>.<n>` and renames it over `path`.
-bool writeFileAtomically(const std::string &path, const void *data,
-                         size_t size, std::string &err);
-
 } // namespace dlc
 
 #endif // DLC_RUNTIME_KERNELCACHE_H

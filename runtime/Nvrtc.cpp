@@ -2,6 +2,7 @@
 
 #include "runtime/Nvrtc.h"
 
+#include "runtime/AtomicFile.h"
 #include "runtime/Env.h"
 #include "runtime/Hash.h"
 #include "runtime/KernelCache.h"
@@ -280,7 +281,7 @@ std::string dumpSource(const std::string &source, const std::string &programName
       continue;
     }
     std::string path = d + "/" + file, e;
-    if (writeFileAtomically(path, source.data(), source.size(), e))
+    if (writeFileAtomically(path, {source}, e))
       return path;
     why.push_back(e);
   }

@@ -1,6 +1,8 @@
 //===- TensorFile.cpp - .npy and .safetensors files -----------------------===//
 #include "runtime/TensorFile.h"
 
+#include "runtime/AtomicFile.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -56,31 +58,12 @@ bool readBytes(std::ifstream &in, uint64_t offset, void *dst, uint64_t n,
   return true;
 }
 
-/// Writes `chunks` to a temporary file next to `path`, then renames it.
 bool writeAtomically(const std::string &path,
                      const std::vector<std::string_view> &chunks,
                      std::string &err) {
-  std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      return fail(err, path, "cannot write: cannot create " + tmp);
-    for (std::string_view c : chunks)
-      out.write(c.data(), static_cast<std::streamsize>(c.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::remove(tmp.c_str());
-      return fail(err, path, "cannot write: I/O error (disk full?)");
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    return fail(err, path, "cannot write: " + ec.message());
-  }
-  return true;
+  std::string why;
+  return writeFileAtomically(path, chunks, why) ||
+         fail(err, path, "cannot write: " + why);
 }
 
 /// Checks a shape read from a file: non-negative dims whose product fits
