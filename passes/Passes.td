@@ -84,4 +84,49 @@ def DlcFuse : Pass<"dlc-fuse", "::mlir::func::FuncOp"> {
   ];
 }
 
+def DlcPlanMemory : Pass<"dlc-plan-memory", "::mlir::func::FuncOp"> {
+  let summary = "Give every intermediate a byte offset in one arena, reusing "
+                "memory between values that are never live together";
+  let description = [{
+    Runs after --dlc-fuse (and --dlc-tile). Intermediates are the results of
+    the `dlc.fusion` ops, and of any dlc op left outside a fusion, that the
+    function does not return; they all live in one arena. Function arguments
+    and returned values are not in it (the runtime gives them their own
+    buffers); neither are results of ops of other dialects.
+
+    A value is live from the op that defines it to its last use, in program
+    order (a use inside a nested region counts at the enclosing op). Values
+    whose live ranges overlap never share bytes; a value read by an op
+    overlaps that op's results (no in-place reuse). A buffer's size is
+    numel * element bytes (i1: 1 byte) rounded up to `alignment`; every
+    offset is a multiple of `alignment`. Offsets come from the pure function
+    `dlc::planMemory` (passes/MemoryPlan.h, docs/memory-plan.md), and the
+    pass checks the plan it gets back (a bug guard: it fails on a conflict).
+
+    Results:
+    - on each `dlc.fusion` (or unfused dlc op): `buffer_offsets =
+      array<i64: ...>`, one entry per result, its byte offset in the arena or
+      -1 when the result is returned by the function;
+    - on the function: `dlc.arena_bytes` (the arena size),
+      `dlc.peak_live_bytes` (the largest total of intermediates live at one
+      point: a lower bound for the arena) and `dlc.unplanned_bytes` (the sum
+      of all intermediates: the arena without reuse), all i64.
+
+    Example (alignment 256): a chain of three 4x8xf32 kernels
+    ```mlir
+    %0 = dlc.fusion elementwise "k0_a" (%a = %x : tensor<4x8xf32>) -> tensor<4x8xf32> {...}
+    %1 = dlc.fusion elementwise "k1_b" (%a = %0 : tensor<4x8xf32>) -> tensor<4x8xf32> {...}
+    %2 = dlc.fusion elementwise "k2_c" (%a = %1 : tensor<4x8xf32>) -> tensor<4x8xf32> {...}
+    return %2 : tensor<4x8xf32>
+    ```
+    gets `buffer_offsets = array<i64: 0>`, `array<i64: 256>` and
+    `array<i64: -1>`, and the function `dlc.arena_bytes = 512 : i64,
+    dlc.peak_live_bytes = 512 : i64, dlc.unplanned_bytes = 512 : i64`.
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", /*default=*/"256",
+           "Byte alignment of every offset and buffer size (> 0)">,
+  ];
+}
+
 #endif // DLC_PASSES_TD
