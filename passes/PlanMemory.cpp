@@ -46,7 +46,7 @@ void PlanMemoryPass::runOnOperation() {
   if (func.isExternal())
     return;
   if (alignment <= 0) {
-    func.emitError() << "expects a positive alignment, got " << alignment;
+    func.emitError() << "expects a positive alignment, got " << int64_t(alignment);
     return signalPassFailure();
   }
   if (!func.getBody().hasOneBlock()) {
