@@ -161,15 +161,17 @@ int64_t edgeFit(const Problem &p, size_t i, const std::vector<int64_t> &offsets,
   for (int64_t c : candidates) {
     if (c < 0 || collides(placed, c, c + size))
       continue;
-    int64_t newArena = std::max(arena, c + size);
+    // Anything under the ceiling is as good as anything else: the ceiling is
+    // the arena anyway.
+    int64_t newArena = std::max(ceiling, c + size);
     std::vector<Extent> live = survivors;
     live.push_back({c, c + size});
     std::sort(live.begin(), live.end(), [](const Extent &a, const Extent &b) {
       return a.begin < b.begin;
     });
-    int64_t top = std::max(ceiling, newArena), gap = 0;
+    int64_t gap = 0;
     for (const Extent &g : freeGaps(live))
-      gap = std::max(gap, (g.end < 0 ? top : g.end) - g.begin);
+      gap = std::max(gap, (g.end < 0 ? newArena : g.end) - g.begin);
     bool better = best < 0 || newArena < bestArena ||
                   (newArena == bestArena &&
                    (gap > bestGap || (gap == bestGap && c < best)));
