@@ -129,4 +129,45 @@ def DlcPlanMemory : Pass<"dlc-plan-memory", "::mlir::func::FuncOp"> {
   ];
 }
 
+def DlcTile : Pass<"dlc-tile", "::mlir::func::FuncOp"> {
+  let summary = "Attach a GPU schedule (launch shape, tiles, vector width) to "
+                "every dlc.fusion";
+  let description = [{
+    Sets a `schedule` dictionary on every `dlc.fusion` of the function for
+    the target GPU; the CUDA emitter reads it through passes/Schedule.h.
+    Strategies, by the fusion's body:
+    - `pointwise` (elementwise fusions): one thread per `vector_width`
+      consecutive output elements in a grid-stride loop, block [256, 1, 1],
+      grid [min(ceil(numel / (256 * vw)), 8 * SMs), 1, 1].
+    - `row_reduce` (reductions): `rows` rows of `row_length` elements; a row
+      of at most 1024 elements is reduced by one warp (4 or 8 rows per
+      block), a longer one by a block of 256 (up to 8192) or 1024 threads.
+    - `tiled_gemm` (contractions; conv2d as an implicit GEMM): `gemm` =
+      [batch, m, n, k], a `tile` [tm, tn, tk] of 64x64x16 (f32/f64) or
+      128x128x32 (f16/bf16, `mma` tensor cores, f32 accumulation), powers of
+      two shrunk to the problem, `warps` [wm, wn], `stages` of cp.async
+      pipelining, grid [ceil(n/tn), ceil(m/tm), batch].
+    - `direct_pool` (a contraction or lone pool ending in max/avg_pool2d):
+      one thread per pooled element, block [128, 1, 1].
+    A tuning cache (`tuning-cache`, JSON) overrides the choices of a fusion
+    with the same signature; derived numbers are recomputed and checked.
+
+    ```mlir
+    %f = dlc.fusion elementwise "k0_add1_relu1" (...) -> tensor<64x1024xf32>
+        attributes {schedule = {block = array<i64: 256, 1, 1>,
+          grid = array<i64: 64, 1, 1>, shared_bytes = 0 : i64,
+          signature = "...", strategy = "pointwise", target = "sm_90",
+          vector_width = 4 : i64}} { ... }
+    ```
+    docs/schedule.md has every key, the rules and the cache format.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"sm_90\"",
+           "GPU to schedule for: sm_80 or sm_90">,
+    Option<"tuningCache", "tuning-cache", "std::string", /*default=*/"\"\"",
+           "JSON tuning cache whose entries override schedules (none by "
+           "default)">,
+  ];
+}
+
 #endif // DLC_PASSES_TD

@@ -1,0 +1,95 @@
+//===- Schedule.h - the GPU schedule of a dlc.fusion ------------*- C++ -*-===//
+//
+// The `schedule` attribute that --dlc-tile sets on every dlc.fusion, as a
+// typed struct. The tiling pass writes it, the CUDA emitter and the driver
+// read it, all through this header (format: docs/schedule.md).
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLC_PASSES_SCHEDULE_H
+#define DLC_PASSES_SCHEDULE_H
+
+#include "ir/DlcOps.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mlir::dlc {
+
+/// What a target offers the schedule: SM count (for grid-stride grids) and
+/// the most static + dynamic shared memory one block may use.
+struct TargetInfo {
+  llvm::StringRef name;
+  int64_t smCount;
+  int64_t maxSharedBytes;
+};
+
+/// "sm_80" (A100: 108 SMs, 163 KiB) or "sm_90" (H100: 132 SMs, 227 KiB);
+/// std::nullopt for anything else.
+std::optional<TargetInfo> getTargetInfo(llvm::StringRef target);
+
+struct Schedule {
+  /// The attribute name on dlc.fusion.
+  static constexpr llvm::StringLiteral kAttrName = "schedule";
+  // Strategies.
+  static constexpr llvm::StringLiteral kPointwise = "pointwise";
+  static constexpr llvm::StringLiteral kRowReduce = "row_reduce";
+  static constexpr llvm::StringLiteral kTiledGemm = "tiled_gemm";
+  static constexpr llvm::StringLiteral kDirectPool = "direct_pool";
+  // Tensor-core modes (tiled_gemm).
+  static constexpr llvm::StringLiteral kMmaNone = "none";
+  static constexpr llvm::StringLiteral kMmaF16 = "mma_sync_f16";
+  static constexpr llvm::StringLiteral kMmaBf16 = "mma_sync_bf16";
+
+  // Every strategy.
+  std::string target;    ///< "sm_80" | "sm_90"
+  std::string strategy;  ///< one of the k* strategies above
+  std::string signature; ///< the fusion's kind, ops and types (tuning key)
+  llvm::SmallVector<int64_t, 3> block{1, 1, 1}; ///< threads per block
+  llvm::SmallVector<int64_t, 3> grid{1, 1, 1};  ///< blocks
+  int64_t vectorWidth = 1; ///< elements per thread access
+  int64_t sharedBytes = 0; ///< static shared memory of one block
+
+  // row_reduce (0 elsewhere).
+  int64_t threadsPerRow = 0, rowsPerBlock = 0, rows = 0, rowLength = 0;
+
+  // tiled_gemm; `gemm` also on direct_pool fusions built around a conv2d.
+  llvm::SmallVector<int64_t, 4> gemm;  ///< batch, m, n, k (empty if none)
+  llvm::SmallVector<int64_t, 3> tile;  ///< tm, tn, tk
+  llvm::SmallVector<int64_t, 2> warps; ///< wm, wn
+  int64_t stages = 0;
+  std::string mma; ///< kMmaNone | kMmaF16 | kMmaBf16 ("" off tiled_gemm)
+
+  int64_t threadsPerBlock() const { return block[0] * block[1] * block[2]; }
+  int64_t numBlocks() const { return grid[0] * grid[1] * grid[2]; }
+  bool isPointwise() const { return strategy == kPointwise; }
+  bool isRowReduce() const { return strategy == kRowReduce; }
+  bool isTiledGemm() const { return strategy == kTiledGemm; }
+  bool isDirectPool() const { return strategy == kDirectPool; }
+};
+
+/// The dictionary form (keys as in docs/schedule.md; fields that do not
+/// belong to the strategy are left out).
+DictionaryAttr toAttr(MLIRContext *ctx, const Schedule &s);
+
+/// Parses and checks the dictionary form; on failure reports through
+/// `emitError` which key is missing or malformed.
+FailureOr<Schedule>
+fromAttr(DictionaryAttr dict, llvm::function_ref<InFlightDiagnostic()> emitError);
+
+/// The schedule of `fusion`; an error on the op when it has none (run
+/// --dlc-tile first) or it is malformed.
+FailureOr<Schedule> readSchedule(FusionOp fusion);
+
+/// Sets (replaces) the schedule attribute of `fusion`.
+void writeSchedule(FusionOp fusion, const Schedule &s);
+
+} // namespace mlir::dlc
+
+#endif // DLC_PASSES_SCHEDULE_H
