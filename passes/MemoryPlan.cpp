@@ -87,15 +87,6 @@ std::vector<Extent> placedNeighbours(const Problem &p, size_t i,
   return out;
 }
 
-bool collides(const std::vector<Extent> &placed, int64_t begin, int64_t end) {
-  if (begin == end)
-    return false;
-  for (const Extent &e : placed)
-    if (e.begin < end && begin < e.end)
-      return true;
-  return false;
-}
-
 /// Free gaps between `placed` (sorted by offset) from 0 upwards; the last one
 /// is unbounded (end = -1).
 std::vector<Extent> freeGaps(const std::vector<Extent> &placed) {
@@ -136,13 +127,28 @@ int64_t bestFit(const Problem &p, size_t i,
   return best;
 }
 
-/// Strategy 3 (see the file comment): `arena` is the arena so far.
+/// The gap of `gaps` (from freeGaps) that holds offset `c`, or nullptr when
+/// `c` is inside a placed extent.
+const Extent *gapAt(const std::vector<Extent> &gaps, int64_t c) {
+  auto it = std::upper_bound(
+      gaps.begin(), gaps.end(), c,
+      [](int64_t value, const Extent &g) { return value < g.begin; });
+  if (it == gaps.begin())
+    return nullptr;
+  --it;
+  return (it->end < 0 || c < it->end) ? &*it : nullptr;
+}
+
+/// Strategy 3 (see the file comment): `arena` is the arena so far. With k
+/// placed neighbours, O(k log k): each of the O(k) candidates is checked and
+/// scored by binary search.
 int64_t edgeFit(const Problem &p, size_t i, const std::vector<int64_t> &offsets,
                 int64_t arena) {
   int64_t size = p.sizes[i];
   if (size == 0)
     return 0;
   std::vector<Extent> placed = placedNeighbours(p, i, offsets);
+  std::vector<Extent> free = freeGaps(placed);
   int64_t ceiling = std::max(p.peak, arena);
   std::vector<int64_t> candidates = {0, ceiling - size};
   for (const Extent &e : placed) {
@@ -150,28 +156,47 @@ int64_t edgeFit(const Problem &p, size_t i, const std::vector<int64_t> &offsets,
     candidates.push_back(e.begin - size);
   }
   // The neighbours still live when `i` dies: they and `i` share memory with
-  // whatever is defined after that point.
+  // whatever is defined after that point, so the largest gap they leave is
+  // what the candidates are scored by.
   std::vector<Extent> survivors;
   for (size_t j : p.neighbours[i])
     if (offsets[j] >= 0 && p.sizes[j] > 0 &&
         p.buffers[j].end >= p.buffers[i].end)
       survivors.push_back({offsets[j], offsets[j] + p.sizes[j]});
+  std::sort(survivors.begin(), survivors.end(),
+            [](const Extent &a, const Extent &b) { return a.begin < b.begin; });
+  // Gaps between survivors; all but the last are bounded. prefix[g] and
+  // suffix[g]: the largest bounded gap before / after gap g.
+  std::vector<Extent> gaps = freeGaps(survivors);
+  size_t bounded = gaps.size() - 1;
+  std::vector<int64_t> prefix(gaps.size() + 1, 0), suffix(gaps.size() + 1, 0);
+  for (size_t g = 0; g < bounded; ++g)
+    prefix[g + 1] = std::max(prefix[g], gaps[g].end - gaps[g].begin);
+  for (size_t g = bounded; g-- > 0;)
+    suffix[g] = std::max(suffix[g + 1], gaps[g].end - gaps[g].begin);
 
   int64_t best = -1, bestArena = 0, bestGap = 0;
   for (int64_t c : candidates) {
-    if (c < 0 || collides(placed, c, c + size))
+    if (c < 0)
+      continue;
+    const Extent *slot = gapAt(free, c);
+    if (!slot || (slot->end >= 0 && c + size > slot->end))
       continue;
     // Anything under the ceiling is as good as anything else: the ceiling is
     // the arena anyway.
     int64_t newArena = std::max(ceiling, c + size);
-    std::vector<Extent> live = survivors;
-    live.push_back({c, c + size});
-    std::sort(live.begin(), live.end(), [](const Extent &a, const Extent &b) {
-      return a.begin < b.begin;
-    });
-    int64_t gap = 0;
-    for (const Extent &g : freeGaps(live))
-      gap = std::max(gap, (g.end < 0 ? newArena : g.end) - g.begin);
+    // The candidate splits the survivors' gap that holds it (it avoids every
+    // placed neighbour, so it lies inside one).
+    const Extent *split = gapAt(gaps, c);
+    assert(split && "a fitting candidate lies in a gap of the survivors");
+    size_t g = split - gaps.data();
+    auto endOf = [&](const Extent &e) { return e.end < 0 ? newArena : e.end; };
+    int64_t gap = std::max({prefix[std::min(g, bounded)],
+                            g < bounded ? suffix[g + 1] : int64_t(0),
+                            g < bounded ? endOf(gaps[bounded]) -
+                                              gaps[bounded].begin
+                                        : int64_t(0),
+                            c - split->begin, endOf(*split) - (c + size)});
     bool better = best < 0 || newArena < bestArena ||
                   (newArena == bestArena &&
                    (gap > bestGap || (gap == bestGap && c < best)));
