@@ -639,6 +639,9 @@ struct DlcTilePass : mlir::dlc::impl::DlcTileBase<DlcTilePass> {
         return WalkResult::interrupt();
       }
       writeSchedule(fusion, s);
+      // Readers go through fromAttr: what we write must read back.
+      if (failed(readSchedule(fusion)))
+        return WalkResult::interrupt();
       return WalkResult::advance();
     });
     if (result.wasInterrupted())
