@@ -47,10 +47,11 @@ void expectValid(const std::vector<LiveBuffer> &buffers, const MemoryPlan &plan,
     // Independently of findPlanConflict: no overlapping pair shares a byte.
     for (size_t j = 0; j < i; ++j) {
       int64_t other = dlc::alignTo(buffers[j].size, alignment);
-      if (dlc::lifetimesOverlap(buffers[i], buffers[j]) && size && other)
+      if (dlc::lifetimesOverlap(buffers[i], buffers[j]) && size && other) {
         ASSERT_TRUE(plan.offsets[i] + size <= plan.offsets[j] ||
                     plan.offsets[j] + other <= plan.offsets[i])
             << what << ": buffers " << j << " and " << i;
+      }
     }
     end = std::max(end, plan.offsets[i] + size);
     sum += size;
@@ -126,6 +127,28 @@ TEST(MemoryPlan, ChainWhereLargestFirstFallsShort) {
   expectValid(buffers, plan, 256, "5 1 4 4 1 5");
   EXPECT_EQ(plan.peakLiveBytes, 8 * 256);
   EXPECT_EQ(plan.arenaBytes, 8 * 256);
+}
+
+TEST(MemoryPlan, FindPlanConflictCatchesBadPlans) {
+  // The pass's self-check: these plans are wrong on purpose.
+  std::vector<LiveBuffer> buffers = {{256, 0, 1}, {256, 1, 2}, {256, 3, 4}};
+  MemoryPlan plan;
+  plan.offsets = {0, 256, 0};
+  plan.arenaBytes = 512;
+  EXPECT_FALSE(dlc::findPlanConflict(buffers, plan, 256).has_value());
+  plan.offsets = {0, 128, 0}; // overlaps buffer 0 while both are live
+  auto conflict = dlc::findPlanConflict(buffers, plan, 1);
+  ASSERT_TRUE(conflict.has_value());
+  EXPECT_EQ(*conflict, std::make_pair(size_t(0), size_t(1)));
+  conflict = dlc::findPlanConflict(buffers, plan, 256); // 128: unaligned
+  ASSERT_TRUE(conflict.has_value());
+  EXPECT_EQ(*conflict, std::make_pair(size_t(1), size_t(1)));
+  plan.offsets = {0, 512, 0}; // past the arena
+  conflict = dlc::findPlanConflict(buffers, plan, 256);
+  ASSERT_TRUE(conflict.has_value());
+  EXPECT_EQ(*conflict, std::make_pair(size_t(1), size_t(1)));
+  plan.offsets = {0, 256}; // one offset missing
+  EXPECT_TRUE(dlc::findPlanConflict(buffers, plan, 256).has_value());
 }
 
 TEST(MemoryPlan, Deterministic) {
