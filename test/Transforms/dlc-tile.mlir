@@ -6,6 +6,8 @@
 // RUN: not dlc-opt %s --split-input-file --dlc-fuse --dlc-tile="tuning-cache=%S/Inputs/tile-cache-bad-key.json" 2>&1 | FileCheck %s --check-prefix=BADKEY
 // RUN: not dlc-opt %s --split-input-file --dlc-fuse --dlc-tile="tuning-cache=%S/Inputs/tile-cache-bad-tile.json" 2>&1 | FileCheck %s --check-prefix=BADTILE
 // RUN: not dlc-opt %s --split-input-file --dlc-fuse --dlc-tile="tuning-cache=%S/Inputs/tile-cache-bad-smem.json" 2>&1 | FileCheck %s --check-prefix=BADSMEM
+// RUN: not dlc-opt %s --split-input-file --dlc-fuse --dlc-tile="tuning-cache=%S/Inputs/tile-cache-bad-field.json" 2>&1 | FileCheck %s --check-prefix=BADFIELD
+// RUN: not dlc-opt %s --split-input-file --dlc-fuse --dlc-tile="tuning-cache=%S/Inputs/tile-cache-bad-threads.json" 2>&1 | FileCheck %s --check-prefix=BADTHREADS
 // RUN: not dlc-opt %s --split-input-file --dlc-fuse --dlc-tile="target=sm_70" 2>&1 | FileCheck %s --check-prefix=BADTARGET
 
 // One case per strategy and rule of docs/schedule.md. Every number is checked
@@ -237,6 +239,42 @@ func.func @tuned_pointwise(%x: tensor<128x64xf32>) -> tensor<128x64xf32> {
   return %0 : tensor<128x64xf32>
 }
 
+// -----
+
+// reduce_sum over axis 0 of [64, 32]: 32 rows of 64, strided (the row does
+// not include the innermost dim, so vector width 1). ceil(32 / 8) = 4 < 132:
+// 4 rows per block, block 128, grid 8.
+// CHECK-LABEL: func.func @reduce_axis0
+//       CHECK:   schedule = {block = array<i64: 128, 1, 1>, grid = array<i64: 8, 1, 1>, row_length = 64 : i64, rows = 32 : i64, rows_per_block = 4 : i64, shared_bytes = 0 : i64, {{.*}}threads_per_row = 32 : i64, vector_width = 1 : i64}
+func.func @reduce_axis0(%x: tensor<64x32xf32>) -> tensor<32xf32> {
+  %0 = dlc.reduce_sum %x {axes = array<i64: 0>} : (tensor<64x32xf32>) -> tensor<32xf32> loc("rs1")
+  return %0 : tensor<32xf32>
+}
+
+// -----
+
+// softmax_cross_entropy: one row of 10 classes per sample, 256 rows;
+// ceil(256 / 8) = 32 < 132: 4 rows per block, grid 64. 10 % 4 != 0, 10 % 2
+// == 0: vector width 2.
+// CHECK-LABEL: func.func @cross_entropy
+//       CHECK:   schedule = {block = array<i64: 128, 1, 1>, grid = array<i64: 64, 1, 1>, row_length = 10 : i64, rows = 256 : i64, rows_per_block = 4 : i64, shared_bytes = 0 : i64, {{.*}}threads_per_row = 32 : i64, vector_width = 2 : i64}
+func.func @cross_entropy(%logits: tensor<256x10xf32>, %labels: tensor<256xi32>) -> tensor<f32> {
+  %0 = dlc.softmax_cross_entropy %logits, %labels : (tensor<256x10xf32>, tensor<256xi32>) -> tensor<f32> loc("xent")
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// A pool on its own (a reduction fusion) is direct_pool too: 1 * 4 * 4 * 4
+// = 64 pooled elements, grid ceil(64 / 128) = 1; no gemm.
+// CHECK-LABEL: func.func @lone_pool
+//       CHECK:   dlc.fusion reduction "k0_ap1"
+//  CHECK-SAME:     schedule = {block = array<i64: 128, 1, 1>, grid = array<i64: 1, 1, 1>, shared_bytes = 0 : i64, signature = "reduction[avg_pool2d](tensor<1x4x8x8xf32>)->(tensor<1x4x4x4xf32>)", strategy = "direct_pool", target = "sm_90", vector_width = 1 : i64}
+func.func @lone_pool(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = dlc.avg_pool2d %x {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32> loc("ap1")
+  return %0 : tensor<1x4x4x4xf32>
+}
+
 // The bad caches: the error is at the function, names the file, the entry
 // and (once it applies to one) the fusion.
 // MISSING: error: tuning cache '{{.*}}Inputs/does-not-exist.json': cannot read: {{.+}}
@@ -244,4 +282,6 @@ func.func @tuned_pointwise(%x: tensor<128x64xf32>) -> tensor<128x64xf32> {
 // BADKEY: error: tuning cache '{{.*}}Inputs/tile-cache-bad-key.json': entry 1: unknown schedule key "tiles"
 // BADTILE: error: tuning cache '{{.*}}Inputs/tile-cache-bad-tile.json': entry 0 (fusion 'k0_mm3'): tile [0, 32, 8], warps [1, 1], stages 2; expects positive sizes, warps dividing the tile
 // BADSMEM: error: tuning cache '{{.*}}Inputs/tile-cache-bad-smem.json': entry 0 (fusion 'k0_mm3'): shared_bytes 524288 exceeds the 232448 bytes of sm_90
+// BADFIELD: error: tuning cache '{{.*}}Inputs/tile-cache-bad-field.json': entry 0 (fusion 'k0_out3'): "tile" cannot be set on a pointwise schedule
+// BADTHREADS: error: tuning cache '{{.*}}Inputs/tile-cache-bad-threads.json': entry 0 (fusion 'k0_mm3'): block of 2048 threads; expects at most 1024 and a multiple of 32
 // BADTARGET: error: --dlc-tile: unknown target 'sm_70' (expects sm_80 or sm_90)
