@@ -46,8 +46,7 @@ struct Extent {
   int64_t begin, end;
 };
 
-Problem makeProblem(const std::vector<LiveBuffer> &buffers,
-                    int64_t alignment) {
+Problem makeProblem(const std::vector<LiveBuffer> &buffers, int64_t alignment) {
   Problem p{buffers, {}, {}, alignment, 0};
   size_t n = buffers.size();
   p.sizes.resize(n);
@@ -191,12 +190,10 @@ int64_t edgeFit(const Problem &p, size_t i, const std::vector<int64_t> &offsets,
     assert(split && "a fitting candidate lies in a gap of the survivors");
     size_t g = split - gaps.data();
     auto endOf = [&](const Extent &e) { return e.end < 0 ? newArena : e.end; };
-    int64_t gap = std::max({prefix[std::min(g, bounded)],
-                            g < bounded ? suffix[g + 1] : int64_t(0),
-                            g < bounded ? endOf(gaps[bounded]) -
-                                              gaps[bounded].begin
-                                        : int64_t(0),
-                            c - split->begin, endOf(*split) - (c + size)});
+    int64_t gap = std::max(
+        {prefix[std::min(g, bounded)], g < bounded ? suffix[g + 1] : int64_t(0),
+         g < bounded ? endOf(gaps[bounded]) - gaps[bounded].begin : int64_t(0),
+         c - split->begin, endOf(*split) - (c + size)});
     bool better = best < 0 || newArena < bestArena ||
                   (newArena == bestArena &&
                    (gap > bestGap || (gap == bestGap && c < best)));
@@ -291,8 +288,8 @@ MemoryPlan planMemory(const std::vector<LiveBuffer> &buffers,
       break; // optimal
   }
   best.peakLiveBytes = p.peak;
-  best.unplannedBytes = std::accumulate(p.sizes.begin(), p.sizes.end(),
-                                        int64_t(0));
+  best.unplannedBytes =
+      std::accumulate(p.sizes.begin(), p.sizes.end(), int64_t(0));
   return best;
 }
 

@@ -46,7 +46,8 @@ void PlanMemoryPass::runOnOperation() {
   if (func.isExternal())
     return;
   if (alignment <= 0) {
-    func.emitError() << "expects a positive alignment, got " << int64_t(alignment);
+    func.emitError() << "expects a positive alignment, got "
+                     << int64_t(alignment);
     return signalPassFailure();
   }
   if (!func.getBody().hasOneBlock()) {
@@ -108,7 +109,8 @@ void PlanMemoryPass::runOnOperation() {
     offsetOf[value] = offset;
   MLIRContext *ctx = &getContext();
   for (Operation &op : block) {
-    if (!isa_and_nonnull<DlcDialect>(op.getDialect()) || op.getNumResults() == 0)
+    if (!isa_and_nonnull<DlcDialect>(op.getDialect()) ||
+        op.getNumResults() == 0)
       continue;
     SmallVector<int64_t> offsets;
     for (Value result : op.getResults())
@@ -117,7 +119,8 @@ void PlanMemoryPass::runOnOperation() {
                DenseI64ArrayAttr::get(ctx, offsets));
   }
   Builder b(ctx);
-  func->setAttr(::dlc::attrs::kArenaBytes, b.getI64IntegerAttr(plan.arenaBytes));
+  func->setAttr(::dlc::attrs::kArenaBytes,
+                b.getI64IntegerAttr(plan.arenaBytes));
   func->setAttr(::dlc::attrs::kPeakLiveBytes,
                 b.getI64IntegerAttr(plan.peakLiveBytes));
   func->setAttr(::dlc::attrs::kUnplannedBytes,

@@ -1,12 +1,13 @@
 // RUN: dlc-opt %s --split-input-file --allow-unregistered-dialect --dlc-fuse --dlc-plan-memory | FileCheck %s
 // RUN: dlc-opt %s --split-input-file --allow-unregistered-dialect --dlc-plan-memory="alignment=1024" | FileCheck %s --check-prefix=A1K
+// RUN: dlc-opt %s --split-input-file --allow-unregistered-dialect --dlc-fuse --dlc-plan-memory | dlc-opt --split-input-file --allow-unregistered-dialect --dlc-plan-memory | FileCheck %s
 // RUN: not dlc-opt %s --split-input-file --allow-unregistered-dialect --dlc-plan-memory="alignment=0" 2>&1 | FileCheck %s --check-prefix=BAD
 
 // Offsets of intermediates in one arena (docs/memory-plan.md). The first RUN
 // line fuses first (each matmul is its own kernel, an elementwise consumer
 // joins it as an epilogue; hand-written fusions are left alone); the second
-// plans the ops as written, with 1024-byte alignment. A 16x16xf32 tensor is
-// 1024 bytes.
+// plans the ops as written, with 1024-byte alignment; the third shows that
+// planning again gives the same plan. A 16x16xf32 tensor is 1024 bytes.
 
 // A chain of 12 kernels: the 11 intermediates ping-pong between two slots,
 // 2 buffers' worth instead of 11. The last result is an output: -1.

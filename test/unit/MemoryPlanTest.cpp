@@ -38,8 +38,7 @@ void expectValid(const std::vector<LiveBuffer> &buffers, const MemoryPlan &plan,
   ASSERT_EQ(plan.offsets.size(), buffers.size()) << what;
   auto conflict = dlc::findPlanConflict(buffers, plan, alignment);
   ASSERT_FALSE(conflict.has_value())
-      << what << ": buffers " << conflict->first << " and "
-      << conflict->second;
+      << what << ": buffers " << conflict->first << " and " << conflict->second;
   int64_t end = 0, sum = 0;
   for (size_t i = 0; i < buffers.size(); ++i) {
     int64_t size = dlc::alignTo(buffers[i].size, alignment);
@@ -156,8 +155,8 @@ TEST(MemoryPlan, Deterministic) {
   std::vector<LiveBuffer> buffers;
   for (int i = 0; i < 200; ++i) {
     int64_t start = rng() % 100;
-    buffers.push_back({int64_t(rng() % 100000), start,
-                       start + int64_t(rng() % 20)});
+    buffers.push_back(
+        {int64_t(rng() % 100000), start, start + int64_t(rng() % 20)});
   }
   MemoryPlan a = dlc::planMemory(buffers, 256);
   MemoryPlan b = dlc::planMemory(buffers, 256);
