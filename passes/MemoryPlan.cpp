@@ -1,19 +1,21 @@
 //===- MemoryPlan.cpp - offsets of intermediates in one arena -------------===//
 //
 // Offset assignment for buffers with known lifetimes (the "dynamic storage
-// allocation" problem, NP-hard in general). Three greedy heuristics, each a
+// allocation" problem, NP-hard in general). Four greedy heuristics, each a
 // placement order plus a rule for choosing an offset among the positions
 // that do not collide with already placed buffers whose lifetimes overlap;
 // the smallest arena wins:
 //
 //  1. by size, largest first, lowest offset that fits (first fit);
 //  2. by size, largest first, the smallest free gap that fits (best fit);
-//  3. in program order, against the peak as a ceiling: each buffer goes to a
+//  3. by breadth (the largest total live at one point of the buffer's
+//     lifetime), then size: first fit, the most crowded points first;
+//  4. in program order, against the peak as a ceiling: each buffer goes to a
 //     position next to a neighbour or against the floor or the ceiling,
 //     preferring the one that leaves the largest free gap for the buffers
 //     still live when it dies. On a chain (each buffer overlapping only the
 //     previous and the next one) this alternates floor and ceiling and
-//     reaches the peak exactly, which 1 and 2 need not.
+//     reaches the peak exactly, which 1 to 3 need not.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/MemoryPlan.h"
@@ -207,7 +209,46 @@ int64_t edgeFit(const Problem &p, size_t i, const std::vector<int64_t> &offsets,
   return best;
 }
 
-enum class Strategy { FirstFitBySize, BestFitBySize, EdgeFitInOrder };
+enum class Strategy {
+  FirstFitBySize,
+  BestFitBySize,
+  FirstFitByBreadth,
+  EdgeFitInOrder
+};
+
+/// For each buffer, the largest total live at one point of its lifetime: the
+/// pressure it is part of.
+std::vector<int64_t> breadths(const Problem &p) {
+  const auto &b = p.buffers;
+  size_t n = b.size();
+  // The live total only rises at starts, so the starts are the points to
+  // look at.
+  std::vector<int64_t> points;
+  for (const LiveBuffer &buf : b)
+    points.push_back(buf.start);
+  std::sort(points.begin(), points.end());
+  points.erase(std::unique(points.begin(), points.end()), points.end());
+  std::vector<int64_t> delta(points.size() + 1, 0);
+  auto indexOf = [&](int64_t t) {
+    return size_t(std::lower_bound(points.begin(), points.end(), t) -
+                  points.begin());
+  };
+  for (size_t i = 0; i < n; ++i) {
+    delta[indexOf(b[i].start)] += p.sizes[i];
+    // The first point after the end.
+    delta[indexOf(b[i].end + 1)] -= p.sizes[i];
+  }
+  std::vector<int64_t> live(points.size());
+  int64_t total = 0;
+  for (size_t t = 0; t < points.size(); ++t)
+    live[t] = total += delta[t];
+  std::vector<int64_t> out(n, 0);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t t = indexOf(b[i].start);
+         t < points.size() && points[t] <= b[i].end; ++t)
+      out[i] = std::max(out[i], live[t]);
+  return out;
+}
 
 MemoryPlan place(const Problem &p, Strategy strategy) {
   size_t n = p.sizes.size();
@@ -219,6 +260,15 @@ MemoryPlan place(const Problem &p, Strategy strategy) {
       if (b[x].start != b[y].start)
         return b[x].start < b[y].start;
       return p.sizes[x] > p.sizes[y];
+    });
+  } else if (strategy == Strategy::FirstFitByBreadth) {
+    std::vector<int64_t> breadth = breadths(p);
+    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      if (breadth[x] != breadth[y])
+        return breadth[x] > breadth[y];
+      if (p.sizes[x] != p.sizes[y])
+        return p.sizes[x] > p.sizes[y];
+      return b[x].start < b[y].start;
     });
   } else {
     std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
@@ -233,6 +283,7 @@ MemoryPlan place(const Problem &p, Strategy strategy) {
     int64_t offset = 0;
     switch (strategy) {
     case Strategy::FirstFitBySize:
+    case Strategy::FirstFitByBreadth:
       offset = firstFit(p, i, plan.offsets);
       break;
     case Strategy::BestFitBySize:
@@ -279,7 +330,7 @@ MemoryPlan planMemory(const std::vector<LiveBuffer> &buffers,
   MemoryPlan best;
   bool first = true;
   for (Strategy s : {Strategy::FirstFitBySize, Strategy::BestFitBySize,
-                     Strategy::EdgeFitInOrder}) {
+                     Strategy::FirstFitByBreadth, Strategy::EdgeFitInOrder}) {
     MemoryPlan plan = place(p, s);
     if (first || plan.arenaBytes < best.arenaBytes)
       best = std::move(plan);
