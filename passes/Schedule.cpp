@@ -153,8 +153,8 @@ mlir::dlc::fromAttr(DictionaryAttr dict,
       r.error("schedule: expects mma 'none', 'mma_sync_f16' or "
               "'mma_sync_bf16', got '" +
               s.mma + "'");
-    if (r.ok() && (!allPositive(s.tile) || !allPositive(s.warps) ||
-                   s.stages < 1))
+    if (r.ok() &&
+        (!allPositive(s.tile) || !allPositive(s.warps) || s.stages < 1))
       r.error("schedule: expects positive tile, warps and stages");
   } else if (!s.isPointwise() && !s.isDirectPool()) {
     r.error("schedule: unknown strategy '" + s.strategy + "'");

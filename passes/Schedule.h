@@ -53,7 +53,7 @@ struct Schedule {
   std::string signature; ///< the fusion's kind, ops and types (tuning key)
   llvm::SmallVector<int64_t, 3> block{1, 1, 1}; ///< threads per block
   llvm::SmallVector<int64_t, 3> grid{1, 1, 1};  ///< blocks
-  int64_t vectorWidth = 1; ///< elements per thread access
+  int64_t vectorWidth = 1;                      ///< elements per thread access
   int64_t sharedBytes = 0; ///< static shared memory of one block
 
   // row_reduce (0 elsewhere).
@@ -81,7 +81,8 @@ DictionaryAttr toAttr(MLIRContext *ctx, const Schedule &s);
 /// Parses and checks the dictionary form; on failure reports through
 /// `emitError` which key is missing or malformed.
 FailureOr<Schedule>
-fromAttr(DictionaryAttr dict, llvm::function_ref<InFlightDiagnostic()> emitError);
+fromAttr(DictionaryAttr dict,
+         llvm::function_ref<InFlightDiagnostic()> emitError);
 
 /// The schedule of `fusion`; an error on the op when it has none (run
 /// --dlc-tile first) or it is malformed.

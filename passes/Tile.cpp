@@ -13,7 +13,6 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -284,15 +283,15 @@ Schedule defaults(const Problem &p, const TargetInfo &t) {
 
 /// Block, grid and shared memory from the (checked) choices. `keepGrid`: a
 /// pointwise grid set by a tuning cache stays.
-void derive(const Problem &p, const TargetInfo &t, Schedule &s,
-            bool keepGrid) {
+void derive(const Problem &p, const TargetInfo &t, Schedule &s, bool keepGrid) {
   s.gemm = p.gemm;
   s.sharedBytes = 0;
   if (s.isPointwise()) {
     if (!keepGrid)
-      s.grid = {std::clamp<int64_t>(ceilDiv(p.numel, s.block[0] * s.vectorWidth),
-                                    1, t.smCount * 8),
-                1, 1};
+      s.grid = {
+          std::clamp<int64_t>(ceilDiv(p.numel, s.block[0] * s.vectorWidth), 1,
+                              t.smCount * 8),
+          1, 1};
   } else if (s.isDirectPool()) {
     s.grid = {std::max<int64_t>(1, ceilDiv(p.numel, s.block[0])), 1, 1};
   } else if (s.isRowReduce()) {
@@ -337,8 +336,8 @@ std::string finish(const Problem &p, const TargetInfo &t, Schedule &s,
   if (s.isPointwise() || s.isDirectPool()) {
     if (s.block[0] < 1 || s.block[0] > 1024 || s.block[1] != 1 ||
         s.block[2] != 1) {
-      os << "block [" << s.block[0] << ", " << s.block[1] << ", "
-         << s.block[2] << "]; expects [1..1024, 1, 1]";
+      os << "block [" << s.block[0] << ", " << s.block[1] << ", " << s.block[2]
+         << "]; expects [1..1024, 1, 1]";
       return out;
     }
     if (keepGrid && (s.grid[0] < 1 || s.grid[1] != 1 || s.grid[2] != 1)) {
@@ -351,8 +350,7 @@ std::string finish(const Problem &p, const TargetInfo &t, Schedule &s,
     int64_t tpr = s.threadsPerRow;
     if (tpr < 32 || tpr > 1024 || !llvm::isPowerOf2_64(tpr) ||
         s.rowsPerBlock < 1 || (tpr > 32 && s.rowsPerBlock != 1)) {
-      os << "threads_per_row " << tpr << ", rows_per_block "
-         << s.rowsPerBlock
+      os << "threads_per_row " << tpr << ", rows_per_block " << s.rowsPerBlock
          << "; expects a power of two in [32, 1024], and 1 row per block "
             "above 32";
       return out;
@@ -372,14 +370,13 @@ std::string finish(const Problem &p, const TargetInfo &t, Schedule &s,
                   (s.mma == Schedule::kMmaF16 && p.element.isF16()) ||
                   (s.mma == Schedule::kMmaBf16 && p.element.isBF16());
     if (!typeOk) {
-      os << "mma '" << s.mma << "' does not fit " << p.element
-         << " elements";
+      os << "mma '" << s.mma << "' does not fit " << p.element << " elements";
       return out;
     }
     if (s.mma != Schedule::kMmaNone &&
         ((tm / wm) % 16 || (tn / wn) % 8 || tk % 16)) {
-      os << "tile [" << tm << ", " << tn << ", " << tk << "] with warps ["
-         << wm << ", " << wn
+      os << "tile [" << tm << ", " << tn << ", " << tk << "] with warps [" << wm
+         << ", " << wn
          << "]; mma.sync expects a warp tile multiple of 16x8 and tk a "
             "multiple of 16";
       return out;
@@ -425,9 +422,13 @@ bool overridable(StringRef strategy, StringRef key) {
   return key == "tile" || key == "warps" || key == "stages" || key == "mma";
 }
 
-const llvm::StringSet<> kCacheKeys = {
-    "vector_width", "block", "grid",  "threads_per_row", "rows_per_block",
-    "tile",         "warps", "stages", "mma"};
+bool isCacheKey(StringRef key) {
+  static constexpr llvm::StringLiteral keys[] = {
+      "vector_width",    "block",          "grid",
+      "threads_per_row", "rows_per_block", "tile",
+      "warps",           "stages",         "mma"};
+  return llvm::is_contained(keys, key);
+}
 
 struct CacheEntry {
   unsigned index;
@@ -498,8 +499,9 @@ bool TuningCache::load(StringRef path, std::string &error) {
                 "and object \"schedule\")";
         return false;
       }
-      (key == "target" ? e.target : key == "fusion" ? e.fusion : e.signature) =
-          str->str();
+      (key == "target"   ? e.target
+       : key == "fusion" ? e.fusion
+                         : e.signature) = str->str();
     }
     if (e.signature.empty() || !e.schedule) {
       error = where + "expects a \"signature\" string and a \"schedule\" "
@@ -511,7 +513,7 @@ bool TuningCache::load(StringRef path, std::string &error) {
       return false;
     }
     for (const auto &kv : *e.schedule)
-      if (!kCacheKeys.contains(StringRef(kv.first))) {
+      if (!isCacheKey(kv.first)) {
         error = where + "unknown schedule key \"" + StringRef(kv.first).str() +
                 "\"";
         return false;
@@ -525,8 +527,7 @@ const CacheEntry *TuningCache::lookup(StringRef target, StringRef fusion,
                                       StringRef signature) const {
   const CacheEntry *found = nullptr;
   for (const CacheEntry &e : entries)
-    if (e.signature == signature &&
-        (e.target.empty() || e.target == target) &&
+    if (e.signature == signature && (e.target.empty() || e.target == target) &&
         (e.fusion.empty() || e.fusion == fusion))
       found = &e;
   return found;
@@ -634,8 +635,8 @@ struct DlcTilePass : mlir::dlc::impl::DlcTileBase<DlcTilePass> {
         if (entry)
           emitEntryError(func, *entry, fusion, error);
         else
-          fusion.emitOpError() << "has no valid schedule for " << t->name
-                               << ": " << error;
+          fusion.emitOpError()
+              << "has no valid schedule for " << t->name << ": " << error;
         return WalkResult::interrupt();
       }
       writeSchedule(fusion, s);
