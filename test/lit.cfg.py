@@ -40,5 +40,5 @@ if shutil.which("nvidia-smi") and os.system("nvidia-smi -L >/dev/null 2>&1") == 
 llvm_config.with_system_environment(["HOME", "TMPDIR", "XDG_CACHE_HOME"])
 llvm_config.use_default_substitutions()
 llvm_config.add_tool_substitutions(
-    ["dlc", "dlc-opt"], [config.dlc_tools_dir])
+    ["dlc", "dlc-opt", "dlc-emit"], [config.dlc_tools_dir])
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

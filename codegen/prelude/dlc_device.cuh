@@ -1,0 +1,172 @@
+// dlc device prelude: every intrinsic and type the emitted kernels use. A
+// host build of the same kernels defines DLC_PRELUDE and brings its own
+// versions of these (CPU emulation), so nothing below is spelled in a kernel.
+#ifndef DLC_PRELUDE
+#define DLC_PRELUDE
+#ifdef DLC_USE_F16
+#include <cuda_fp16.h>
+#endif
+#ifdef DLC_USE_BF16
+#include <cuda_bf16.h>
+#endif
+// Indices and sizes.
+typedef long long idx_t;
+
+namespace dlc {
+
+// Loads and stores: storage type -> compute type (f16/bf16 compute in f32).
+template <typename T> __device__ __forceinline__ T load(const T *p, idx_t i) {
+  return p[i];
+}
+template <typename T, typename V>
+__device__ __forceinline__ void store(T *p, idx_t i, V v) {
+  p[i] = T(v);
+}
+#ifdef DLC_USE_F16
+__device__ __forceinline__ float load(const __half *p, idx_t i) {
+  return __half2float(p[i]);
+}
+__device__ __forceinline__ void store(__half *p, idx_t i, float v) {
+  p[i] = __float2half_rn(v);
+}
+#endif
+#ifdef DLC_USE_BF16
+__device__ __forceinline__ float load(const __nv_bfloat16 *p, idx_t i) {
+  return __bfloat162float(p[i]);
+}
+__device__ __forceinline__ void store(__nv_bfloat16 *p, idx_t i, float v) {
+  p[i] = __float2bfloat16_rn(v);
+}
+#endif
+
+// Threads, blocks and barriers.
+__device__ __forceinline__ idx_t threadInBlock() {
+  return threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
+}
+__device__ __forceinline__ idx_t threadsPerBlock() {
+  return idx_t(blockDim.x) * blockDim.y * blockDim.z;
+}
+__device__ __forceinline__ idx_t blockInGrid() {
+  return blockIdx.x + idx_t(gridDim.x) * (blockIdx.y + idx_t(gridDim.y) * blockIdx.z);
+}
+__device__ __forceinline__ idx_t blocksPerGrid() {
+  return idx_t(gridDim.x) * gridDim.y * gridDim.z;
+}
+__device__ __forceinline__ void barrier() { __syncthreads(); }
+
+// Warp shuffles: combine with the lane `mask` apart (butterfly).
+__device__ __forceinline__ float shuffleXor(float v, int mask) {
+  return __shfl_xor_sync(0xffffffffu, v, mask);
+}
+__device__ __forceinline__ double shuffleXor(double v, int mask) {
+  return __shfl_xor_sync(0xffffffffu, v, mask);
+}
+
+// Math, overloaded on the compute type.
+__device__ __forceinline__ float exp(float x) { return expf(x); }
+__device__ __forceinline__ double exp(double x) { return ::exp(x); }
+__device__ __forceinline__ float log(float x) { return logf(x); }
+__device__ __forceinline__ double log(double x) { return ::log(x); }
+__device__ __forceinline__ float sqrt(float x) { return sqrtf(x); }
+__device__ __forceinline__ double sqrt(double x) { return ::sqrt(x); }
+__device__ __forceinline__ float tanh(float x) { return tanhf(x); }
+__device__ __forceinline__ double tanh(double x) { return ::tanh(x); }
+__device__ __forceinline__ float erf(float x) { return erff(x); }
+__device__ __forceinline__ double erf(double x) { return ::erf(x); }
+__device__ __forceinline__ float pow(float x, float y) { return powf(x, y); }
+__device__ __forceinline__ double pow(double x, double y) { return ::pow(x, y); }
+__device__ __forceinline__ bool isnan(float x) { return ::isnan(x); }
+__device__ __forceinline__ bool isnan(double x) { return ::isnan(x); }
+template <typename T> __device__ __forceinline__ T infinity() {
+  return T(__int_as_float(0x7f800000));
+}
+template <typename T> __device__ __forceinline__ T quietNan() {
+  return T(__int_as_float(0x7fc00000));
+}
+// Integer power by squaring (wraps like the reference); e < 0 gives 0.
+template <typename T> __device__ __forceinline__ T ipow(T b, T e) {
+  T r = 1;
+  if (e < 0)
+    return 0;
+  for (; e; e >>= 1, b *= b)
+    if (e & 1)
+      r *= b;
+  return r;
+}
+// NaN-propagating maximum/minimum (float); plain for integers.
+template <typename T> __device__ __forceinline__ T maximum(T a, T b) {
+  return a > b ? a : b;
+}
+template <typename T> __device__ __forceinline__ T minimum(T a, T b) {
+  return a < b ? a : b;
+}
+__device__ __forceinline__ float maximum(float a, float b) {
+  return isnan(a) || isnan(b) ? quietNan<float>() : (a > b ? a : b);
+}
+__device__ __forceinline__ double maximum(double a, double b) {
+  return isnan(a) || isnan(b) ? quietNan<double>() : (a > b ? a : b);
+}
+__device__ __forceinline__ float minimum(float a, float b) {
+  return isnan(a) || isnan(b) ? quietNan<float>() : (a < b ? a : b);
+}
+__device__ __forceinline__ double minimum(double a, double b) {
+  return isnan(a) || isnan(b) ? quietNan<double>() : (a < b ? a : b);
+}
+// Running max of a reduction: a NaN, once there, stays.
+template <typename T> __device__ __forceinline__ T maxAcc(T acc, T v) {
+  return isnan(v) || v > acc ? v : acc;
+}
+template <typename T> __device__ __forceinline__ T relu(T x) {
+  return isnan(x) ? x : (x > T(0) ? x : T(0));
+}
+template <typename T> __device__ __forceinline__ T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T> __device__ __forceinline__ T rsqrt(T x) {
+  return T(1) / sqrt(x);
+}
+template <typename T> __device__ __forceinline__ T gelu(T x) {
+  return x * (T(1) + erf(x / sqrt(T(2)))) / T(2);
+}
+template <typename T> __device__ __forceinline__ T geluTanh(T x) {
+  const T c = sqrt(T(2) / T(3.14159265358979323846));
+  return x * (T(1) + tanh(c * (x + T(0.044715) * x * x * x))) / T(2);
+}
+
+// Combiners for rowAllReduce.
+struct Sum {
+  template <typename T> __device__ T operator()(T a, T b) const { return a + b; }
+};
+struct Max { // a NaN, once there, stays
+  template <typename T> __device__ T operator()(T a, T b) const {
+    return isnan(a) ? a : maxAcc(a, b);
+  }
+};
+
+// Combines v over each group of kThreads consecutive threads of the block
+// (a power of two; rows of a row reduction); every thread gets its group's
+// result. Warp shuffles within a warp, then `scratch` (shared, one entry
+// per warp of the block) across the warps of a group. Every thread of the
+// block must call it (it may contain barriers).
+template <int kThreads, typename T, typename Op>
+__device__ T rowAllReduce(T v, Op op, T *scratch) {
+  constexpr int kWidth = kThreads < 32 ? kThreads : 32;
+  for (int mask = kWidth / 2; mask > 0; mask /= 2)
+    v = op(v, shuffleXor(v, mask));
+  if constexpr (kThreads > 32) {
+    constexpr int kWarps = kThreads / 32;
+    const int t = int(threadInBlock());
+    const int first = t / 32 / kWarps * kWarps; // first warp of the group
+    barrier(); // scratch may still be read by the previous call
+    if (t % 32 == 0)
+      scratch[t / 32] = v;
+    barrier();
+    v = scratch[first];
+    for (int w = 1; w < kWarps; ++w)
+      v = op(v, scratch[first + w]);
+  }
+  return v;
+}
+
+} // namespace dlc
+#endif // DLC_PRELUDE
