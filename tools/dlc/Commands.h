@@ -2,6 +2,7 @@
 #ifndef DLC_TOOLS_DLC_COMMANDS_H
 #define DLC_TOOLS_DLC_COMMANDS_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -40,6 +41,10 @@ extern llvm::cl::opt<int64_t> batchOverride;
 
 /// `dlc model.json`: compile and report (the top-level command).
 int compileMain(llvm::StringRef modelPath);
+
+/// Writes the fused graph of `func` as Graphviz to `path` (atomically).
+bool writeGraphDot(mlir::func::FuncOp func, llvm::StringRef title,
+                   const std::string &path, std::string &err);
 
 /// `dlc run`: execute a model.
 llvm::cl::SubCommand &runCommand();

@@ -1,23 +1,84 @@
 //===- CompileCommand.cpp - `dlc model.json`: compile and report ----------===//
 #include "tools/dlc/Commands.h"
 
+#include "ir/DlcDialect.h"
 #include "ir/ModelAttrs.h"
+#include "passes/Pipeline.h"
+#include "passes/Traffic.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassInstrumentation.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
 
 namespace cl = llvm::cl;
 using namespace mlir;
 
 namespace dlc::tools {
 
+static cl::opt<std::string> dumpIR(
+    "dump-ir",
+    cl::desc("Print IR instead of the summary: 'import' (the dlc dialect as "
+             "imported), 'after-all' (after every pass), or a pass flag such "
+             "as 'dlc-fuse' (after that pass)"),
+    cl::value_desc("phase"), cl::cat(dlcCategory()));
+
+static cl::opt<std::string> compileTo(
+    "compile-to",
+    cl::desc("Stop after a phase: import, fused, tiled, planned, cuda "
+             "(default: cuda, the whole pipeline)"),
+    cl::value_desc("phase"), cl::init("cuda"), cl::cat(dlcCategory()));
+
 static cl::opt<std::string>
-    dumpIR("dump-ir",
-           cl::desc("Print the IR after a phase instead of the summary: "
-                    "'import' (the dlc dialect as imported)"),
-           cl::value_desc("phase"), cl::cat(dlcCategory()));
+    target("target", cl::desc("GPU architecture to schedule for: sm_80 or "
+                              "sm_90 (default)"),
+           cl::init("sm_90"), cl::cat(dlcCategory()));
+
+static cl::opt<std::string>
+    tuningCache("tuning-cache",
+                cl::desc("JSON file whose entries override the schedule of "
+                         "matching fusions (docs/schedule.md)"),
+                cl::value_desc("file"), cl::cat(dlcCategory()));
+
+static cl::opt<std::string>
+    dumpGraph("dump-graph",
+              cl::desc("Write the fused graph for Graphviz, one cluster per "
+                       "kernel"),
+              cl::value_desc("file.dot"), cl::cat(dlcCategory()));
+
+/// Wall time of each pass, in order, for the summary.
+class PassTimes : public PassInstrumentation {
+public:
+  void runBeforePass(Pass *, Operation *) override {
+    start = std::chrono::steady_clock::now();
+  }
+  void runAfterPass(Pass *pass, Operation *) override { record(pass); }
+  void runAfterPassFailed(Pass *pass, Operation *) override { record(pass); }
+  std::vector<std::pair<std::string, double>> &times() { return phases; }
+
+private:
+  void record(Pass *pass) {
+    if (pass->getArgument().empty()) // a pass manager nesting the real ones
+      return;
+    std::chrono::duration<double, std::milli> ms =
+        std::chrono::steady_clock::now() - start;
+    phases.emplace_back(pass->getArgument().str(), ms.count());
+  }
+  std::chrono::steady_clock::time_point start;
+  std::vector<std::pair<std::string, double>> phases;
+};
+
+static double msSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
 
 /// "f32[8, 1, 28, 28]"
 static void printType(llvm::raw_ostream &os, Type type) {
@@ -27,8 +88,17 @@ static void printType(llvm::raw_ostream &os, Type type) {
   os << "]";
 }
 
-/// A one-screen report of what was imported.
-static void printSummary(llvm::raw_ostream &os, ModuleOp module) {
+/// What the compile did, for the summary.
+struct CompileStats {
+  std::string opCensus; // of the model as imported: "10 (conv2d 2, ...)"
+  mlir::dlc::Traffic unfused, fused;
+  std::optional<int64_t> arenaBytes, peakLiveBytes, unplannedBytes;
+  std::vector<std::pair<std::string, double>> times;
+};
+
+/// A one-screen report of the model and of its compilation.
+static void printSummary(llvm::raw_ostream &os, ModuleOp module,
+                         const CompileStats &stats) {
   auto func = module.lookupSymbol<func::FuncOp>(attrs::kEntry);
   auto name = module->getAttrOfType<StringAttr>(attrs::kModel);
   os << "model '" << (name ? name.getValue() : "?") << "'\n";
@@ -57,21 +127,25 @@ static void printSummary(llvm::raw_ostream &os, ModuleOp module) {
     printType(os, type);
   }
   os << "\n";
-  llvm::MapVector<StringRef, unsigned> kinds;
-  unsigned numOps = 0;
-  func.walk([&](Operation *op) {
-    if (op->getDialect() && op->getDialect()->getNamespace() == "dlc") {
-      ++kinds[op->getName().stripDialect()];
-      ++numOps;
-    }
-  });
-  os << "  ops:        " << numOps << " (";
-  bool first = true;
-  for (auto &[kind, count] : kinds) {
-    os << (first ? "" : ", ") << kind << " " << count;
-    first = false;
-  }
+  os << "  ops:        " << stats.opCensus << "\n";
+  os << "  kernels:    " << stats.fused.kernels << " fused (" << stats.unfused.kernels
+     << " unfused)\n";
+  os << "  DRAM bytes: " << stats.fused.bytes << " fused vs "
+     << stats.unfused.bytes << " unfused (estimate";
+  if (stats.unfused.bytes > 0)
+    os << ", " << llvm::format("%.2f", double(stats.fused.bytes) /
+                                          double(stats.unfused.bytes))
+       << "x";
   os << ")\n";
+  if (stats.arenaBytes)
+    os << "  arena:      " << *stats.arenaBytes << " bytes (peak live "
+       << stats.peakLiveBytes.value_or(0) << ", without reuse "
+       << stats.unplannedBytes.value_or(0) << ")\n";
+  os << "  time:       ";
+  for (auto [i, phase] : llvm::enumerate(stats.times))
+    os << (i ? ", " : "") << phase.first << " "
+       << llvm::format("%.1f", phase.second) << " ms";
+  os << "\n";
   if (auto training = module->getAttrOfType<DictionaryAttr>(attrs::kTraining)) {
     auto loss = training.getAs<StringAttr>("loss");
     auto opt = training.getAs<DictionaryAttr>("optimizer");
@@ -81,20 +155,115 @@ static void printSummary(llvm::raw_ostream &os, ModuleOp module) {
   }
 }
 
+/// "10 (conv2d 2, relu 2, ...)": the dlc ops of `func` by kind, in order of
+/// first appearance.
+static std::string censusOps(func::FuncOp func) {
+  llvm::MapVector<StringRef, unsigned> kinds;
+  unsigned numOps = 0;
+  func.walk([&](Operation *op) {
+    if (isa_and_nonnull<mlir::dlc::DlcDialect>(op->getDialect())) {
+      ++kinds[op->getName().stripDialect()];
+      ++numOps;
+    }
+  });
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << numOps << " (";
+  bool first = true;
+  for (auto &[kind, count] : kinds) {
+    os << (first ? "" : ", ") << kind << " " << count;
+    first = false;
+  }
+  os << ")";
+  return s;
+}
+
+static std::optional<int64_t> funcInt(func::FuncOp func, llvm::StringRef name) {
+  if (auto attr = func->getAttrOfType<IntegerAttr>(name))
+    return attr.getInt();
+  return std::nullopt;
+}
+
 int compileMain(llvm::StringRef modelPath) {
-  if (!dumpIR.empty() && dumpIR != "import") {
+  auto stopAfter = mlir::dlc::parsePhase(compileTo);
+  if (!stopAfter) {
+    llvm::errs() << "dlc: unknown phase '" << compileTo
+                 << "' for --compile-to; expected one of import, fused, "
+                    "tiled, planned, cuda\n";
+    return kUserError;
+  }
+  if (!dumpIR.empty() &&
+      !llvm::is_contained({"import", "after-all", "dlc-fuse", "dlc-tile",
+                           "dlc-plan-memory"},
+                          dumpIR)) {
     llvm::errs() << "dlc: unknown phase '" << dumpIR
-                 << "' for --dump-ir; expected: import\n";
+                 << "' for --dump-ir; expected import, after-all, dlc-fuse, "
+                    "dlc-tile or dlc-plan-memory\n";
+    return kUserError;
+  }
+  if (target != "sm_80" && target != "sm_90") {
+    llvm::errs() << "dlc: unknown --target '" << target
+                 << "'; expected sm_80 or sm_90\n";
     return kUserError;
   }
   Session session;
+  CompileStats stats;
+  auto start = std::chrono::steady_clock::now();
   auto module = session.load(modelPath);
   if (!module)
     return kUserError;
+  stats.times.emplace_back("import", msSince(start));
+  auto func = module->lookupSymbol<func::FuncOp>(attrs::kEntry);
+  stats.unfused = mlir::dlc::estimateTraffic(func);
+  stats.opCensus = censusOps(func);
+
+  PassManager pm(&session.context());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return kUserError;
+  if (!dumpIR.empty() && dumpIR != "import") {
+    // IR printing needs the passes to run one at a time.
+    session.context().disableMultithreading();
+    std::string phase = dumpIR;
+    pm.enableIRPrinting(
+        /*shouldPrintBeforePass=*/[](Pass *, Operation *) { return false; },
+        /*shouldPrintAfterPass=*/
+        [phase](Pass *pass, Operation *) {
+          return phase == "after-all" || pass->getArgument() == phase;
+        },
+        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
+        /*printAfterOnlyOnFailure=*/false, llvm::outs());
+  }
+  auto times = std::make_unique<PassTimes>();
+  PassTimes *passTimes = times.get();
+  pm.addInstrumentation(std::move(times));
+  mlir::dlc::PipelineOptions opts;
+  opts.target = target;
+  opts.tuningCache = tuningCache;
+  opts.stopAfter = *stopAfter;
+  mlir::dlc::buildCompilePipeline(pm, opts);
   if (dumpIR == "import")
     module->print(llvm::outs());
-  else
-    printSummary(llvm::outs(), *module);
+  if (failed(pm.run(*module)))
+    // Passes reject only what a user supplied (a tuning cache); anything
+    // else failing on a verified model is a compiler bug.
+    return tuningCache.empty() ? kInternalError : kUserError;
+  llvm::append_range(stats.times, passTimes->times());
+  stats.fused = mlir::dlc::estimateTraffic(func);
+  stats.arenaBytes = funcInt(func, "dlc.arena_bytes");
+  stats.peakLiveBytes = funcInt(func, "dlc.peak_live_bytes");
+  stats.unplannedBytes = funcInt(func, "dlc.unplanned_bytes");
+
+  if (!dumpGraph.empty()) {
+    std::string err;
+    auto name = (*module)->getAttrOfType<StringAttr>(attrs::kModel);
+    if (!writeGraphDot(func, name ? name.getValue() : "model", dumpGraph,
+                       err)) {
+      llvm::errs() << "dlc: --dump-graph: " << err << "\n";
+      return kUserError;
+    }
+  }
+  if (dumpIR.empty())
+    printSummary(llvm::outs(), *module, stats);
   return kOk;
 }
 
