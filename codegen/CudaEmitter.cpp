@@ -323,6 +323,8 @@ private:
   }
   /// `expr` bound to a new const variable of v's compute type.
   std::string bind(Value v, const std::string &expr) {
+    if (Operation *op = v.getDefiningOp())
+      comment(op);
     std::string name = fresh("v");
     line(Twine("const ") + computeType(v) + " " + name + " = " + expr + ";");
     return name;
@@ -532,7 +534,6 @@ FailureOr<std::string> KernelEmitter::atOp(Operation *op,
   if (auto c = dyn_cast<ConcatOp>(op))
     return concat(c, idx);
 
-  comment(op);
   StringRef name = op->getName().getStringRef();
   const char *ct = computeType(result);
   if (auto g = dyn_cast<GeluOp>(op)) {
@@ -691,6 +692,8 @@ KernelEmitter::forward(Value anchor, const std::string &idx, Operation *stop) {
       continue;
     Value result = op.getResult(0);
     const std::string &in = known[known0];
+    if (isa<ReshapeOp, FlattenOp, TransposeOp>(op))
+      comment(&op);
     if (isa<ReshapeOp, FlattenOp>(op)) {
       known[result] = in;
       remember(result, in, *lookup(known0, in));
@@ -831,6 +834,13 @@ LogicalResult KernelEmitter::emitRowReduce(Operation *anchor) {
   std::string inIdx = rowIndex(shape, reduced);
 
   int64_t tpr = sched.threadsPerRow, rpb = sched.rowsPerBlock;
+  int64_t threads = sched.block[0] * sched.block[1] * sched.block[2];
+  if (tpr <= 0 || (tpr & (tpr - 1)) != 0 || tpr * rpb != threads ||
+      (threads > 32 && threads % 32 != 0))
+    return fail(anchor, "schedule has threads_per_row " + std::to_string(tpr) +
+                            " (a power of two expected) and rows_per_block " +
+                            std::to_string(rpb) + " for a block of " +
+                            std::to_string(threads) + " threads");
   const char *ct = computeType(input);
   bool isDouble = StringRef(ct) == "double";
   std::string zero = isDouble ? "0.0" : "0.0f";
@@ -1659,6 +1669,14 @@ FailureOr<CudaProgram> mlir::dlc::emitCuda(func::FuncOp func) {
                                   .getValue()
                             : StringRef("?")) +
         "\", one kernel per dlc.fusion.\n";
+  if (usesF16 || usesBf16) {
+    src += "#ifndef DLC_PRELUDE\n";
+    if (usesF16)
+      src += "#include <cuda_fp16.h>\n";
+    if (usesBf16)
+      src += "#include <cuda_bf16.h>\n";
+    src += "#endif\n";
+  }
   if (usesF16)
     src += "#define DLC_USE_F16\n";
   if (usesBf16)

@@ -1,14 +1,10 @@
 // dlc device prelude: every intrinsic and type the emitted kernels use. A
 // host build of the same kernels defines DLC_PRELUDE and brings its own
 // versions of these (CPU emulation), so nothing below is spelled in a kernel.
+// The source defines DLC_USE_F16 / DLC_USE_BF16 (and includes cuda_fp16.h /
+// cuda_bf16.h) only when a kernel uses those types.
 #ifndef DLC_PRELUDE
 #define DLC_PRELUDE
-#ifdef DLC_USE_F16
-#include <cuda_fp16.h>
-#endif
-#ifdef DLC_USE_BF16
-#include <cuda_bf16.h>
-#endif
 // Indices and sizes.
 typedef long long idx_t;
 
