@@ -1479,8 +1479,8 @@ Schedule scheduleFor(FusionOp fusion, Operation *anchor, Operation *pool) {
 }
 
 /// The element type and shape of a buffer, in the manifest.
-nlohmann::json bufferJson(const Buffer &b) {
-  nlohmann::json j = {{"name", b.name},
+nlohmann::ordered_json bufferJson(const Buffer &b) {
+  nlohmann::ordered_json j = {{"name", b.name},
                       {"role", b.role},
                       {"dtype", typeNames(b.type).dtype},
                       {"shape", b.shape}};
@@ -1686,13 +1686,13 @@ FailureOr<CudaProgram> mlir::dlc::emitCuda(func::FuncOp func) {
     src += "\n" + decls;
   src += kernels;
 
-  nlohmann::json manifest = {{"version", 1},
+  nlohmann::ordered_json manifest = {{"version", 1},
                              {"target", target},
                              {"arena_bytes", program.arenaBytes}};
-  manifest["buffers"] = nlohmann::json::array();
+  manifest["buffers"] = nlohmann::ordered_json::array();
   for (const Buffer &b : buffers)
     manifest["buffers"].push_back(bufferJson(b));
-  manifest["kernels"] = nlohmann::json::array();
+  manifest["kernels"] = nlohmann::ordered_json::array();
   for (const KernelInfo &k : program.kernels)
     manifest["kernels"].push_back({{"name", k.name},
                                    {"grid", k.grid},

@@ -37,13 +37,13 @@
 // MANIFEST: "name": "y",
 // MANIFEST-NEXT: "role": "output",
 // MANIFEST: "kernels": [
+// MANIFEST: "name": "k0_bias_scale",
 // MANIFEST: "args": [
 // MANIFEST-NEXT: "x",
 // MANIFEST-NEXT: "fc_bias",
 // MANIFEST-NEXT: "rowscale",
 // MANIFEST-NEXT: "y"
-// MANIFEST: "name": "k0_bias_scale",
-// MANIFEST-NEXT: "nodes": [
+// MANIFEST: "nodes": [
 // MANIFEST-NEXT: "bias.bcast",
 // MANIFEST-NEXT: "bias",
 // MANIFEST-NEXT: "scale",

@@ -61,6 +61,7 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "dlc CUDA emitter\n");
 
   mlir::MLIRContext context;
+  context.printOpOnDiagnostic(false);
   context.loadDialect<mlir::dlc::DlcDialect, mlir::func::FuncDialect>();
   llvm::SourceMgr sourceMgr;
   mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
