@@ -31,6 +31,7 @@ enum class Env {
   KernelCache,
   NvrtcPath,
   CudaInclude,
+  CudaDriver,
 };
 
 struct EnvVar {
@@ -58,6 +59,10 @@ inline constexpr EnvVar kEnvVars[] = {
      "directory holding cuda_fp16.h and cuda_bf16.h for NVRTC (default: "
      "found next to libnvrtc, else CUDA_HOME/include, CUDA_PATH/include, "
      "/usr/local/cuda/include)"},
+    {Env::CudaDriver, "DLC_CUDA_DRIVER", false,
+     "the libcuda shared library to load (a path or file name; default "
+     "libcuda.so.1 on the loader's path); a file that does not exist makes "
+     "dlc behave as on a machine without a driver"},
 };
 
 inline const EnvVar &envVar(Env id) {
