@@ -32,6 +32,9 @@ enum class Env {
   NvrtcPath,
   CudaInclude,
   CudaDriver,
+  HostCxx,
+  HostCxxFlags,
+  CpuThreads,
 };
 
 struct EnvVar {
@@ -63,6 +66,15 @@ inline constexpr EnvVar kEnvVars[] = {
      "the libcuda shared library to load (a path or file name; default "
      "libcuda.so.1 on the loader's path); a file that does not exist makes "
      "dlc behave as on a machine without a driver"},
+    {Env::HostCxx, "DLC_HOST_CXX", false,
+     "the host C++ compiler the cpu device compiles kernels with (a "
+     "command, split at spaces; default c++). Not cache-invalidating by "
+     "itself: its path and --version output are in the cpu device's key"},
+    {Env::HostCxxFlags, "DLC_HOST_CXXFLAGS", true,
+     "extra flags for the cpu device's compiler, after the defaults "
+     "(e.g. '-O0 -g' to debug a kernel, '-fsanitize=address')"},
+    {Env::CpuThreads, "DLC_CPU_THREADS", false,
+     "worker threads of the cpu device (default: the hardware's)"},
 };
 
 inline const EnvVar &envVar(Env id) {
