@@ -33,6 +33,14 @@ except Exception:
     lit_config.note("python3-torch not found: tests that need PyTorch are "
                     "reported UNSUPPORTED")
 
+# NVRTC (loaded at run time by dlc) compiles kernels without a GPU.
+import glob
+if glob.glob("/usr/local/cuda*/lib64/libnvrtc.so*"):
+    config.available_features.add("nvrtc")
+else:
+    lit_config.note("NVRTC not found under /usr/local/cuda*: tests that "
+                    "compile kernels are reported UNSUPPORTED")
+
 # A GPU is a lit feature; GPU-only tests say `REQUIRES: cuda`.
 if shutil.which("nvidia-smi") and os.system("nvidia-smi -L >/dev/null 2>&1") == 0:
     config.available_features.add("cuda")

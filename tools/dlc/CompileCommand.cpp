@@ -3,6 +3,7 @@
 
 #include "ir/DlcDialect.h"
 #include "ir/ModelAttrs.h"
+#include "codegen/CudaEmitter.h"
 #include "passes/Pipeline.h"
 #include "passes/Traffic.h"
 
@@ -12,7 +13,14 @@
 #include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "runtime/AtomicFile.h"
+#include "runtime/KernelCache.h"
+#include "runtime/Nvrtc.h"
+
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -26,7 +34,8 @@ static cl::opt<std::string> dumpIR(
     "dump-ir",
     cl::desc("Print IR instead of the summary: 'import' (the dlc dialect as "
              "imported), 'after-all' (after every pass), or a pass flag such "
-             "as 'dlc-fuse' (after that pass)"),
+             "as 'dlc-fuse' (after that pass). Without --compile-to, the "
+             "compile stops after that phase"),
     cl::value_desc("phase"), cl::cat(dlcCategory()));
 
 static cl::opt<std::string> compileTo(
@@ -45,6 +54,19 @@ static cl::opt<std::string>
                 cl::desc("JSON file whose entries override the schedule of "
                          "matching fusions (docs/schedule.md)"),
                 cl::value_desc("file"), cl::cat(dlcCategory()));
+
+static cl::opt<std::string>
+    outputDir("o",
+              cl::desc("Write the compiled model to this directory: "
+                       "kernels.cu and manifest.json (docs/codegen.md)"),
+              cl::value_desc("dir"), cl::cat(dlcCategory()));
+
+static cl::opt<bool> useNvrtc(
+    "nvrtc",
+    cl::desc("Compile the kernels with NVRTC for --target through the "
+             "on-disk kernel cache (default on; skipped with a note when "
+             "NVRTC is not installed)"),
+    cl::init(true), cl::cat(dlcCategory()));
 
 static cl::opt<std::string>
     dumpGraph("dump-graph",
@@ -90,6 +112,7 @@ static void printType(llvm::raw_ostream &os, Type type) {
 
 /// What the compile did, for the summary.
 struct CompileStats {
+  std::string nvrtc; // what NVRTC did: "5 kernels, cache hit", or why not
   std::string opCensus; // of the model as imported: "10 (conv2d 2, ...)"
   mlir::dlc::Traffic unfused, fused;
   std::optional<int64_t> arenaBytes, peakLiveBytes, unplannedBytes;
@@ -141,6 +164,8 @@ static void printSummary(llvm::raw_ostream &os, ModuleOp module,
     os << "  arena:      " << *stats.arenaBytes << " bytes (peak live "
        << stats.peakLiveBytes.value_or(0) << ", without reuse "
        << stats.unplannedBytes.value_or(0) << ")\n";
+  if (!stats.nvrtc.empty())
+    os << "  nvrtc:      " << stats.nvrtc << "\n";
   os << "  time:       ";
   for (auto [i, phase] : llvm::enumerate(stats.times))
     os << (i ? ", " : "") << phase.first << " "
@@ -178,6 +203,57 @@ static std::string censusOps(func::FuncOp func) {
   return s;
 }
 
+/// Compiles the kernels for --target through the on-disk cache; returns what
+/// happened for the summary. A compile error is reported by NVRTC's log.
+static std::string compileKernels(const std::string &source, size_t kernels) {
+  std::string err;
+  ::dlc::Nvrtc *nvrtc = ::dlc::Nvrtc::get(err);
+  if (!nvrtc)
+    return "skipped: " + err;
+  ::dlc::KernelCache cache(*nvrtc);
+  ::dlc::NvrtcOptions opts;
+  opts.arch = target;
+  opts.warningsAsErrors = true;
+  ::dlc::CachedKernel out;
+  if (!cache.getOrCompile(source, opts, out, err)) {
+    llvm::errs() << "dlc: " << err << "\n";
+    return "FAILED (see above)";
+  }
+  std::string what = std::to_string(kernels) + " kernels for " + target +
+                     ", NVRTC " + nvrtc->version() + ", ";
+  switch (out.outcome) {
+  case ::dlc::CacheOutcome::Hit:
+    return what + "cache hit (NVRTC not run)";
+  case ::dlc::CacheOutcome::Miss:
+    return what + "compiled and cached";
+  case ::dlc::CacheOutcome::Rebuilt:
+    return what + "rebuilt: " + out.warning;
+  case ::dlc::CacheOutcome::Uncached:
+    return what + "compiled, not cached: " + out.warning;
+  }
+  return what;
+}
+
+/// kernels.cu and manifest.json in `dir`, each written whole or not at all.
+static bool writeCompiledModel(const std::string &dir,
+                               const mlir::dlc::CudaProgram &program,
+                               std::string &err) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
+    err = "cannot create the directory: " + ec.message();
+    return false;
+  }
+  for (auto [name, text] :
+       {std::pair<const char *, const std::string *>{"kernels.cu",
+                                                      &program.source},
+        {"manifest.json", &program.manifestJson}}) {
+    llvm::SmallString<256> path(dir);
+    llvm::sys::path::append(path, name);
+    if (!::dlc::writeFileAtomically(std::string(path), {*text}, err))
+      return false;
+  }
+  return true;
+}
+
 static std::optional<int64_t> funcInt(func::FuncOp func, llvm::StringRef name) {
   if (auto attr = func->getAttrOfType<IntegerAttr>(name))
     return attr.getInt();
@@ -185,7 +261,16 @@ static std::optional<int64_t> funcInt(func::FuncOp func, llvm::StringRef name) {
 }
 
 int compileMain(llvm::StringRef modelPath) {
-  auto stopAfter = mlir::dlc::parsePhase(compileTo);
+  // --dump-ir=<pass> without --compile-to stops after that pass.
+  std::string stopAt = compileTo;
+  if (compileTo.getNumOccurrences() == 0 && !dumpIR.empty())
+    stopAt = llvm::StringSwitch<std::string>(dumpIR)
+                 .Case("import", "import")
+                 .Case("dlc-fuse", "fused")
+                 .Case("dlc-tile", "tiled")
+                 .Case("dlc-plan-memory", "planned")
+                 .Default("cuda");
+  auto stopAfter = mlir::dlc::parsePhase(stopAt);
   if (!stopAfter) {
     llvm::errs() << "dlc: unknown phase '" << compileTo
                  << "' for --compile-to; expected one of import, fused, "
@@ -252,6 +337,31 @@ int compileMain(llvm::StringRef modelPath) {
   stats.arenaBytes = funcInt(func, "dlc.arena_bytes");
   stats.peakLiveBytes = funcInt(func, "dlc.peak_live_bytes");
   stats.unplannedBytes = funcInt(func, "dlc.unplanned_bytes");
+
+  if (*stopAfter == mlir::dlc::Phase::Cuda) {
+    auto codegenStart = std::chrono::steady_clock::now();
+    auto program = mlir::dlc::emitCuda(func);
+    // The emitter has said which op it cannot emit; the model itself is
+    // valid, so this is a limit of the compiler.
+    if (failed(program))
+      return kInternalError;
+    stats.times.emplace_back("codegen", msSince(codegenStart));
+    if (useNvrtc) {
+      auto nvrtcStart = std::chrono::steady_clock::now();
+      stats.nvrtc = compileKernels(program->source, program->kernels.size());
+      stats.times.emplace_back("nvrtc", msSince(nvrtcStart));
+    }
+    if (!outputDir.empty()) {
+      std::string err;
+      if (!writeCompiledModel(outputDir, *program, err)) {
+        llvm::errs() << "dlc: -o " << outputDir << ": " << err << "\n";
+        return kUserError;
+      }
+    }
+  } else if (!outputDir.empty()) {
+    llvm::errs() << "dlc: -o writes CUDA, which needs --compile-to=cuda\n";
+    return kUserError;
+  }
 
   if (!dumpGraph.empty()) {
     std::string err;
