@@ -26,7 +26,11 @@ enum class BufferRole { Input, Param, Output, Intermediate };
 const char *bufferRoleName(BufferRole r);
 
 struct ProgramBuffer {
+  /// A C identifier (the kernels' parameter name).
   std::string name;
+  /// The model's name for it ("conv1.weight"; `model_name` in the
+  /// manifest); empty when the manifest does not say.
+  std::string modelName;
   BufferRole role = BufferRole::Input;
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
