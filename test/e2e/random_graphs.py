@@ -117,7 +117,7 @@ class Graph:
         return name
 
     def param(self, shape, kind="weight", fan_in=None):
-        name = f"p{len(self.params)}"
+        name = f"w{len(self.params)}"
         self.params.append({"name": name, "shape": list(shape),
                             "init": {"file": f"{name}.npy"}})
         self.shape[name], self.dtype[name] = list(shape), "f32"
@@ -714,7 +714,7 @@ def check_one(args, index, root):
     with open(os.path.join(workdir, "model.json"), "w") as f:
         json.dump(model, f, indent=1)
     for name, arr in g.arrays.items():
-        prefix = "" if name.startswith("p") else "in_"
+        prefix = "" if name.startswith("w") else "in_"
         np.save(os.path.join(workdir, f"{prefix}{name}.npy"), arr)
     found = []
     if args.require_coverage:
