@@ -223,7 +223,10 @@ kernelLines(const std::string &source, const Program &program) {
 /// complains about; empty if none does.
 std::string kernelOfLog(const std::string &log, const std::string &source,
                         const Program &program) {
-  size_t pos = log.find("kernels.cu:");
+  size_t pos = 0;
+  while ((pos = log.find("kernels.cu:", pos)) != std::string::npos &&
+         !std::isdigit((unsigned char)log[pos + 11]))
+    ++pos;
   if (pos == std::string::npos)
     return {};
   int line = std::atoi(log.c_str() + pos + 11);

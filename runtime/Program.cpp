@@ -47,8 +47,11 @@ struct Reader {
                     const char *key) {
     auto it = obj.find(key);
     if (it == obj.end()) {
-      fail(where.empty() ? key : where, std::string("missing field '") + key +
-                                            "'");
+      std::string what = std::string("missing field '") + key + "'";
+      if (where.empty())
+        err = "manifest: " + what;
+      else
+        fail(where, what);
       return nullptr;
     }
     return &*it;

@@ -436,8 +436,8 @@ inline void __syncwarp(unsigned mask = 0xffffffffu) {
 namespace dlc_host {
 
 /// Every live lane of the warp writes `v`, waits for the others, then
-/// reads lane `src(lane)`'s value (its own when that lane is absent or has
-/// returned). Two banks of slots alternate, so a lane that runs ahead to the
+/// reads lane `src(lane)`'s value (its own when that lane is absent or
+/// returned before this shuffle). Two banks of slots alternate, so a lane that runs ahead to the
 /// next shuffle cannot overwrite a value another lane has still to read.
 template <typename T, typename Src> inline T exchange(T v, Src src) {
   static_assert(sizeof(T) <= 8, "shuffles move at most 8 bytes");
@@ -456,8 +456,9 @@ template <typename T, typename Src> inline T exchange(T v, Src src) {
   wait(FiberState::AtWarpSync);
   const int from = src(lane);
   const int other = warp * 32 + from;
+  // A lane that returned before this shuffle wrote nothing here.
   if (from < 0 || from >= 32 || other >= int(s->fibers.size()) ||
-      s->fibers[other].state == FiberState::Done)
+      s->fibers[other].shuffles < f.shuffles)
     return v;
   T r;
   memcpy(&r, &bank[from], sizeof(T));
