@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/Importer.h"
+#include "frontend/BuildOp.h"
 
 #include "ir/DlcDialect.h"
 #include "ir/DlcOps.h"
@@ -489,42 +490,20 @@ OwningOpRef<ModuleOp> Importer::run() {
   };
 
   builder.setInsertionPointToEnd(body);
-  Type placeholder = builder.getNoneType();
   for (size_t n : order) {
     NodeDecl &node = nodes[n];
     Location loc = NameLoc::get(builder.getStringAttr(node.name),
                                 locOf(node.subject.pointer));
-    OperationState state(loc, "dlc." + std::string(node.op->name));
+    SmallVector<Value> operands;
     for (const std::string &in : node.inputs)
-      state.addOperands(valueOf(in));
-    state.addAttributes(node.attrs);
-    state.addTypes(placeholder);
-    Operation *op = builder.create(state);
+      operands.push_back(valueOf(in));
     // The op's own shape rule gives the result type; its messages are
     // caught here and re-reported with the node and the field.
     std::string message;
-    bool ok;
-    {
-      ScopedDiagnosticHandler capture(&ctx, [&](Diagnostic &d) {
-        if (message.empty() && d.getSeverity() == DiagnosticSeverity::Error)
-          message = d.str();
-        return success();
-      });
-      SmallVector<Type> types;
-      auto iface = dyn_cast<InferTypeOpInterface>(op);
-      ok = iface &&
-           succeeded(iface.inferReturnTypes(
-               &ctx, op->getLoc(), op->getOperands(),
-               op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
-               op->getRegions(), types)) &&
-           types.size() == 1;
-      if (ok) {
-        op->getResult(0).setType(types[0]);
-        ok = succeeded(verify(op));
-      }
-    }
-    if (!ok) {
-      op->erase();
+    Operation *op =
+        buildInferredOp(builder, loc, "dlc." + std::string(node.op->name),
+                        operands, node.attrs.getAttrs(), message);
+    if (!op) {
       // Blame an attribute the message names, else the inputs.
       std::string field = "inputs";
       for (const NamedAttribute &a : node.attrs) {
@@ -542,8 +521,6 @@ OwningOpRef<ModuleOp> Importer::run() {
         if (field != "inputs")
           break;
       }
-      if (message.empty())
-        message = "the op's shape rule failed without a message";
       // The op's location is the node, the field is what the rule read.
       Subject s = node.subject;
       InFlightDiagnostic diag = emitError(loc);

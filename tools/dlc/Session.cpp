@@ -2,6 +2,7 @@
 #include "tools/dlc/Commands.h"
 
 #include "frontend/Import.h"
+#include "frontend/OnnxImport.h"
 #include "ir/DlcDialect.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -32,13 +33,16 @@ Session::Session() {
 Session::~Session() = default;
 
 OwningOpRef<ModuleOp> Session::load(llvm::StringRef path) {
+  ImportOptions opts;
+  if (batchOverride > 0)
+    opts.batch = batchOverride;
+  // A binary protobuf: nothing to quote, errors name the node instead.
+  if (path.ends_with(".onnx"))
+    return importOnnxModel(ctx, path, opts);
   // Registering the file lets diagnostics quote the offending line; a file
   // that cannot be read is reported by the importer itself.
   if (auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true))
     sourceMgr.AddNewSourceBuffer(std::move(*buf), llvm::SMLoc());
-  ImportOptions opts;
-  if (batchOverride > 0)
-    opts.batch = batchOverride;
   return importModel(ctx, path, opts);
 }
 
