@@ -664,9 +664,8 @@ mlir::FailureOr<InitSpec> readInitSpec(mlir::func::FuncOp func, unsigned arg,
 
 } // namespace
 
-mlir::FailureOr<std::vector<NamedTensor>>
-runModel(mlir::ModuleOp module, const std::map<std::string, HostTensor> &inputs,
-         const InterpreterOptions &opts) {
+mlir::FailureOr<std::map<std::string, HostTensor>>
+materializeParams(mlir::ModuleOp module) {
   mlir::func::FuncOp func = getModelFunction(module);
   if (!func)
     return mlir::failure();
@@ -676,6 +675,33 @@ runModel(mlir::ModuleOp module, const std::map<std::string, HostTensor> &inputs,
   uint64_t modelSeed = 0;
   if (auto seed = module->getAttrOfType<mlir::IntegerAttr>(attrs::kSeed))
     modelSeed = seed.getValue().getZExtValue();
+  std::map<std::string, HostTensor> params;
+  for (const ModelValue &mv : *values) {
+    if (mv.kind != ModelValue::Kind::Param)
+      continue;
+    auto spec = readInitSpec(func, mv.index, mv.name);
+    if (failed(spec))
+      return mlir::failure();
+    std::string err;
+    if (!materializeParam(*spec, mv.name, mv.dtype, mv.shape, modelSeed,
+                          params[mv.name], err))
+      return func.emitError() << err;
+  }
+  return params;
+}
+
+mlir::FailureOr<std::vector<NamedTensor>>
+runModel(mlir::ModuleOp module, const std::map<std::string, HostTensor> &inputs,
+         const InterpreterOptions &opts) {
+  mlir::func::FuncOp func = getModelFunction(module);
+  if (!func)
+    return mlir::failure();
+  auto values = describeModel(func);
+  if (failed(values))
+    return mlir::failure();
+  auto params = materializeParams(module);
+  if (failed(params))
+    return mlir::failure();
 
   std::vector<HostTensor> args(func.getNumArguments());
   std::set<std::string> used;
@@ -686,13 +712,7 @@ runModel(mlir::ModuleOp module, const std::map<std::string, HostTensor> &inputs,
       continue;
     }
     if (mv.kind == ModelValue::Kind::Param) {
-      auto spec = readInitSpec(func, mv.index, mv.name);
-      if (failed(spec))
-        return mlir::failure();
-      std::string err;
-      if (!materializeParam(*spec, mv.name, mv.dtype, mv.shape, modelSeed,
-                            args[mv.index], err))
-        return func.emitError() << err;
+      args[mv.index] = std::move(params->at(mv.name));
       continue;
     }
     auto it = inputs.find(mv.name);

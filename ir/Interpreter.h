@@ -77,6 +77,13 @@ struct NamedTensor {
   HostTensor tensor;
 };
 
+/// Materializes every dlc.param of the model function of `module` from its
+/// dlc.init (runtime/Initializers.h, with the module's dlc.seed, 0 when
+/// absent), by parameter name. Shared by the reference interpreter and the
+/// compiled devices, so both see the same weights.
+mlir::FailureOr<std::map<std::string, HostTensor>>
+materializeParams(mlir::ModuleOp module);
+
 /// Runs a model module: binds `inputs` to dlc.input arguments by name,
 /// materializes every dlc.param from its dlc.init (runtime/Initializers.h,
 /// with the module's dlc.seed, 0 when absent), and returns the dlc.output

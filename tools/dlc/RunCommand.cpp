@@ -1,7 +1,11 @@
 //===- RunCommand.cpp - `dlc run`: execute a model on inputs --------------===//
 //
 //   dlc run model.json --input x=x.npy [--input ...] -o y.npy
-//       [--device=reference] [--precision=f32|f64]
+//       [--device=auto|cpu|cuda|reference] [--precision=f32|f64]
+//
+// --device=cpu compiles the model in-process (the compile pipeline, then
+// emitCuda) and runs the emitted kernels on the host (runtime/CpuDevice.h);
+// params come from the same initializers as the reference interpreter's.
 //
 // Inputs are read and checked against the model before anything runs;
 // outputs are written only after the whole run succeeded (each through a
@@ -10,7 +14,10 @@
 //===----------------------------------------------------------------------===//
 #include "tools/dlc/Commands.h"
 
+#include "codegen/CudaEmitter.h"
 #include "ir/Interpreter.h"
+#include "passes/Pipeline.h"
+#include "runtime/CpuDevice.h"
 #include "runtime/TensorFile.h"
 #include "runtime/reference/HostConvert.h"
 
@@ -18,6 +25,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/BitVector.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -47,19 +55,20 @@ cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.json>"),
 
 cl::opt<Device> device(
     "device",
-    cl::desc("Where to run. Only 'reference' exists so far; the others come "
-             "with the runtime"),
-    cl::values(clEnumValN(Device::Reference, "reference",
-                          "the reference interpreter: plain CPU kernels, "
-                          "the oracle for tests (default)"),
-               clEnumValN(Device::Auto, "auto",
-                          "cuda when a GPU is present, else cpu (not yet)"),
+    cl::desc("Where to run"),
+    cl::values(clEnumValN(Device::Auto, "auto",
+                          "cuda when a GPU is present, else cpu (default; "
+                          "cpu until the cuda device lands)"),
                clEnumValN(Device::Cpu, "cpu",
-                          "the compiled kernels emulated on the host (not "
-                          "yet)"),
+                          "the compiled kernels (the same CUDA source) built "
+                          "with the host C++ compiler ($DLC_HOST_CXX, else "
+                          "c++) and run on host threads"),
                clEnumValN(Device::Cuda, "cuda",
-                          "the compiled kernels on the GPU (not yet)")),
-    cl::init(Device::Reference), cl::sub(runCommand()), cl::cat(dlcCategory()));
+                          "the compiled kernels on the GPU (not yet)"),
+               clEnumValN(Device::Reference, "reference",
+                          "the reference interpreter: plain CPU kernels, "
+                          "the oracle for tests")),
+    cl::init(Device::Auto), cl::sub(runCommand()), cl::cat(dlcCategory()));
 
 cl::list<std::string>
     inputs("input",
@@ -86,7 +95,9 @@ cl::list<std::string> selectedOutputs(
     cl::value_desc("name"), cl::sub(runCommand()), cl::cat(dlcCategory()));
 
 cl::opt<Precision> precision(
-    "precision", cl::desc("Compute type of the reference interpreter"),
+    "precision",
+    cl::desc("Compute type of the reference interpreter (--device=reference "
+             "only; compiled kernels compute as emitted)"),
     cl::values(clEnumValN(Precision::F32, "f32",
                           "float; f16/bf16 values rounded after every op; "
                           "outputs in their declared types (default)"),
@@ -175,16 +186,94 @@ bool selectOutputs(mlir::func::FuncOp func, llvm::ArrayRef<std::string> names) {
   return true;
 }
 
+/// Compiles `module` (the whole pipeline, then CUDA emission) and runs it
+/// on the CPU device with `inputs` and the params from their initializers.
+/// Outputs are poisoned (NaN) before the run, so an element no kernel
+/// writes shows.
+mlir::FailureOr<std::vector<NamedTensor>>
+runCompiled(mlir::ModuleOp module,
+            const std::map<std::string, HostTensor> &inputs) {
+  auto params = materializeParams(module);
+  if (failed(params))
+    return mlir::failure();
+  mlir::func::FuncOp func = getModelFunction(module);
+  auto values = describeModel(func);
+  if (failed(values))
+    return mlir::failure();
+  mlir::PassManager pm(module->getName());
+  mlir::dlc::buildCompilePipeline(pm, {});
+  if (failed(pm.run(module)))
+    return mlir::failure();
+  auto emitted = mlir::dlc::emitCuda(func);
+  if (failed(emitted))
+    return mlir::failure();
+  std::string err;
+  Program program;
+  if (!Program::parse(emitted->manifestJson, emitted->source, program, err)) {
+    fail("internal error: " + err);
+    return mlir::failure();
+  }
+  // The manifest's buffer names are C identifiers ("conv1_weight"); pair
+  // them with the model's values ("conv1.weight") by model_name where the
+  // manifest has it, else by position within each role (the emitter keeps
+  // argument and result order).
+  auto outputs = makeOutputs(program, /*poison=*/true);
+  std::map<ModelValue::Kind, std::vector<const ModelValue *>> byKind;
+  for (const ModelValue &mv : *values)
+    byKind[mv.kind].push_back(&mv);
+  std::map<ModelValue::Kind, size_t> seen;
+  std::map<std::string, std::string> manifestName; // model name -> manifest
+  BufferBindings bindings;
+  for (const ProgramBuffer &b : program.buffers()) {
+    if (b.role == BufferRole::Intermediate)
+      continue;
+    ModelValue::Kind kind = b.role == BufferRole::Input ? ModelValue::Kind::Input
+                            : b.role == BufferRole::Param
+                                ? ModelValue::Kind::Param
+                                : ModelValue::Kind::Output;
+    const auto &list = byKind[kind];
+    const ModelValue *mv = nullptr;
+    if (!b.modelName.empty()) {
+      for (const ModelValue *c : list)
+        if (c->name == b.modelName)
+          mv = c;
+    } else if (seen[kind] < list.size()) {
+      mv = list[seen[kind]];
+    }
+    ++seen[kind];
+    if (!mv || mv->dtype != b.dtype || mv->shape != b.shape) {
+      fail("internal error: manifest " + std::string(bufferRoleName(b.role)) +
+           " '" + b.name + "' (" + describe(b.dtype, b.shape) +
+           ") matches no model value");
+      return mlir::failure();
+    }
+    manifestName[mv->name] = b.name;
+    HostTensor *t =
+        kind == ModelValue::Kind::Input
+            ? const_cast<HostTensor *>(&inputs.at(mv->name))
+        : kind == ModelValue::Kind::Param ? &params->at(mv->name)
+                                          : &outputs.at(b.name);
+    bindings[b.name] = t;
+  }
+  CpuDevice cpu;
+  if (!cpu.load(program, err) || !cpu.run(bindings, err)) {
+    fail(err);
+    return mlir::failure();
+  }
+  std::vector<NamedTensor> results;
+  for (const ModelValue &mv : *values)
+    if (mv.kind == ModelValue::Kind::Output)
+      results.push_back(
+          {mv.name, std::move(outputs.at(manifestName.at(mv.name)))});
+  return results;
+}
+
 } // namespace
 
 int runMain() {
-  if (device != Device::Reference)
-    return fail("--device=" +
-                llvm::StringRef(device == Device::Auto  ? "auto"
-                                : device == Device::Cpu ? "cpu"
-                                                        : "cuda") +
-                " is not available yet: the cpu and cuda devices come with "
-                "the runtime; use --device=reference");
+  if (device == Device::Cuda)
+    return fail("--device=cuda is not available yet; use --device=cpu or "
+                "--device=reference");
   if (modelPath.empty())
     return fail("no model given; usage: dlc run model.json --input "
                 "name=file.npy -o out.npy");
@@ -292,7 +381,9 @@ int runMain() {
     }
   }
 
-  auto results = runModel(*module, tensors, {precision});
+  auto results = device == Device::Reference
+                     ? runModel(*module, tensors, {precision})
+                     : runCompiled(*module, tensors);
   if (failed(results))
     return kUserError;
 
