@@ -37,7 +37,6 @@
 #include "ir/Interpreter.h"
 #include "ir/ModelAttrs.h"
 #include "runtime/Env.h"
-#include "runtime/Hash.h"
 #include "runtime/TensorFile.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -48,6 +47,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/SHA256.h"
 
 #include <cmath>
 #include <cstring>
@@ -218,9 +218,9 @@ public:
   FailureOr<SmallVector<int64_t>> intsIn(unsigned i, const char *what) {
     const auto &k = knownIn(i);
     if (!k) {
-      fail() << "input " << i << " (" << what
+      fail() << "unsupported: input " << i << " (" << what
              << ") must be known at compile time (a constant or computed "
-                "from shapes)";
+                "from static shapes)";
       return failure();
     }
     SmallVector<int64_t> out;
@@ -254,7 +254,12 @@ public:
     Operation *o = buildInferredOp(b, loc, ("dlc." + name).str(), operands,
                                    attrs, message);
     if (!o) {
-      fail() << "dlc." << name << ": " << message;
+      // An ODS type constraint: an element type (say i64 for dlc.neg) the
+      // dlc op does not take.
+      bool typeConstraint = message.find("must be statically shaped tensor") !=
+                            std::string::npos;
+      fail() << (typeConstraint ? "unsupported element type: " : "") << "dlc."
+             << name << ": " << message;
       return nullptr;
     }
     return o->getResult(0);
@@ -353,7 +358,7 @@ OnnxImporter::valueInfoType(const onnx::ValueInfoProto &vi, bool isInput) {
                               << vi.name() << "': ";
   };
   if (!vi.type().has_tensor_type())
-    return err() << "only tensor types are supported", failure();
+    return err() << "unsupported type (only tensors)", failure();
   const auto &tt = vi.type().tensor_type();
   auto dtype = dtypeOfOnnx(tt.elem_type());
   if (!dtype)
@@ -373,7 +378,7 @@ OnnxImporter::valueInfoType(const onnx::ValueInfoProto &vi, bool isInput) {
     } else if (i == 0 && isInput && !d.has_dim_value()) {
       shape.push_back(1); // a symbolic batch dim: 1 unless --batch says
     } else {
-      return err() << "dim " << i << " is "
+      return err() << "unsupported dim " << i << ": "
                    << (d.has_dim_param() ? "'" + d.dim_param() + "'"
                                          : std::to_string(d.dim_value()))
                    << " (dlc needs static positive dims; --batch sets dim 0)",
@@ -396,7 +401,10 @@ FailureOr<std::string> OnnxImporter::writeInitializers(
            failure();
   std::string dir = root + "/onnx";
   std::string file = dir + "/" +
-                     toHex(sha256((*buf)->getBuffer().str())).substr(0, 32) +
+                     llvm::toHex(llvm::SHA256::hash(llvm::arrayRefFromStringRef(
+                                      (*buf)->getBuffer())),
+                                  /*LowerCase=*/true)
+                         .substr(0, 32) +
                      ".safetensors";
   std::map<std::string, TensorInfo> existing;
   std::string err;
@@ -820,6 +828,9 @@ LogicalResult lowerPool(Imp &m, bool isMax) {
   auto x4 = lift2d(m, x);
   if (failed(win) || failed(x4))
     return failure();
+  for (int i = 0; i < 4; ++i)
+    if (2 * win->pads[i] > win->kernel[i % 2])
+      return m.unsupported("padding larger than half the window");
   if (ceil && includePad)
     return m.unsupported("ceil_mode with count_include_pad");
   SmallVector<NamedAttribute> attrs{m.na("kernel_size", m.i64s(win->kernel)),
@@ -1567,8 +1578,16 @@ const std::map<std::string, Rule> &rules() {
       return done(m, m.op("where", {m.compare(x, m.scalar(0, ty), "lt"), neg, x}));
     };
     t["PRelu"] = [](Imp &m) {
-      Value x = m.in(0);
-      Value neg = m.op("mul", {x, m.in(1)});
+      Value x = m.in(0), slope = m.in(1);
+      // Before opset 7 a [C] slope applies along dim 1.
+      auto xs = Imp::shapeOf(x), ss = Imp::shapeOf(slope);
+      if (m.opset < 7 && ss.size() == 1 && xs.size() > 2 && ss[0] == xs[1] &&
+          ss[0] != 1) {
+        SmallVector<int64_t> s(xs.size() - 1, 1);
+        s[0] = ss[0];
+        slope = m.reshape(slope, s);
+      }
+      Value neg = m.op("mul", {x, slope});
       return done(m, m.op("where", {m.compare(x, m.scalar(0, Imp::elemOf(x)), "lt"),
                                     neg, x}));
     };

@@ -33,6 +33,10 @@ except Exception:
     lit_config.note("python3-torch not found: tests that need PyTorch are "
                     "reported UNSUPPORTED")
 
+# The ONNX backend test cases (Debian's libonnx-testdata).
+if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
+    config.available_features.add("onnx-testdata")
+
 # NVRTC (loaded at run time by dlc) compiles kernels without a GPU.
 import glob
 if glob.glob("/usr/local/cuda*/lib64/libnvrtc.so*"):
@@ -48,5 +52,5 @@ if shutil.which("nvidia-smi") and os.system("nvidia-smi -L >/dev/null 2>&1") == 
 llvm_config.with_system_environment(["HOME", "TMPDIR", "XDG_CACHE_HOME"])
 llvm_config.use_default_substitutions()
 llvm_config.add_tool_substitutions(
-    ["dlc", "dlc-opt", "dlc-emit"], [config.dlc_tools_dir])
+    ["dlc", "dlc-opt", "dlc-emit", "dlc-onnx-conformance"], [config.dlc_tools_dir])
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
