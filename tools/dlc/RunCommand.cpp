@@ -18,6 +18,7 @@
 #include "ir/Interpreter.h"
 #include "passes/Pipeline.h"
 #include "runtime/CpuDevice.h"
+#include "runtime/CudaDevice.h"
 #include "runtime/TensorFile.h"
 #include "runtime/reference/HostConvert.h"
 
@@ -57,14 +58,15 @@ cl::opt<Device> device(
     "device",
     cl::desc("Where to run"),
     cl::values(clEnumValN(Device::Auto, "auto",
-                          "cuda when a GPU is present, else cpu (default; "
-                          "cpu until the cuda device lands)"),
+                          "cuda when a CUDA driver and GPU are present, else "
+                          "cpu (default)"),
                clEnumValN(Device::Cpu, "cpu",
                           "the compiled kernels (the same CUDA source) built "
                           "with the host C++ compiler ($DLC_HOST_CXX, else "
                           "c++) and run on host threads"),
                clEnumValN(Device::Cuda, "cuda",
-                          "the compiled kernels on the GPU (not yet)"),
+                          "the compiled kernels on the GPU (NVRTC, libcuda "
+                          "loaded at run time)"),
                clEnumValN(Device::Reference, "reference",
                           "the reference interpreter: plain CPU kernels, "
                           "the oracle for tests")),
@@ -186,13 +188,31 @@ bool selectOutputs(mlir::func::FuncOp func, llvm::ArrayRef<std::string> names) {
   return true;
 }
 
+/// The device to run compiled kernels on: cuda (auto: when one can be
+/// created), else cpu. Null after reporting why --device=cuda cannot be.
+std::unique_ptr<dlc::Device> makeDevice(Device kind) {
+  if (kind == Device::Cuda || kind == Device::Auto) {
+    std::string err;
+    CudaDeviceOptions opts;
+    opts.poisonOutputs = true;
+    if (auto cuda = CudaDevice::create(opts, err))
+      return cuda;
+    if (kind == Device::Cuda) {
+      fail("--device=cuda: " + err);
+      return nullptr;
+    }
+  }
+  return std::make_unique<CpuDevice>();
+}
+
 /// Compiles `module` (the whole pipeline, then CUDA emission) and runs it
-/// on the CPU device with `inputs` and the params from their initializers.
+/// on `device` with `inputs` and the params from their initializers.
 /// Outputs are poisoned (NaN) before the run, so an element no kernel
 /// writes shows.
 mlir::FailureOr<std::vector<NamedTensor>>
 runCompiled(mlir::ModuleOp module,
-            const std::map<std::string, HostTensor> &inputs) {
+            const std::map<std::string, HostTensor> &inputs,
+            dlc::Device &device) {
   auto params = materializeParams(module);
   if (failed(params))
     return mlir::failure();
@@ -255,8 +275,7 @@ runCompiled(mlir::ModuleOp module,
                                           : &outputs.at(b.name);
     bindings[b.name] = t;
   }
-  CpuDevice cpu;
-  if (!cpu.load(program, err) || !cpu.run(bindings, err)) {
+  if (!device.load(program, err) || !device.run(bindings, err)) {
     fail(err);
     return mlir::failure();
   }
@@ -271,9 +290,9 @@ runCompiled(mlir::ModuleOp module,
 } // namespace
 
 int runMain() {
-  if (device == Device::Cuda)
-    return fail("--device=cuda is not available yet; use --device=cpu or "
-                "--device=reference");
+  std::unique_ptr<dlc::Device> compiled;
+  if (device != Device::Reference && !(compiled = makeDevice(device)))
+    return kUserError;
   if (modelPath.empty())
     return fail("no model given; usage: dlc run model.json --input "
                 "name=file.npy -o out.npy");
@@ -383,7 +402,7 @@ int runMain() {
 
   auto results = device == Device::Reference
                      ? runModel(*module, tensors, {precision})
-                     : runCompiled(*module, tensors);
+                     : runCompiled(*module, tensors, *compiled);
   if (failed(results))
     return kUserError;
 
