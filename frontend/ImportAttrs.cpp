@@ -20,6 +20,10 @@ namespace dlc {
 
 namespace {
 constexpr int64_t kMaxElements = int64_t(1) << 40;
+/// At most this many dimensions, and so at most this many entries in a
+/// per-dimension attribute list (perm, axes, shape, starts...): keeps a
+/// 10^6-entry list from costing seconds and a megabyte-long error message.
+constexpr size_t kMaxRank = 64;
 constexpr const char *kDTypeList = "f16, bf16, f32, f64, i1, i32, i64";
 } // namespace
 
@@ -52,6 +56,9 @@ FailureOr<SmallVector<int64_t>> Importer::parseShape(const Subject &s,
   if (!v.is_array())
     return error(s, field) << "expected a list of positive integers, got "
                            << json::quote(v);
+  if (v.size() > kMaxRank)
+    return error(s, field) << "expected at most " << kMaxRank
+                           << " dimensions, got " << v.size();
   SmallVector<int64_t> dims;
   for (size_t i = 0; i < v.size(); ++i) {
     auto d = json::asInt(v[i]);
@@ -114,6 +121,10 @@ FailureOr<Attribute> Importer::convertAttr(const Subject &s,
       return Attribute(builder.getStringAttr(v.get<std::string>()));
     return error(s, field) << "expected a string, got " << json::quote(v);
   case AttrKind::IntList:
+    if (v.is_array() && v.size() > kMaxRank)
+      return error(s, field) << "expected at most " << kMaxRank
+                             << " integers (one per dimension), got a list of "
+                             << v.size();
     if (auto l = intList(0))
       return Attribute(builder.getDenseI64ArrayAttr(*l));
     return error(s, field) << "expected a list of integers, got "

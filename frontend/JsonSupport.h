@@ -42,9 +42,42 @@ inline std::optional<double> asNumber(const Value &v) {
   return d;
 }
 
+namespace detail {
+/// Appends v's compact JSON text to `out`, stopping once `out` is longer
+/// than `limit`. Each level of nesting adds a character before it recurses,
+/// so the recursion is at most `limit` deep however deep `v` is
+/// (nlohmann's dump() recurses once per level and overflows the stack on a
+/// value nested 100,000 lists deep).
+inline void quoteInto(const Value &v, std::string &out, size_t limit) {
+  if (out.size() > limit)
+    return;
+  if (v.is_array() || v.is_object()) {
+    out += v.is_array() ? '[' : '{';
+    bool first = true;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (out.size() > limit)
+        return;
+      if (!first)
+        out += ',';
+      first = false;
+      if (v.is_object()) {
+        out += Value(it.key()).dump(-1, ' ', false,
+                                    Value::error_handler_t::replace);
+        out += ':';
+      }
+      quoteInto(*it, out, limit);
+    }
+    out += v.is_array() ? ']' : '}';
+    return;
+  }
+  out += v.dump(-1, ' ', false, Value::error_handler_t::replace);
+}
+} // namespace detail
+
 /// The value as JSON text, cut to about 40 characters for messages.
 inline std::string quote(const Value &v) {
-  std::string s = v.dump(-1, ' ', false, Value::error_handler_t::replace);
+  std::string s;
+  detail::quoteInto(v, s, 40);
   if (s.size() > 40)
     s = s.substr(0, 37) + "...";
   return s;
