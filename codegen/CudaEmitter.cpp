@@ -205,7 +205,9 @@ int64_t readInt(DictionaryAttr d, StringRef key, int64_t dflt) {
 //===----------------------------------------------------------------------===//
 
 struct Buffer {
-  std::string name, role;
+  /// `name` is the C identifier in the kernels; `modelName` the model's own
+  /// name of an input, parameter or output ("conv1.weight").
+  std::string name, modelName, role;
   Type type;
   Dims shape;
   int64_t offset = -1;
@@ -1484,6 +1486,8 @@ nlohmann::ordered_json bufferJson(const Buffer &b) {
                       {"role", b.role},
                       {"dtype", typeNames(b.type).dtype},
                       {"shape", b.shape}};
+  if (!b.modelName.empty())
+    j["model_name"] = b.modelName;
   if (b.role == "intermediate")
     j["offset"] = b.offset;
   return j;
@@ -1511,10 +1515,13 @@ FailureOr<CudaProgram> mlir::dlc::emitCuda(func::FuncOp func) {
     unsigned i = arg.getArgNumber();
     if (auto p = func.getArgAttrOfType<StringAttr>(i, ::dlc::attrs::kParam)) {
       b.role = "param";
+      b.modelName = p.getValue().str();
       b.name = names.unique(p.getValue());
     } else {
       b.role = "input";
       auto in = func.getArgAttrOfType<StringAttr>(i, ::dlc::attrs::kInput);
+      if (in)
+        b.modelName = in.getValue().str();
       b.name = names.unique(in ? in.getValue() : ("arg" + Twine(i)).str());
     }
     where[arg].push_back(buffers.size());
@@ -1527,6 +1534,8 @@ FailureOr<CudaProgram> mlir::dlc::emitCuda(func::FuncOp func) {
     b.type = elementType(v);
     b.shape = shapeOf(v);
     auto out = func.getResultAttrOfType<StringAttr>(i, ::dlc::attrs::kOutput);
+    if (out)
+      b.modelName = out.getValue().str();
     b.name = names.unique(out ? out.getValue() : ("out" + Twine(i)).str());
     if (isa<BlockArgument>(v) || !isa<FusionOp>(v.getDefiningOp()))
       return ret->emitOpError("cannot be emitted as CUDA: output ")

@@ -1,6 +1,8 @@
-// dlc device prelude: every intrinsic and type the emitted kernels use. A
-// host build of the same kernels defines DLC_PRELUDE and brings its own
-// versions of these (CPU emulation), so nothing below is spelled in a kernel.
+// dlc device prelude: every intrinsic and type the emitted kernels use, so
+// nothing below is spelled in a kernel. The CPU device compiles this same
+// prelude and the kernels for the host, after runtime/host/dlc_host.h has
+// defined the CUDA built-ins it relies on (threadIdx, __syncthreads,
+// __shfl_xor_sync, __half, ...) with CUDA semantics.
 // The source defines DLC_USE_F16 / DLC_USE_BF16 (and includes cuda_fp16.h /
 // cuda_bf16.h) only when a kernel uses those types.
 #ifndef DLC_PRELUDE

@@ -233,15 +233,12 @@ runCompiled(mlir::ModuleOp module,
     fail("internal error: " + err);
     return mlir::failure();
   }
-  // The manifest's buffer names are C identifiers ("conv1_weight"); pair
-  // them with the model's values ("conv1.weight") by model_name where the
-  // manifest has it, else by position within each role (the emitter keeps
-  // argument and result order).
+  // The manifest's buffer names are C identifiers ("conv1_weight"); its
+  // model_name pairs each with the model's value ("conv1.weight").
   auto outputs = makeOutputs(program, /*poison=*/true);
   std::map<ModelValue::Kind, std::vector<const ModelValue *>> byKind;
   for (const ModelValue &mv : *values)
     byKind[mv.kind].push_back(&mv);
-  std::map<ModelValue::Kind, size_t> seen;
   std::map<std::string, std::string> manifestName; // model name -> manifest
   BufferBindings bindings;
   for (const ProgramBuffer &b : program.buffers()) {
@@ -251,16 +248,10 @@ runCompiled(mlir::ModuleOp module,
                             : b.role == BufferRole::Param
                                 ? ModelValue::Kind::Param
                                 : ModelValue::Kind::Output;
-    const auto &list = byKind[kind];
     const ModelValue *mv = nullptr;
-    if (!b.modelName.empty()) {
-      for (const ModelValue *c : list)
-        if (c->name == b.modelName)
-          mv = c;
-    } else if (seen[kind] < list.size()) {
-      mv = list[seen[kind]];
-    }
-    ++seen[kind];
+    for (const ModelValue *c : byKind[kind])
+      if (c->name == b.modelName)
+        mv = c;
     if (!mv || mv->dtype != b.dtype || mv->shape != b.shape) {
       fail("internal error: manifest " + std::string(bufferRoleName(b.role)) +
            " '" + b.name + "' (" + describe(b.dtype, b.shape) +
