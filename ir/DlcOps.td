@@ -355,4 +355,95 @@ def Dlc_YieldOp : Op<Dlc_Dialect, "yield",
   let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
 }
 
+//===----------------------------------------------------------------------===//
+// Backward ops (built by --dlc-autodiff where no forward op expresses the
+// vector-Jacobian product; rules in Gradients.cpp)
+//===----------------------------------------------------------------------===//
+
+def Dlc_Conv2dBackwardInputOp : Dlc_Op<"conv2d_backward_input",
+    [SameOperandsAndResultElementType]> {
+  let summary = "gradient of conv2d with respect to its input";
+  let description = [{
+    `grad_output` is the cotangent of a conv2d result [N, O, OH, OW], weight
+    its OIHW weight; the result has shape `input_shape` [N, C, H, W], the
+    forward input's: dx[n][c][iy][ix] = sum over (o, i, j) in c's group with
+    iy = y*sh - pt + i*dh, ix = x*sw - pl + j*dw of
+    grad_output[n][o][y][x] * weight[o][c % (C/groups)][i][j] (a transposed
+    convolution). Attributes as conv2d's.
+  }];
+  let arguments = (ins Dlc_FloatTensor:$grad_output, Dlc_FloatTensor:$weight,
+                       DenseI64ArrayAttr:$input_shape,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation,
+                       DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+def Dlc_Conv2dBackwardWeightOp : Dlc_Op<"conv2d_backward_weight",
+    [SameOperandsAndResultElementType]> {
+  let summary = "gradient of conv2d with respect to its weight";
+  let description = [{
+    `grad_output` [N, O, OH, OW] is the cotangent of a conv2d of `input`
+    [N, C, H, W]; the result is [O, C / groups, KH, KW] with `kernel_size`
+    [KH, KW]: dw[o][c][i][j] = sum over (n, y, x) of grad_output[n][o][y][x]
+    * input[n][g*C/groups + c][y*sh - pt + i*dh][x*sw - pl + j*dw] (zero
+    outside the image), g = o / (O / groups). Attributes as conv2d's.
+  }];
+  let arguments = (ins Dlc_FloatTensor:$grad_output, Dlc_FloatTensor:$input,
+                       DenseI64ArrayAttr:$kernel_size,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation,
+                       DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+def Dlc_MaxPool2dBackwardOp : Dlc_Op<"max_pool2d_backward",
+    [SameOperandsAndResultElementType]> {
+  let summary = "gradient of max_pool2d with respect to its input";
+  let description = [{
+    Routes each element of `grad_output` (the cotangent of
+    max_pool2d(input)) to the position of its window's maximum in `input`
+    (the first one in row-major window order on ties; padding never wins)
+    and sums what lands on one position. The result has the input's type.
+    Attributes as max_pool2d's.
+  }];
+  let arguments = (ins Dlc_FloatTensor:$grad_output, Dlc_FloatTensor:$input,
+                       DenseI64ArrayAttr:$kernel_size,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+def Dlc_AvgPool2dBackwardOp : Dlc_Op<"avg_pool2d_backward",
+    [SameOperandsAndResultElementType]> {
+  let summary = "gradient of avg_pool2d with respect to its input";
+  let description = [{
+    Spreads each element of `grad_output` evenly (divided by the forward
+    divisor, see avg_pool2d's count_include_pad) over the in-bounds
+    positions of its window, summing overlaps; the result has shape
+    `input_shape`. Attributes as avg_pool2d's.
+  }];
+  let arguments = (ins Dlc_FloatTensor:$grad_output,
+                       DenseI64ArrayAttr:$input_shape,
+                       DenseI64ArrayAttr:$kernel_size,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
+def Dlc_SliceBackwardOp : Dlc_Op<"slice_backward",
+    [SameOperandsAndResultElementType]> {
+  let summary = "gradient of slice: scatter into zeros of `input_shape`";
+  let description = [{
+    The result has shape `input_shape`; it is zero except at the positions
+    that slice(starts, ends, axes, steps) reads, which receive the elements
+    of `grad` in order. Attributes as slice's.
+  }];
+  let arguments = (ins Dlc_FloatTensor:$grad, DenseI64ArrayAttr:$input_shape,
+                       DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$ends,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$axes,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$steps);
+  let results = (outs Dlc_FloatTensor:$result);
+}
+
 #endif // DLC_OPS_TD

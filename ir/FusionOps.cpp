@@ -25,14 +25,16 @@ OpClass mlir::dlc::classifyOp(Operation *op) {
   if (isa<NegOp, ExpOp, LogOp, SqrtOp, RsqrtOp, TanhOp, SigmoidOp, ReluOp,
           ErfOp, GeluOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaximumOp,
           MinimumOp, CompareOp, WhereOp, CastOp, TransposeOp, SliceOp, ConcatOp,
-          BatchNormOp>(op))
+          BatchNormOp, SliceBackwardOp>(op))
     return OpClass::Elementwise;
   if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, SoftmaxOp, LogSoftmaxOp,
           LayerNormOp, SoftmaxCrossEntropyOp, MseLossOp>(op))
     return OpClass::Reduction;
-  if (isa<MatmulOp, BatchMatmulOp, DenseOp, Conv2dOp>(op))
+  if (isa<MatmulOp, BatchMatmulOp, DenseOp, Conv2dOp, Conv2dBackwardInputOp,
+          Conv2dBackwardWeightOp>(op))
     return OpClass::Contraction;
-  if (isa<MaxPool2dOp, AvgPool2dOp>(op))
+  if (isa<MaxPool2dOp, AvgPool2dOp, MaxPool2dBackwardOp, AvgPool2dBackwardOp>(
+          op))
     return OpClass::Pool;
   return OpClass::Other;
 }

@@ -18,7 +18,7 @@ namespace mlir::dlc {
 enum class OpClass {
   /// One output element from a bounded number of input elements: unary,
   /// binary, compare, where, cast, transpose, slice, concat, batch_norm
-  /// (inference).
+  /// (inference), slice_backward.
   Elementwise,
   /// A pure index map that never needs a kernel of its own: broadcast,
   /// reshape, flatten.
@@ -26,9 +26,10 @@ enum class OpClass {
   /// reduce_*, softmax, log_softmax, layer_norm, softmax_cross_entropy,
   /// mse_loss.
   Reduction,
-  /// matmul, batch_matmul, dense, conv2d.
+  /// matmul, batch_matmul, dense, conv2d, conv2d_backward_input,
+  /// conv2d_backward_weight.
   Contraction,
-  /// max_pool2d, avg_pool2d: a windowed reduction.
+  /// max_pool2d, avg_pool2d and their *_backward ops: windowed.
   Pool,
   /// dlc.constant: cloned into each group that reads it.
   Constant,

@@ -10,6 +10,7 @@
 #include "ir/DlcOps.h"
 #include "ir/ModelAttrs.h"
 #include "runtime/Initializers.h"
+#include "runtime/reference/Backward.h"
 #include "runtime/reference/Contraction.h"
 #include "runtime/reference/Elementwise.h"
 #include "runtime/reference/HostConvert.h"
@@ -481,6 +482,47 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
       })
       .Case([&](d::MseLossOp o) {
         return set(o, r, ref::mseLoss(fl(o.getInput()), fl(o.getTarget())));
+      })
+      // Backward ops (built by --dlc-autodiff).
+      .Case([&](d::Conv2dBackwardInputOp o) {
+        return set(o, r,
+                   ref::conv2dBackwardInput(
+                       fl(o.getGradOutput()), fl(o.getWeight()),
+                       toVector(o.getInputShape()),
+                       window(o.getStride(), o.getPadding(), o.getDilation()),
+                       int64_t(o.getGroups())));
+      })
+      .Case([&](d::Conv2dBackwardWeightOp o) {
+        int64_t kernel[2] = {o.getKernelSize()[0], o.getKernelSize()[1]};
+        return set(o, r,
+                   ref::conv2dBackwardWeight(
+                       fl(o.getGradOutput()), fl(o.getInput()), kernel,
+                       window(o.getStride(), o.getPadding(), o.getDilation()),
+                       int64_t(o.getGroups())));
+      })
+      .Case([&](d::MaxPool2dBackwardOp o) {
+        int64_t kernel[2] = {o.getKernelSize()[0], o.getKernelSize()[1]};
+        return set(o, r,
+                   ref::maxPool2dBackward(
+                       fl(o.getGradOutput()), fl(o.getInput()), kernel,
+                       window(o.getStride(), o.getPadding(), o.getDilation())));
+      })
+      .Case([&](d::AvgPool2dBackwardOp o) {
+        int64_t kernel[2] = {o.getKernelSize()[0], o.getKernelSize()[1]};
+        return set(o, r,
+                   ref::avgPool2dBackward(
+                       fl(o.getGradOutput()), toVector(o.getInputShape()),
+                       kernel, window(o.getStride(), o.getPadding(), {1, 1}),
+                       o.getCountIncludePad()));
+      })
+      .Case([&](d::SliceBackwardOp o) {
+        return set(o, r,
+                   ref::sliceBackward(fl(o.getGrad()),
+                                      toVector(o.getInputShape()),
+                                      toVector(o.getStarts()),
+                                      toVector(o.getEnds()),
+                                      toVector(o.getAxes()),
+                                      toVector(o.getSteps())));
       })
       .Default([&](mlir::Operation *other) {
         return other->emitOpError()

@@ -647,3 +647,165 @@ DLC_SHAPE_RULE(MseLossOp, [](MseLossOp::Adaptor a, std::string &err) -> Type {
                     << fmt(shapeOf(a.getTarget()));
   return RankedTensorType::get({}, elemOf(a.getInput()));
 })
+
+//===----------------------------------------------------------------------===//
+// Backward ops: the result shape comes from an attribute or an operand; the
+// rule checks that the forward op with these attributes would produce a
+// result of grad_output's shape.
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Checks a 4-D `shape` attribute given for a forward input.
+bool checkInputShape(ArrayRef<int64_t> shape, StringRef name,
+                     std::string &err) {
+  if (shape.size() != 4 || llvm::any_of(shape, [](int64_t d) { return d < 1; })) {
+    Err(err) << "expects '" << name << "' to be a 4-D NCHW shape of positive "
+             << "dims, got " << fmt(shape);
+    return false;
+  }
+  return true;
+}
+
+/// The forward conv2d/pool output [N, channels, OH, OW] of an input [N, C,
+/// H, W] with a `kernel` window, or a null type with the error.
+std::optional<SmallVector<int64_t>>
+windowForward(ArrayRef<int64_t> in, int64_t channels,
+              ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
+              ArrayRef<int64_t> padding, ArrayRef<int64_t> dilation,
+              std::string &err) {
+  if (!checkList(kernel, 2, 1, "kernel_size", err) ||
+      !checkList(stride, 2, 1, "stride", err) ||
+      !checkList(padding, 4, 0, "padding", err) ||
+      !checkList(dilation, 2, 1, "dilation", err))
+    return std::nullopt;
+  SmallVector<int64_t> out{in[0], channels, 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    out[2 + i] = windowOut(in[2 + i], padding[i], padding[i + 2], kernel[i],
+                           stride[i], dilation[i]);
+    if (out[2 + i] <= 0) {
+      Err(err) << "expects the window to fit the input, got input "
+               << fmt(in) << " and kernel " << fmt(kernel);
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+Type checkGradShape(Value grad, ArrayRef<int64_t> expected,
+                    ArrayRef<int64_t> result, std::string &err) {
+  if (shapeOf(grad) != expected)
+    return Err(err) << "expects grad_output of shape " << fmt(expected)
+                    << " (the forward result), got " << fmt(shapeOf(grad));
+  return RankedTensorType::get(result, elemOf(grad));
+}
+
+} // namespace
+
+DLC_SHAPE_RULE(Conv2dBackwardInputOp, [](Conv2dBackwardInputOp::Adaptor a,
+                                         std::string &err) -> Type {
+  auto in = a.getInputShape();
+  auto w = shapeOf(a.getWeight());
+  if (!checkInputShape(in, "input_shape", err))
+    return {};
+  if (w.size() != 4)
+    return Err(err) << "expects a 4-D OIHW weight, got rank " << w.size();
+  int64_t groups = a.getGroups(); // I64Attr getters return uint64_t
+  if (groups < 1 || in[1] % groups != 0 || w[0] % groups != 0 ||
+      w[1] * groups != in[1])
+    return Err(err) << "expects weight " << fmt(w) << " to fit input "
+                    << fmt(in) << " with groups " << groups;
+  auto out = windowForward(in, w[0], w.drop_front(2), a.getStride(),
+                           a.getPadding(), a.getDilation(), err);
+  if (!out)
+    return {};
+  return checkGradShape(a.getGradOutput(), *out, in, err);
+})
+
+DLC_SHAPE_RULE(Conv2dBackwardWeightOp, [](Conv2dBackwardWeightOp::Adaptor a,
+                                          std::string &err) -> Type {
+  auto in = shapeOf(a.getInput());
+  auto g = shapeOf(a.getGradOutput());
+  if (in.size() != 4 || g.size() != 4)
+    return Err(err) << "expects 4-D NCHW input and grad_output, got ranks "
+                    << in.size() << " and " << g.size();
+  int64_t groups = a.getGroups(); // I64Attr getters return uint64_t
+  if (groups < 1 || in[1] % groups != 0 || g[1] % groups != 0)
+    return Err(err) << "expects input channels (" << in[1]
+                    << ") and output channels (" << g[1]
+                    << ") divisible by groups (" << groups << ")";
+  auto out = windowForward(in, g[1], a.getKernelSize(), a.getStride(),
+                           a.getPadding(), a.getDilation(), err);
+  if (!out)
+    return {};
+  auto k = a.getKernelSize();
+  return checkGradShape(a.getGradOutput(), *out,
+                        {g[1], in[1] / groups, k[0], k[1]}, err);
+})
+
+DLC_SHAPE_RULE(MaxPool2dBackwardOp, [](MaxPool2dBackwardOp::Adaptor a,
+                                       std::string &err) -> Type {
+  std::string sub;
+  Type fwd = poolRule(a.getInput(), a.getKernelSize(), a.getStride(),
+                      a.getPadding(), a.getDilation(), sub);
+  if (!fwd)
+    return Err(err) << sub;
+  return checkGradShape(a.getGradOutput(),
+                        cast<RankedTensorType>(fwd).getShape(),
+                        shapeOf(a.getInput()), err);
+})
+
+DLC_SHAPE_RULE(AvgPool2dBackwardOp, [](AvgPool2dBackwardOp::Adaptor a,
+                                       std::string &err) -> Type {
+  auto in = a.getInputShape();
+  if (!checkInputShape(in, "input_shape", err))
+    return {};
+  auto out = windowForward(in, in[1], a.getKernelSize(), a.getStride(),
+                           a.getPadding(), {1, 1}, err);
+  if (!out)
+    return {};
+  return checkGradShape(a.getGradOutput(), *out, in, err);
+})
+
+DLC_SHAPE_RULE(SliceBackwardOp, [](SliceBackwardOp::Adaptor a,
+                                   std::string &err) -> Type {
+  auto in = a.getInputShape();
+  if (llvm::any_of(in, [](int64_t d) { return d < 0; }))
+    return Err(err) << "expects non-negative dims in 'input_shape', got "
+                    << fmt(in);
+  // The forward slice's result shape (as the slice rule computes it).
+  SmallVector<int64_t> out(in);
+  int64_t rank = in.size();
+  auto starts = a.getStarts(), ends = a.getEnds();
+  SmallVector<int64_t> axes(a.getAxes()), steps(a.getSteps());
+  if (axes.empty())
+    for (int64_t i = 0; i < (int64_t)starts.size(); ++i)
+      axes.push_back(i);
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return Err(err) << "expects 'starts', 'ends', 'axes' and 'steps' of one "
+                       "length";
+  SmallVector<bool> seen(rank, false);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    auto ax = normAxis(axes[i], rank);
+    if (!ax || seen[*ax] || steps[i] < 1)
+      return Err(err) << "expects distinct axes in [" << -rank << ", "
+                      << rank << ") and positive steps, got axes "
+                      << fmt(axes) << " and steps " << fmt(steps);
+    seen[*ax] = true;
+    int64_t dim = out[*ax];
+    auto clampIdx = [dim](int64_t v) {
+      if (v < 0)
+        v += dim;
+      return std::clamp<int64_t>(v, 0, dim);
+    };
+    int64_t s = clampIdx(starts[i]), e = clampIdx(ends[i]);
+    out[*ax] = e > s ? (e - s + steps[i] - 1) / steps[i] : 0;
+  }
+  if (shapeOf(a.getGrad()) != ArrayRef<int64_t>(out))
+    return Err(err) << "expects grad of shape " << fmt(out)
+                    << " (the forward result), got " << fmt(shapeOf(a.getGrad()));
+  return RankedTensorType::get(in, elemOf(a.getGrad()));
+})

@@ -170,4 +170,54 @@ def DlcTile : Pass<"dlc-tile", "::mlir::func::FuncOp"> {
   ];
 }
 
+def DlcAutodiff : Pass<"dlc-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Append the gradients of the training loss to the model function";
+  let description = [{
+    Reads `dlc.training = {loss = "<output name>", ...}` from the module,
+    finds the model function (@forward, or the only func.func) and its result
+    named by the loss (a 0-d float tensor), and builds the backward graph by
+    reverse-mode accumulation: walking the ops in reverse, each op on a path
+    from a differentiated argument to the loss builds the cotangents of its
+    operands from its result's cotangent with its rule
+    (DifferentiableOpInterface, one rule per op in ir/Gradients.cpp). A
+    value used several times gets the sum of its cotangents; broadcast
+    operands get theirs summed back to their shape.
+
+    Differentiated: every `dlc.param` argument and the `dlc.input` arguments
+    named in `wrt-inputs`. Each gets one new result, appended after the
+    existing ones in argument order, named
+    `dlc.output = "grad:<name>"`, of the argument's type (zeros when the
+    loss does not depend on it). Integer values, comparisons and constants
+    are not differentiated; an op on the path without a rule is an error.
+
+    ```mlir
+    module attributes {dlc.training = {loss = "loss", optimizer = {...}}} {
+      func.func @forward(%x: tensor<4xf32> {dlc.input = "x"},
+                         %w: tensor<4xf32> {dlc.param = "w", ...})
+          -> (tensor<f32> {dlc.output = "loss"}) {
+        %0 = dlc.mul %x, %w : ...
+        %1 = dlc.reduce_sum %0 : (tensor<4xf32>) -> tensor<f32>
+        return %1 : tensor<f32>
+      }
+    }
+    // becomes
+      func.func @forward(...) -> (tensor<f32> {dlc.output = "loss"},
+                                  tensor<4xf32> {dlc.output = "grad:w"}) {
+        ...
+        %g = dlc.constant dense<1.0> : tensor<f32>
+        %2 = dlc.reshape %g {shape = array<i64: 1>} : ...
+        %3 = dlc.broadcast %2 {shape = array<i64: 4>} : ...
+        %4 = dlc.mul %3, %x : ...
+        return %1, %4 : tensor<f32>, tensor<4xf32>
+      }
+    ```
+    docs/autodiff.md lists the rules and the backward ops.
+  }];
+  let options = [
+    ListOption<"wrtInputs", "wrt-inputs", "std::string",
+               "Names of dlc.input arguments to differentiate too (none by "
+               "default)">,
+  ];
+}
+
 #endif // DLC_PASSES_TD

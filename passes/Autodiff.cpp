@@ -1,0 +1,223 @@
+//===- Autodiff.cpp - --dlc-autodiff: gradients of the training loss ------===//
+//
+// Reverse-mode accumulation over the straight-line model function: an
+// activity analysis (values that depend on a differentiated argument), then
+// one backward sweep that asks each active op's DifferentiableOpInterface
+// rule (ir/Gradients.cpp) for its operands' cotangents and sums them per
+// value. The gradients become new results named "grad:<argument name>".
+//
+//===----------------------------------------------------------------------===//
+#include "ir/DlcInterfaces.h"
+#include "ir/DlcOps.h"
+#include "ir/ModelAttrs.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace mlir::dlc {
+#define GEN_PASS_DEF_DLCAUTODIFF
+#include "passes/Passes.h.inc"
+} // namespace mlir::dlc
+
+using namespace mlir;
+using namespace mlir::dlc;
+
+namespace {
+
+bool isFloatTensor(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && isa<FloatType>(t.getElementType());
+}
+
+/// @forward, or the only func.func of the module.
+func::FuncOp modelFunction(ModuleOp module) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(::dlc::attrs::kEntry))
+    return f;
+  auto funcs = module.getOps<func::FuncOp>();
+  if (!funcs.empty() && std::next(funcs.begin()) == funcs.end())
+    return *funcs.begin();
+  return nullptr;
+}
+
+/// A zero tensor of `type`.
+Value zerosOf(OpBuilder &b, Location loc, RankedTensorType type) {
+  auto zero = FloatAttr::get(type.getElementType(), 0.0);
+  return ConstantOp::create(b, loc,
+                            DenseElementsAttr::get(type, ArrayRef<Attribute>{zero}));
+}
+
+struct DlcAutodiffPass
+    : mlir::dlc::impl::DlcAutodiffBase<DlcAutodiffPass> {
+  using DlcAutodiffBase::DlcAutodiffBase;
+
+  void runOnOperation() override {
+    if (failed(run()))
+      signalPassFailure();
+  }
+
+  LogicalResult run();
+};
+
+LogicalResult DlcAutodiffPass::run() {
+  namespace attrs = ::dlc::attrs;
+  ModuleOp module = getOperation();
+  auto training = module->getAttrOfType<DictionaryAttr>(attrs::kTraining);
+  auto lossName = training ? training.getAs<StringAttr>("loss") : nullptr;
+  if (!lossName)
+    return module.emitError() << "expects a '" << attrs::kTraining
+                              << "' module attribute with a 'loss' name";
+  func::FuncOp func = modelFunction(module);
+  if (!func)
+    return module.emitError() << "expects a func.func @" << attrs::kEntry
+                              << " (or exactly one func.func) as the model";
+  if (!func.getBody().hasOneBlock())
+    return func.emitError() << "expects a single-block body to differentiate";
+  Block &body = func.getBody().front();
+  auto ret = dyn_cast<func::ReturnOp>(body.getTerminator());
+  if (!ret)
+    return func.emitError() << "expects the body to end in func.return";
+
+  // The loss result.
+  std::optional<unsigned> lossIndex;
+  for (unsigned i = 0; i < func.getNumResults(); ++i) {
+    auto name = func.getResultAttrOfType<StringAttr>(i, attrs::kOutput);
+    if (name && name.getValue().starts_with("grad:"))
+      return func.emitError() << "already has gradient result '"
+                              << name.getValue()
+                              << "' (--dlc-autodiff ran before)";
+    if (name && name == lossName)
+      lossIndex = i;
+  }
+  if (!lossIndex)
+    return func.emitError() << "has no result named '" << lossName.getValue()
+                            << "' (the " << attrs::kTraining << " loss)";
+  Value loss = ret.getOperand(*lossIndex);
+  auto lossType = cast<RankedTensorType>(loss.getType());
+  if (lossType.getRank() != 0 || !isa<FloatType>(lossType.getElementType()))
+    return func.emitError() << "expects the loss '" << lossName.getValue()
+                            << "' to be a 0-d float tensor, got " << lossType;
+
+  // The arguments to differentiate, in argument order.
+  llvm::StringSet<> requested;
+  for (const std::string &name : wrtInputs)
+    requested.insert(name);
+  SmallVector<std::pair<BlockArgument, std::string>> wrt;
+  for (BlockArgument arg : body.getArguments()) {
+    unsigned i = arg.getArgNumber();
+    std::string name;
+    if (auto p = func.getArgAttrOfType<StringAttr>(i, attrs::kParam))
+      name = p.str();
+    else if (auto in = func.getArgAttrOfType<StringAttr>(i, attrs::kInput);
+             in && requested.erase(in.getValue()))
+      name = in.str();
+    else
+      continue;
+    if (!isFloatTensor(arg))
+      return func.emitError() << "cannot differentiate with respect to '"
+                              << name << "' of type " << arg.getType()
+                              << " (not a float tensor)";
+    wrt.push_back({arg, name});
+  }
+  if (!requested.empty())
+    return func.emitError() << "wrt-inputs names '"
+                            << requested.begin()->getKey()
+                            << "', which is not a dlc.input of the model";
+
+  // Activity: values that depend on a differentiated argument.
+  llvm::DenseSet<Value> active;
+  for (auto &[arg, name] : wrt)
+    active.insert(arg);
+  for (Operation &op : body.without_terminator())
+    if (llvm::any_of(op.getOperands(),
+                     [&](Value v) { return active.contains(v); }))
+      for (Value r : op.getResults())
+        if (isFloatTensor(r))
+          active.insert(r);
+
+  // The backward sweep, built before the return.
+  OpBuilder b(ret);
+  Operation *lastForward = ret->getPrevNode();
+  llvm::DenseMap<Value, Value> cotangent;
+  auto accumulate = [&](Value v, Value g, Location loc) {
+    Value &slot = cotangent[v];
+    slot = slot ? AddOp::create(b, loc, slot, g).getResult() : g;
+  };
+  if (active.contains(loss))
+    cotangent[loss] = ConstantOp::create(
+        b, loss.getLoc(),
+        DenseElementsAttr::get(
+            lossType, ArrayRef<Attribute>{
+                          FloatAttr::get(lossType.getElementType(), 1.0)}));
+
+  SmallVector<Operation *> forward;
+  for (Operation &op : body.without_terminator())
+    forward.push_back(&op);
+  for (Operation *op : llvm::reverse(forward)) {
+    if (op->getNumResults() != 1)
+      continue;
+    Value g = cotangent.lookup(op->getResult(0));
+    if (!g)
+      continue;
+    SmallVector<bool> wanted;
+    for (Value operand : op->getOperands())
+      wanted.push_back(active.contains(operand));
+    if (!llvm::is_contained(wanted, true))
+      continue;
+    auto rule = dyn_cast<DifferentiableOpInterface>(op);
+    if (!rule)
+      return op->emitOpError()
+             << "has no differentiation rule, but the loss '"
+             << lossName.getValue() << "' depends on it through "
+             << "a differentiated argument";
+    SmallVector<Value> grads;
+    if (failed(rule.buildVjp(b, g, wanted, grads)))
+      return op->emitOpError() << "failed to build its gradient";
+    for (auto [operand, grad] : llvm::zip(op->getOperands(), grads)) {
+      if (!grad)
+        continue;
+      if (grad.getType() != operand.getType())
+        return op->emitOpError()
+               << "gradient rule produced " << grad.getType()
+               << " for an operand of type " << operand.getType()
+               << " (a rule bug)";
+      accumulate(operand, grad, op->getLoc());
+    }
+  }
+
+  // New results: one gradient per differentiated argument.
+  SmallVector<Value> results(ret.getOperands());
+  SmallVector<DictionaryAttr> resultAttrs;
+  func.getAllResultAttrs(resultAttrs);
+  for (auto &[arg, name] : wrt) {
+    Value g = cotangent.lookup(arg);
+    if (!g)
+      g = zerosOf(b, arg.getLoc(), cast<RankedTensorType>(arg.getType()));
+    results.push_back(g);
+    resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
+        attrs::kOutput, b.getStringAttr("grad:" + name))));
+  }
+  ret->setOperands(results);
+  func.setFunctionType(
+      FunctionType::get(func.getContext(), func.getArgumentTypes(),
+                        ValueRange(results).getTypes()));
+  func.setAllResultAttrs(resultAttrs);
+
+  // Rules build some values for operands nobody asked for; drop the dead
+  // ones among the new ops (every dlc op is Pure).
+  Block::iterator firstNew =
+      lastForward ? std::next(lastForward->getIterator()) : body.begin();
+  SmallVector<Operation *> created;
+  for (auto it = firstNew; &*it != ret.getOperation(); ++it)
+    created.push_back(&*it);
+  for (Operation *op : llvm::reverse(created))
+    if (op->use_empty())
+      op->erase();
+  return success();
+}
+
+} // namespace
