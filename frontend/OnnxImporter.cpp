@@ -37,9 +37,11 @@
 #include "ir/Interpreter.h"
 #include "ir/ModelAttrs.h"
 #include "runtime/Env.h"
+#include "runtime/CacheDir.h"
 #include "runtime/TensorFile.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Traits.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Verifier.h"
@@ -118,31 +120,6 @@ int64_t product(ArrayRef<int64_t> dims) {
   for (int64_t d : dims)
     p *= d;
   return p;
-}
-
-/// numpy broadcasting of two shapes; nullopt when incompatible.
-std::optional<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
-                                                    ArrayRef<int64_t> b) {
-  size_t rank = std::max(a.size(), b.size());
-  SmallVector<int64_t> out(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
-    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (da != db && da != 1 && db != 1)
-      return std::nullopt;
-    out[i] = da == 1 ? db : da;
-  }
-  return out;
-}
-
-std::string cacheRootDir() {
-  if (auto d = getEnv(Env::CacheDir))
-    return *d;
-  if (const char *x = std::getenv("XDG_CACHE_HOME"); x && *x)
-    return std::string(x) + "/dlc";
-  if (const char *h = std::getenv("HOME"); h && *h)
-    return std::string(h) + "/.cache/dlc";
-  return "";
 }
 
 class OnnxImporter;
@@ -394,7 +371,7 @@ FailureOr<std::string> OnnxImporter::writeInitializers(
   auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
   if (!buf)
     return emitError(fileLoc) << "cannot read model file", failure();
-  std::string root = cacheRootDir();
+  std::string root = ::dlc::cacheRoot();
   if (root.empty())
     return emitError(fileLoc) << "no cache directory for the initializers "
                                  "(set DLC_CACHE_DIR or XDG_CACHE_HOME)",
@@ -1296,12 +1273,14 @@ LogicalResult lowerExpand(Imp &m) {
   auto shape = m.intsIn(1, "shape");
   if (failed(shape))
     return failure();
-  auto target = broadcastShapes(Imp::shapeOf(x), *shape);
-  if (!target)
+  SmallVector<int64_t> target;
+  bool compatible =
+      OpTrait::util::getBroadcastedShape(Imp::shapeOf(x), *shape, target);
+  if (!compatible)
     return m.fail() << "cannot broadcast the input to the shape";
-  if (*target == Imp::shapeOf(x))
+  if (ArrayRef<int64_t>(target) == Imp::shapeOf(x))
     return done(m, x);
-  return done(m, m.op("broadcast", {x}, {m.na("shape", m.i64s(*target))}));
+  return done(m, m.op("broadcast", {x}, {m.na("shape", m.i64s(target))}));
 }
 
 LogicalResult lowerClip(Imp &m) {

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "ir/DlcOps.h"
 
+#include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/STLExtras.h"
@@ -63,15 +64,9 @@ std::optional<int64_t> normAxis(int64_t axis, int64_t rank,
 /// Numpy broadcasting of two shapes; nullopt when incompatible.
 std::optional<SmallVector<int64_t>> broadcast(ArrayRef<int64_t> a,
                                               ArrayRef<int64_t> b) {
-  size_t rank = std::max(a.size(), b.size());
-  SmallVector<int64_t> out(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
-    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (da != db && da != 1 && db != 1)
-      return std::nullopt;
-    out[i] = da == 1 ? db : da;
-  }
+  SmallVector<int64_t> out;
+  if (!OpTrait::util::getBroadcastedShape(a, b, out))
+    return std::nullopt;
   return out;
 }
 

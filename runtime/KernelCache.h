@@ -30,6 +30,7 @@
 #ifndef DLC_RUNTIME_KERNELCACHE_H
 #define DLC_RUNTIME_KERNELCACHE_H
 
+#include "runtime/CacheDir.h"
 #include "runtime/Nvrtc.h"
 
 #include <atomic>
@@ -91,9 +92,6 @@ private:
   std::atomic<bool> warned_{false};
 };
 
-/// $DLC_CACHE_DIR, else $XDG_CACHE_HOME/dlc, else $HOME/.cache/dlc (HOME
-/// from the password database when unset); empty if none can be found.
-std::string cacheRoot();
 
 //===----------------------------------------------------------------------===//
 // The entry format, exposed for tests and tools
