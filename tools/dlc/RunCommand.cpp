@@ -19,6 +19,7 @@
 #include "passes/Pipeline.h"
 #include "runtime/CpuDevice.h"
 #include "runtime/CudaDevice.h"
+#include "runtime/Trace.h"
 #include "runtime/TensorFile.h"
 #include "runtime/reference/HostConvert.h"
 
@@ -53,6 +54,12 @@ enum class Device { Reference, Auto, Cpu, Cuda };
 
 cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.json>"),
                                cl::sub(runCommand()), cl::cat(dlcCategory()));
+
+cl::opt<std::string> profilePath(
+    "profile",
+    cl::desc("Time each kernel with CUDA events and write the times as a "
+             "Chrome trace (open it in Perfetto); needs the cuda device"),
+    cl::value_desc("trace.json"), cl::sub(runCommand()), cl::cat(dlcCategory()));
 
 cl::opt<Device> device(
     "device",
@@ -195,6 +202,7 @@ std::unique_ptr<dlc::Device> makeDevice(Device kind) {
     std::string err;
     CudaDeviceOptions opts;
     opts.poisonOutputs = true;
+    opts.profile = !profilePath.empty();
     if (auto cuda = CudaDevice::create(opts, err))
       return cuda;
     if (kind == Device::Cuda) {
@@ -282,8 +290,14 @@ runCompiled(mlir::ModuleOp module,
 
 int runMain() {
   std::unique_ptr<dlc::Device> compiled;
+  if (!profilePath.empty() && (device == Device::Reference || device == Device::Cpu))
+    return fail("--profile times kernels on the GPU; it needs --device=cuda "
+                "(or auto on a machine with a GPU)");
   if (device != Device::Reference && !(compiled = makeDevice(device)))
     return kUserError;
+  auto *cuda = dynamic_cast<CudaDevice *>(compiled.get());
+  if (!profilePath.empty() && !cuda)
+    return fail("--profile: no GPU was found, so there is nothing to time");
   if (modelPath.empty())
     return fail("no model given; usage: dlc run model.json --input "
                 "name=file.npy -o out.npy");
@@ -396,6 +410,14 @@ int runMain() {
                      : runCompiled(*module, tensors, *compiled);
   if (failed(results))
     return kUserError;
+  if (!profilePath.empty()) {
+    TraceWriter trace;
+    trace.setProcessName(1, "dlc " + modelPath);
+    cuda->addTimingsTo(trace);
+    std::string err;
+    if (!trace.write(profilePath, err))
+      return fail("--profile: " + err);
+  }
 
   if (outputPath.empty()) {
     for (const NamedTensor &r : *results)
