@@ -184,6 +184,9 @@ struct Schedule {
   std::array<int64_t, 3> block{256, 1, 1}, grid{1, 1, 1};
   int64_t threadsPerRow = 32, rowsPerBlock = 8;
   std::array<int64_t, 3> tile{32, 32, 16};
+  std::array<int64_t, 3> warps{1, 1, 1}; // wm, wn (third unused)
+  int64_t stages = 1, vectorWidth = 1;
+  std::string mma = "none";
   bool fromAttr = false;
 };
 
@@ -219,7 +222,8 @@ bool isReserved(StringRef s) {
       "active", "acc", "tile", "tiles", "best", "count", "scratch", "total",
       "b", "m", "n", "m0", "n0", "mm", "nn", "img", "c", "wy", "wx", "a", "w",
       "plane", "py", "px", "iy", "ix", "rowMax", "rowSum", "logSum", "mean",
-      "invStd", "sqSum", "sum", "main",
+      "invStd", "sqSum", "sum", "main", "tileA", "tileB", "staging", "warp",
+      "wm0", "wn0", "fi", "fj", "kt", "buf", "fragA", "fragB", "first", "u",
       "auto", "bool", "break", "case", "char", "const", "continue",
       "default", "do", "double", "else", "enum", "extern", "float", "for",
       "goto", "if", "int", "long", "register", "return", "short", "signed",
@@ -272,7 +276,7 @@ public:
         bodyStream(body) {}
 
   LogicalResult emit(KernelInfo &info);
-  bool usesF16 = false, usesBf16 = false;
+  bool usesF16 = false, usesBf16 = false, usesMma = false;
 
 private:
   // Output helpers.
@@ -358,6 +362,10 @@ private:
   LogicalResult emitPool(Operation *pool, Operation *contraction);
   LogicalResult emitTiledGemm(Operation *anchor);
   LogicalResult emitDirectContraction(Operation *anchor);
+  /// Whether every use of `v` (transitively, up to the yields) is an
+  /// elementwise op with numpy broadcasting, so that within a vector of
+  /// consecutive output elements v is read contiguously or at one element.
+  bool readsBroadcastOnly(Value v);
 
   struct Gemm {
     int64_t batch = 1, m = 0, n = 0, k = 0;
@@ -376,6 +384,10 @@ private:
     std::function<std::array<std::string, 3>(const std::string &idx)> split;
   };
   FailureOr<Gemm> gemmOf(Operation *op);
+  /// The tensor-core path of tiled_gemm; `why` gets the reason when the
+  /// schedule's mma cannot be honoured (the FMA path is used then).
+  LogicalResult emitMmaGemm(Operation *anchor, Gemm &g, std::string &why,
+                            bool &emitted);
   /// Emits the full dot product of output element `idx` of `op`; returns
   /// the accumulator.
   FailureOr<std::string> dotAt(Operation *op, const std::string &idx);
@@ -392,6 +404,10 @@ private:
   unsigned counter = 0, constCounter = 0;
   /// Values that depend on the anchor (known only where forward put them).
   llvm::DenseSet<Value> dependsOnAnchor;
+  /// In a vectorized pointwise loop: fusion operands loaded before the
+  /// per-element loop, and the expression of their element there.
+  llvm::DenseMap<Value, std::string> vectorLoaded;
+  llvm::DenseMap<Value, bool> broadcastOnly; // readsBroadcastOnly's memo
 };
 
 std::string KernelEmitter::coord(const std::string &idx,
@@ -463,6 +479,8 @@ std::string KernelEmitter::transposeIndex(const std::string &idx,
 }
 
 FailureOr<std::string> KernelEmitter::at(Value v, const std::string &idx) {
+  if (auto it = vectorLoaded.find(v); it != vectorLoaded.end())
+    return it->second;
   if (std::string *hit = lookup(v, idx))
     return *hit;
   std::string expr;
@@ -488,8 +506,10 @@ FailureOr<std::string> KernelEmitter::atOp(Operation *op,
                                            const std::string &idx) {
   Value result = op->getResult(0);
   Dims outShape = shapeOf(result);
-  auto operandAt = [&](unsigned i) {
+  auto operandAt = [&](unsigned i) -> FailureOr<std::string> {
     Value in = op->getOperand(i);
+    if (auto it = vectorLoaded.find(in); it != vectorLoaded.end())
+      return it->second;
     return at(in, broadcastIndex(idx, outShape, shapeOf(in)));
   };
   if (auto c = dyn_cast<ConstantOp>(op))
@@ -749,19 +769,100 @@ LogicalResult KernelEmitter::emitPointwise() {
     if (numElements(v) != n)
       return fail(fusion, "an elementwise fusion whose results differ in "
                           "size");
-  open("for (idx_t i = dlc::blockInGrid() * dlc::threadsPerBlock() + "
-       "dlc::threadInBlock(); i < " +
-       std::to_string(n) + "; i += dlc::blocksPerGrid() * "
-                           "dlc::threadsPerBlock())");
+  const int64_t vw = sched.vectorWidth;
+  Dims outShape = shapeOf(yield.getValues()[0]);
+  if (vw <= 1 || outShape.empty() || outShape.back() % vw != 0) {
+    open("for (idx_t i = dlc::blockInGrid() * dlc::threadsPerBlock() + "
+         "dlc::threadInBlock(); i < " +
+         std::to_string(n) + "; i += dlc::blocksPerGrid() * "
+                             "dlc::threadsPerBlock())");
+    for (auto [r, v] : llvm::enumerate(yield.getValues())) {
+      FailureOr<std::string> x = at(v, "i");
+      if (failed(x))
+        return failure();
+      for (const std::string &ptr : ctx.resultPtrs[r])
+        line("dlc::store(" + ptr + ", i, " + *x + ");");
+    }
+    close();
+    return success();
+  }
+  // vector_width consecutive elements per thread: operands read
+  // contiguously (or at one element) are loaded as vectors, results are
+  // stored as vectors, the rest is gathered element by element.
+  const std::string w = std::to_string(vw);
+  line("// " + w + " consecutive elements per thread (vector_width)");
+  open("for (idx_t first = (dlc::blockInGrid() * dlc::threadsPerBlock() + "
+       "dlc::threadInBlock()) * " +
+       w + "; first < " + std::to_string(n) +
+       "; first += dlc::blocksPerGrid() * dlc::threadsPerBlock() * " + w +
+       ")");
+  bool sameShapes = llvm::all_of(yield.getValues(), [&](Value v) {
+    return shapeOf(v) == outShape;
+  });
+  for (BlockArgument a : fusion.getBodyBlock().getArguments()) {
+    if (!sameShapes || !readsBroadcastOnly(a))
+      continue;
+    Dims as = shapeOf(a);
+    std::string base = broadcastIndex("first", outShape, as);
+    const std::string &ptr = ctx.operandPtr[a.getArgNumber()];
+    std::string name = fresh("p");
+    if (as.empty() || as.back() != outShape.back()) {
+      line(Twine("const ") + computeType(a) + " " + name + " = dlc::load(" +
+           ptr + ", " + base + ");");
+      vectorLoaded[a] = name;
+    } else {
+      line(Twine(computeType(a)) + " " + name + "[" + w + "];");
+      line("dlc::loadVec(" + ptr + ", " + base + ", " + name + ");");
+      vectorLoaded[a] = name + "[u]";
+    }
+  }
+  SmallVector<std::string> results;
+  for (Value v : yield.getValues()) {
+    results.push_back(fresh("p"));
+    line(Twine(computeType(v)) + " " + results.back() + "[" + w + "];");
+  }
+  open("for (int u = 0; u < " + w + "; ++u)");
+  std::string &text = bodyStream.str();
+  size_t mark = text.size();
+  line("const idx_t i = first + u;");
+  size_t after = text.size();
   for (auto [r, v] : llvm::enumerate(yield.getValues())) {
     FailureOr<std::string> x = at(v, "i");
     if (failed(x))
       return failure();
-    for (const std::string &ptr : ctx.resultPtrs[r])
-      line("dlc::store(" + ptr + ", i, " + *x + ");");
+    line(results[r] + "[u] = " + *x + ";");
   }
+  // Drop `i` when every operand came from a vector load.
+  bool usesI = false;
+  auto isIdent = [](char c) { return llvm::isAlnum(c) || c == '_'; };
+  for (size_t p = text.find('i', after); p != std::string::npos && !usesI;
+       p = text.find('i', p + 1))
+    usesI = !isIdent(text[p - 1]) && (p + 1 == text.size() ||
+                                      !isIdent(text[p + 1]));
+  if (!usesI)
+    text.erase(mark, after - mark);
   close();
+  for (auto [r, v] : llvm::enumerate(yield.getValues()))
+    for (const std::string &ptr : ctx.resultPtrs[r])
+      line("dlc::storeVec(" + ptr + ", first, " + results[r] + ");");
+  close();
+  vectorLoaded.clear();
   return success();
+}
+
+bool KernelEmitter::readsBroadcastOnly(Value v) {
+  if (auto it = broadcastOnly.find(v); it != broadcastOnly.end())
+    return it->second;
+  bool ok = !v.use_empty();
+  for (Operation *user : v.getUsers()) {
+    if (!ok || isa<YieldOp>(user))
+      continue;
+    bool broadcasting =
+        isa<CompareOp, CastOp, GeluOp, PowOp, BroadcastOp>(user) ||
+        opSpellings().count(user->getName().getStringRef());
+    ok = broadcasting && readsBroadcastOnly(user->getResult(0));
+  }
+  return broadcastOnly[v] = ok;
 }
 
 /// The gather index of (row, k) for a reduction over `reduced` dims.
@@ -1204,6 +1305,15 @@ LogicalResult KernelEmitter::emitTiledGemm(Operation *anchor) {
   FailureOr<Gemm> g = gemmOf(anchor);
   if (failed(g))
     return failure();
+  if (sched.mma != "none") {
+    std::string why;
+    bool emitted = false;
+    if (failed(emitMmaGemm(anchor, *g, why, emitted)))
+      return failure();
+    if (emitted)
+      return success();
+    line("// " + sched.mma + " not honoured: " + why + "; FMA path");
+  }
   int64_t threads = sched.block[0] * sched.block[1] * sched.block[2];
   auto [tm, tn, tk] = sched.tile;
   if (threads <= 0 || (tm * tn) % threads != 0)
@@ -1285,6 +1395,179 @@ LogicalResult KernelEmitter::emitTiledGemm(Operation *anchor) {
   auto known = forward(anchor->getResult(0), out);
   if (failed(known) || failed(storeYields(*known)))
     return failure();
+  close();
+  close();
+  close();
+  return success();
+}
+
+/// Tensor cores: each warp owns a (tm/wm) x (tn/wn) part of the block tile
+/// as 16x16 WMMA accumulators; A (tm x tk, row-major) and B (tk x tn,
+/// row-major) tiles of T in shared memory, zero-filled past M/N/K, double
+/// buffered when stages >= 2 (k tile kt is loaded while kt - 1 is
+/// multiplied). The epilogue runs per element from a per-warp float
+/// staging tile, one 16x16 accumulator at a time.
+LogicalResult KernelEmitter::emitMmaGemm(Operation *anchor, Gemm &g,
+                                         std::string &why, bool &emitted) {
+  auto num = [](int64_t v) { return std::to_string(v); };
+  Type want;
+  MLIRContext *mctx = anchor->getContext();
+  if (sched.mma == "mma_sync_f16")
+    want = Float16Type::get(mctx);
+  else if (sched.mma == "mma_sync_bf16")
+    want = BFloat16Type::get(mctx);
+  else
+    return why = "unknown mode", success();
+  for (unsigned i = 0; i < 2; ++i)
+    if (elementType(anchor->getOperand(i)) != want)
+      return why = "the operands are not " +
+                   std::string(typeNames(want).dtype),
+             success();
+  int64_t threads = sched.block[0] * sched.block[1] * sched.block[2];
+  auto [tm, tn, tk] = sched.tile;
+  int64_t wm = sched.warps[0], wn = sched.warps[1];
+  if (wm <= 0 || wn <= 0 || threads != 32 * wm * wn || tm % (16 * wm) ||
+      tn % (16 * wn) || tk % 16)
+    return why = "tile " + num(tm) + "x" + num(tn) + "x" + num(tk) +
+                 ", warps " + num(wm) + "x" + num(wn) + " on " +
+                 num(threads) + " threads is not whole 16x16x16 fragments "
+                 "per warp",
+           success();
+  const char *T = typeNames(want).storage;
+  int64_t ldA = tk + 8, ldB = tn + 8;
+  auto bytesFor = [&](int64_t bufs) {
+    return bufs * (tm * ldA + tk * ldB) * 2 + wm * wn * 16 * 16 * 4;
+  };
+  int64_t bufs = sched.stages >= 2 ? 2 : 1;
+  if (bufs == 2 && bytesFor(2) > 48 * 1024)
+    bufs = 1;
+  if (bytesFor(bufs) > 48 * 1024)
+    return why = "the tiles need " + num(bytesFor(bufs)) +
+                 " bytes of shared memory (48 KiB at most)",
+           success();
+  emitted = usesMma = true;
+  int64_t tilesM = (g.m + tm - 1) / tm, tilesN = (g.n + tn - 1) / tn;
+  int64_t numK = (g.k + tk - 1) / tk;
+  comment(anchor);
+  line("// GEMM batch " + num(g.batch) + ", M " + num(g.m) + ", N " +
+       num(g.n) + ", K " + num(g.k) + " on tensor cores (" + sched.mma +
+       ": WMMA 16x16x16, float accumulator)" +
+       (bufs == 2 ? ", double-buffered" : ""));
+  line("constexpr int kTileM = " + num(tm) + ", kTileN = " + num(tn) +
+       ", kTileK = " + num(tk) + ", kWarpsN = " + num(wn) +
+       ", kThreads = " + num(threads) + ";");
+  line("constexpr int kFragsM = kTileM / " + num(wm) +
+       " / 16, kFragsN = kTileN / kWarpsN / 16;");
+  line("constexpr int kLdA = kTileK + 8, kLdB = kTileN + 8; // padded rows");
+  line(Twine("__shared__ __align__(32) ") + T + " tileA[" + num(bufs) +
+       "][kTileM * kLdA];");
+  line(Twine("__shared__ __align__(32) ") + T + " tileB[" + num(bufs) +
+       "][kTileK * kLdB];");
+  line("__shared__ __align__(32) float staging[kThreads / 32][16 * 16];");
+  line("const int t = dlc::threadInBlock(), warp = t / 32, lane = t % 32;");
+  line("const int wm0 = warp / kWarpsN * kFragsM * 16, wn0 = warp % kWarpsN "
+       "* kFragsN * 16;");
+  open("for (idx_t tile = dlc::blockInGrid(); tile < " +
+       num(g.batch * tilesM * tilesN) + "; tile += dlc::blocksPerGrid())");
+  if (g.batch != 1)
+    line("const idx_t b = tile / " + num(tilesM * tilesN) + ";");
+  line("const idx_t m0 = tile / " + num(tilesN) + " % " + num(tilesM) +
+       " * kTileM, n0 = tile % " + num(tilesN) + " * kTileN;");
+  line("dlc::MmaAcc acc[kFragsM][kFragsN];");
+  line("for (int fi = 0; fi < kFragsM; ++fi)");
+  line("  for (int fj = 0; fj < kFragsN; ++fj)");
+  line("    dlc::mmaZero(acc[fi][fj]);");
+  std::string bv0 = g.batch != 1 ? "b" : "0";
+  // Loads of the k tile at k0 into buffer `buf`, zero past the edges.
+  auto loadTiles = [&](const std::string &buf) -> LogicalResult {
+    open("for (int e = t; e < kTileM * kTileK; e += kThreads)");
+    line("const idx_t m = m0 + e / kTileK, k = k0 + e % kTileK;");
+    line("float a = 0;");
+    open("if (m < " + num(g.m) + " && k < " + num(g.k) + ")");
+    FailureOr<std::string> a = g.loadA(bv0, "m", "k", "0");
+    if (failed(a))
+      return failure();
+    line("a = " + *a + ";");
+    close();
+    line("tileA[" + buf + "][e / kTileK * kLdA + e % kTileK] = " + T +
+         "(a);");
+    close();
+    open("for (int e = t; e < kTileK * kTileN; e += kThreads)");
+    line("const idx_t k = k0 + e / kTileN, n = n0 + e % kTileN;");
+    line("float w = 0;");
+    open("if (k < " + num(g.k) + " && n < " + num(g.n) + ")");
+    FailureOr<std::string> b = g.loadB(bv0, "0", "k", "n");
+    if (failed(b))
+      return failure();
+    line("w = " + *b + ";");
+    close();
+    line("tileB[" + buf + "][e / kTileN * kLdB + e % kTileN] = " + T +
+         "(w);");
+    close();
+    return success();
+  };
+  auto multiply = [&](const std::string &buf) {
+    open("for (int kk = 0; kk < kTileK; kk += 16)");
+    line(Twine("dlc::MmaA<") + T + "> fragA[kFragsM];");
+    line(Twine("dlc::MmaB<") + T + "> fragB[kFragsN];");
+    line("for (int fi = 0; fi < kFragsM; ++fi)");
+    line("  dlc::mmaLoadA(fragA[fi], &tileA[" + buf +
+         "][(wm0 + fi * 16) * kLdA + kk], kLdA);");
+    line("for (int fj = 0; fj < kFragsN; ++fj)");
+    line("  dlc::mmaLoadB(fragB[fj], &tileB[" + buf +
+         "][kk * kLdB + wn0 + fj * 16], kLdB);");
+    line("for (int fi = 0; fi < kFragsM; ++fi)");
+    line("  for (int fj = 0; fj < kFragsN; ++fj)");
+    line("    dlc::mma(acc[fi][fj], fragA[fi], fragB[fj]);");
+    close();
+  };
+  if (bufs == 2) {
+    line("// k tile kt is loaded into buffer kt % 2 while kt - 1 is "
+         "multiplied from the other");
+    open("for (idx_t kt = 0; kt <= " + num(numK) + "; ++kt)");
+    open("if (kt < " + num(numK) + ")");
+    line("const idx_t k0 = kt * kTileK;");
+    if (failed(loadTiles("kt % 2")))
+      return failure();
+    close();
+    open("if (kt > 0)");
+    multiply("(kt - 1) % 2");
+    close();
+    line("dlc::barrier();");
+    close();
+  } else {
+    open("for (idx_t k0 = 0; k0 < " + num(g.k) + "; k0 += kTileK)");
+    if (failed(loadTiles("0")))
+      return failure();
+    line("dlc::barrier();");
+    multiply("0");
+    line("dlc::barrier();");
+    close();
+  }
+  // Epilogue: one accumulator at a time through the warp's staging tile.
+  open("for (int fi = 0; fi < kFragsM; ++fi)");
+  open("for (int fj = 0; fj < kFragsN; ++fj)");
+  line("dlc::mmaStore(staging[warp], acc[fi][fj], 16);");
+  line("dlc::warpBarrier();");
+  open("for (int e = lane; e < 16 * 16; e += 32)");
+  line("const idx_t m = m0 + wm0 + fi * 16 + e / 16, n = n0 + wn0 + fj * 16 "
+       "+ e % 16;");
+  open("if (m < " + num(g.m) + " && n < " + num(g.n) + ")");
+  std::string out = indexVar(g.outIndex(bv0, "m", "n"));
+  std::string value = "staging[warp][e]";
+  if (g.bias) {
+    FailureOr<std::string> bias = at(g.bias, "n");
+    if (failed(bias))
+      return failure();
+    value = bind(anchor->getResult(0), value + " + " + *bias);
+  }
+  remember(anchor->getResult(0), out, value);
+  auto known = forward(anchor->getResult(0), out);
+  if (failed(known) || failed(storeYields(*known)))
+    return failure();
+  close();
+  close();
+  line("dlc::warpBarrier(); // the next accumulator reuses staging");
   close();
   close();
   close();
@@ -1476,6 +1759,11 @@ Schedule scheduleFor(FusionOp fusion, Operation *anchor, Operation *pool) {
     s.threadsPerRow = readInt(d, "threads_per_row", s.threadsPerRow);
     s.rowsPerBlock = readInt(d, "rows_per_block", s.rowsPerBlock);
     s.tile = readTriple(d, "tile", s.tile);
+    s.warps = readTriple(d, "warps", s.warps);
+    s.stages = readInt(d, "stages", s.stages);
+    s.vectorWidth = readInt(d, "vector_width", s.vectorWidth);
+    if (auto m = d.getAs<StringAttr>("mma"))
+      s.mma = m.str();
   }
   return s;
 }
@@ -1595,7 +1883,7 @@ FailureOr<CudaProgram> mlir::dlc::emitCuda(func::FuncOp func) {
   // Kernels.
   std::string decls, kernels;
   llvm::raw_string_ostream declStream(decls), kernelStream(kernels);
-  bool usesF16 = false, usesBf16 = false;
+  bool usesF16 = false, usesBf16 = false, usesMma = false;
   std::string target = "sm_80";
   for (Operation &op : func.getBody().front().without_terminator()) {
     auto fusion = cast<FusionOp>(op);
@@ -1658,6 +1946,7 @@ FailureOr<CudaProgram> mlir::dlc::emitCuda(func::FuncOp func) {
       return failure();
     usesF16 |= emitter.usesF16;
     usesBf16 |= emitter.usesBf16;
+    usesMma |= emitter.usesMma;
     kernelStream << "\n// " << info.name << ": " << fusion.getKind() << ", "
                  << sched.strategy << "\n";
     kernelStream << "extern \"C\" __global__ void " << info.name << "(";
@@ -1684,12 +1973,16 @@ FailureOr<CudaProgram> mlir::dlc::emitCuda(func::FuncOp func) {
       src += "#include <cuda_fp16.h>\n";
     if (usesBf16)
       src += "#include <cuda_bf16.h>\n";
+    if (usesMma) // the cpu device's host prelude emulates nvcuda::wmma
+      src += "#ifndef __CUDACC_HOST_EMULATION__\n#include <mma.h>\n#endif\n";
     src += "#endif\n";
   }
   if (usesF16)
     src += "#define DLC_USE_F16\n";
   if (usesBf16)
     src += "#define DLC_USE_BF16\n";
+  if (usesMma)
+    src += "#define DLC_USE_MMA\n";
   src += kDevicePrelude;
   if (!decls.empty())
     src += "\n" + decls;

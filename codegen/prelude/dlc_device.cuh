@@ -4,7 +4,8 @@
 // defined the CUDA built-ins it relies on (threadIdx, __syncthreads,
 // __shfl_xor_sync, __half, ...) with CUDA semantics.
 // The source defines DLC_USE_F16 / DLC_USE_BF16 (and includes cuda_fp16.h /
-// cuda_bf16.h) only when a kernel uses those types.
+// cuda_bf16.h) only when a kernel uses those types, and DLC_USE_MMA (and
+// includes mma.h, on a GPU) only when a kernel uses tensor cores.
 #ifndef DLC_PRELUDE
 #define DLC_PRELUDE
 // Indices and sizes.
@@ -37,6 +38,36 @@ __device__ __forceinline__ void store(__nv_bfloat16 *p, idx_t i, float v) {
 }
 #endif
 
+// Vector loads and stores of N consecutive elements from p + i, converted to
+// and from the compute type; scalar accesses where p + i is not aligned to
+// the vector.
+template <int N, typename T> struct alignas(N * sizeof(T)) Vec {
+  T v[N];
+};
+template <int N, typename T, typename C>
+__device__ __forceinline__ void loadVec(const T *p, idx_t i, C (&out)[N]) {
+  if (reinterpret_cast<unsigned long long>(p + i) % sizeof(Vec<N, T>) == 0) {
+    const Vec<N, T> x = *reinterpret_cast<const Vec<N, T> *>(p + i);
+    for (int u = 0; u < N; ++u)
+      out[u] = load(x.v, u);
+  } else {
+    for (int u = 0; u < N; ++u)
+      out[u] = load(p, i + u);
+  }
+}
+template <int N, typename T, typename C>
+__device__ __forceinline__ void storeVec(T *p, idx_t i, const C (&in)[N]) {
+  if (reinterpret_cast<unsigned long long>(p + i) % sizeof(Vec<N, T>) == 0) {
+    Vec<N, T> x;
+    for (int u = 0; u < N; ++u)
+      store(x.v, u, in[u]);
+    *reinterpret_cast<Vec<N, T> *>(p + i) = x;
+  } else {
+    for (int u = 0; u < N; ++u)
+      store(p, i + u, in[u]);
+  }
+}
+
 // Threads, blocks and barriers.
 __device__ __forceinline__ idx_t threadInBlock() {
   return threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
@@ -51,6 +82,45 @@ __device__ __forceinline__ idx_t blocksPerGrid() {
   return idx_t(gridDim.x) * gridDim.y * gridDim.z;
 }
 __device__ __forceinline__ void barrier() { __syncthreads(); }
+__device__ __forceinline__ void warpBarrier() { __syncwarp(); }
+
+#ifdef DLC_USE_MMA
+// Tensor cores through WMMA: 16x16x16 tiles of T (__half or
+// __nv_bfloat16, row-major in memory) and a float accumulator. Each call
+// is warp-collective: every lane of the warp makes it, with the same
+// arguments; the pointers are 32-byte aligned and `ld` (elements) a
+// multiple of 8 (16-bit T) or 4 (float).
+template <typename T>
+using MmaA = nvcuda::wmma::fragment<nvcuda::wmma::matrix_a, 16, 16, 16, T,
+                                    nvcuda::wmma::row_major>;
+template <typename T>
+using MmaB = nvcuda::wmma::fragment<nvcuda::wmma::matrix_b, 16, 16, 16, T,
+                                    nvcuda::wmma::row_major>;
+using MmaAcc =
+    nvcuda::wmma::fragment<nvcuda::wmma::accumulator, 16, 16, 16, float>;
+__device__ __forceinline__ void mmaZero(MmaAcc &c) {
+  nvcuda::wmma::fill_fragment(c, 0.0f);
+}
+template <typename T>
+__device__ __forceinline__ void mmaLoadA(MmaA<T> &a, const T *p, unsigned ld) {
+  nvcuda::wmma::load_matrix_sync(a, p, ld);
+}
+template <typename T>
+__device__ __forceinline__ void mmaLoadB(MmaB<T> &b, const T *p, unsigned ld) {
+  nvcuda::wmma::load_matrix_sync(b, p, ld);
+}
+// acc += a * b, products and sums in float.
+template <typename T>
+__device__ __forceinline__ void mma(MmaAcc &acc, const MmaA<T> &a,
+                                    const MmaB<T> &b) {
+  nvcuda::wmma::mma_sync(acc, a, b, acc);
+}
+// The accumulator to p[row * ld + col], row-major.
+__device__ __forceinline__ void mmaStore(float *p, const MmaAcc &c,
+                                         unsigned ld) {
+  nvcuda::wmma::store_matrix_sync(p, c, ld, nvcuda::wmma::mem_row_major);
+}
+#endif
 
 // Warp shuffles: combine with the lane `mask` apart (butterfly).
 __device__ __forceinline__ float shuffleXor(float v, int mask) {

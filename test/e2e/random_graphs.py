@@ -23,6 +23,9 @@ window of 24 consecutive graphs covers every family:
                     epilogues (tiled_gemm; grouped convs take the direct form)
   conv_pool, pool   direct_pool: conv + epilogue + pool, and lone pools
   half              f16/bf16 inside the graph (cast in, compute, cast out)
+  half_gemm         f16/bf16 dense, matmul, batch_matmul, conv2d with odd
+                    sizes (M 37, N 19, K 45, ...) and epilogues: the
+                    tensor-core (mma_sync_f16/bf16, WMMA) tiled_gemm path
   mixed             small MLP / CNN / attention-like chains
 
 Sizes are small, odd and prime where possible (3, 5, 7, 13, 31, 1031, ...).
@@ -60,7 +63,8 @@ import numpy as np
 REQUIRED_VARIANTS = [
     "pointwise vw=1", "pointwise vw=2", "pointwise vw=4",
     "row_reduce warp", "row_reduce block",
-    "tiled_gemm", "direct_pool after contraction", "direct_pool lone pool",
+    "tiled_gemm", "tiled_gemm mma_sync_f16", "tiled_gemm mma_sync_bf16",
+    "direct_pool after contraction", "direct_pool lone pool",
     "fusion elementwise", "fusion reduction", "fusion contraction",
 ]
 
@@ -74,7 +78,7 @@ FAMILIES = [
     "eltwise_v4", "softmax", "dense", "movement", "eltwise_v2", "reduce",
     "conv", "pool", "eltwise_v1", "layer_norm", "matmul", "conv_pool",
     "loss", "batch_matmul", "conv_grouped", "half", "mixed", "eltwise_v4",
-    "reduce", "dense", "movement", "softmax", "conv_pool", "mixed",
+    "reduce", "half_gemm", "movement", "softmax", "conv_pool", "mixed",
 ]
 
 UNARY = ["neg", "exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "relu",
@@ -312,6 +316,8 @@ class Graph:
         self.note_k(c // groups * kh * kw)
         wt = self.param([o, c // groups, kh, kw])
         args = [v, wt] + ([self.param([o])] if bias else [])
+        if self.compute != "f32":
+            args = [args[0]] + [self.cast(a, self.compute) for a in args[1:]]
         attrs = {"stride": [sh, sw], "padding": pads, "dilation": [dh, dw]}
         if groups != 1:
             attrs["groups"] = groups
@@ -583,6 +589,30 @@ def fam_half(g):
     return [g.cast(v, "f32")]
 
 
+def fam_half_gemm(g):
+    g.compute = g.choice(["f16", "bf16"])
+    kind = g.choice(["dense", "matmul", "batch_matmul", "conv"])
+    if kind == "dense":
+        x = g.input(shape_with_last(g, g.choice([45, 13, 32, 67]),
+                                    int(g.rng.integers(2, 4))))
+        v = g.dense(g.cast(x, g.compute), g.choice([19, 8, 33, 5]),
+                    bias=g.chance(0.7))
+    elif kind == "conv":
+        v = random_conv(g, g.cast(conv_input(g), g.compute))
+    else:
+        m, k, n = (g.choice([37, 5, 16, 67]), g.choice([45, 13, 32]),
+                   g.choice([19, 8, 33]))
+        batch = [g.choice([2, 3])] if kind == "batch_matmul" or \
+            g.chance(0.3) else []
+        a = g.cast(g.input(batch + [m, k]), g.compute)
+        b = g.param(batch + [k, n]) if g.chance(0.5) else \
+            g.input(batch + [k, n])
+        g.note_k(k)
+        v = g.node("batch_matmul" if kind == "batch_matmul" else "matmul",
+                   [a, g.cast(b, g.compute)], batch + [m, n])
+    return [g.cast(g.epilogue(v), "f32")]
+
+
 def fam_mixed(g):
     r = g.rng.random()
     if r < 0.35:  # MLP
@@ -621,7 +651,8 @@ GENERATORS = {
     "dense": fam_dense, "matmul": fam_matmul,
     "batch_matmul": fam_batch_matmul, "conv": fam_conv,
     "conv_grouped": fam_conv_grouped, "conv_pool": fam_conv_pool,
-    "pool": fam_pool, "half": fam_half, "mixed": fam_mixed,
+    "pool": fam_pool, "half": fam_half, "half_gemm": fam_half_gemm,
+    "mixed": fam_mixed,
 }
 
 
