@@ -44,12 +44,14 @@ protected:
     t.dtype = dtype;
     t.shape = std::move(shape);
     t.bytes.resize(values.size() * sizeof(T));
-    std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
+    if (!values.empty()) // memcpy from an empty vector's null data is UB
+      std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
     return t;
   }
   template <typename T> static std::vector<T> values(const HostTensor &t) {
     std::vector<T> v(t.bytes.size() / sizeof(T));
-    std::memcpy(v.data(), t.bytes.data(), t.bytes.size());
+    if (!v.empty())
+      std::memcpy(v.data(), t.bytes.data(), t.bytes.size());
     return v;
   }
 

@@ -65,8 +65,11 @@ def main():
                        "attributes": {"value": [0.5] * n}}], ["c"])
     else:
         sys.exit(f"unknown kind {kind}")
+    # One value per line where lists are long, so an error's source line
+    # (which dlc prints under the message) stays short.
     with open(out, "w") as f:
-        json.dump(m, f, indent=None, separators=(",", ":"))
+        json.dump(m, f, indent=None if kind in ("chain", "wide") else 1,
+                  separators=(",", ":"))
 
 
 if __name__ == "__main__":
