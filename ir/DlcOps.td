@@ -446,4 +446,62 @@ def Dlc_SliceBackwardOp : Dlc_Op<"slice_backward",
   let results = (outs Dlc_FloatTensor:$result);
 }
 
+//===----------------------------------------------------------------------===//
+// Optimizer updates (built by dlc train's training step)
+//===----------------------------------------------------------------------===//
+
+// One update of one parameter tensor: `param`, `grad` and every state tensor
+// share one type; `step` (the 1-based update count) and `lr` are 0-d tensors
+// of that element type, so a learning-rate schedule needs no recompile. The
+// results are the new parameter and the new state, in operand order.
+// Semantics follow torch.optim (docs/training.md).
+
+def Dlc_SgdUpdateOp : Dlc_Op<"sgd_update"> {
+  let summary = "SGD with momentum (and nesterov), L2 weight decay";
+  let description = [{
+    g = grad + weight_decay * param; buf = momentum * buf + g (buf starts at
+    zero: torch's first step); d = nesterov ? g + momentum * buf : buf (d = g
+    when momentum is 0); param - lr * d. Results: new param, new buffer.
+    `step` is unused (kept so every update op has the same operands).
+  }];
+  let arguments = (ins Dlc_FloatTensor:$param, Dlc_FloatTensor:$grad,
+                       Dlc_FloatTensor:$momentum_buffer,
+                       Dlc_FloatTensor:$step, Dlc_FloatTensor:$lr,
+                       DefaultValuedAttr<F64Attr, "0.0">:$momentum,
+                       DefaultValuedAttr<F64Attr, "0.0">:$weight_decay,
+                       DefaultValuedAttr<BoolAttr, "false">:$nesterov);
+  let results = (outs Dlc_FloatTensor:$new_param,
+                      Dlc_FloatTensor:$new_momentum_buffer);
+}
+
+class Dlc_AdamLikeOp<string mnemonic, string what> : Dlc_Op<mnemonic> {
+  let summary = what;
+  let arguments = (ins Dlc_FloatTensor:$param, Dlc_FloatTensor:$grad,
+                       Dlc_FloatTensor:$exp_avg, Dlc_FloatTensor:$exp_avg_sq,
+                       Dlc_FloatTensor:$step, Dlc_FloatTensor:$lr,
+                       DefaultValuedAttr<F64Attr, "0.9">:$beta1,
+                       DefaultValuedAttr<F64Attr, "0.999">:$beta2,
+                       DefaultValuedAttr<F64Attr, "1e-8">:$eps,
+                       DefaultValuedAttr<F64Attr, "0.0">:$weight_decay);
+  let results = (outs Dlc_FloatTensor:$new_param, Dlc_FloatTensor:$new_exp_avg,
+                      Dlc_FloatTensor:$new_exp_avg_sq);
+}
+
+def Dlc_AdamUpdateOp : Dlc_AdamLikeOp<"adam_update",
+    "Adam with bias correction, L2 weight decay added to the gradient"> {
+  let description = [{
+    g = grad + weight_decay * param; m = beta1 m + (1 - beta1) g;
+    v = beta2 v + (1 - beta2) g^2; param - lr * (m / (1 - beta1^step)) /
+    (sqrt(v / (1 - beta2^step)) + eps). Results: new param, m, v.
+  }];
+}
+
+def Dlc_AdamwUpdateOp : Dlc_AdamLikeOp<"adamw_update",
+    "AdamW: Adam with decoupled weight decay"> {
+  let description = [{
+    param * (1 - lr * weight_decay), then the Adam step without L2 on the
+    gradient. Results: new param, m, v.
+  }];
+}
+
 #endif // DLC_OPS_TD

@@ -16,6 +16,7 @@
 #include "runtime/reference/HostConvert.h"
 #include "runtime/reference/Loss.h"
 #include "runtime/reference/Movement.h"
+#include "runtime/reference/Optimizer.h"
 #include "runtime/reference/Reduction.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -524,6 +525,37 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
                                       toVector(o.getAxes()),
                                       toVector(o.getSteps())));
       })
+      // Optimizer updates (dlc train's training step).
+      .Case([&](d::SgdUpdateOp o) -> mlir::LogicalResult {
+        Tensor<T> p = fl(o.getParam()), buf = fl(o.getMomentumBuffer());
+        ref::SgdHyper h;
+        h.lr = fl(o.getLr()).data[0];
+        h.momentum = o.getMomentum().convertToDouble();
+        h.weightDecay = o.getWeightDecay().convertToDouble();
+        h.nesterov = o.getNesterov();
+        ref::sgdUpdate(p, fl(o.getGrad()), buf, fl(o.getStep()).data[0], h);
+        if (failed(set(o, o.getNewParam(), std::move(p))))
+          return mlir::failure();
+        return set(o, o.getNewMomentumBuffer(), std::move(buf));
+      })
+      .template Case<d::AdamUpdateOp, d::AdamwUpdateOp>(
+          [&](auto o) -> mlir::LogicalResult {
+            Tensor<T> p = fl(o.getParam()), m = fl(o.getExpAvg()),
+                      v = fl(o.getExpAvgSq());
+            ref::AdamHyper h;
+            h.lr = fl(o.getLr()).data[0];
+            h.beta1 = o.getBeta1().convertToDouble();
+            h.beta2 = o.getBeta2().convertToDouble();
+            h.eps = o.getEps().convertToDouble();
+            h.weightDecay = o.getWeightDecay().convertToDouble();
+            h.decoupled = std::is_same_v<decltype(o), d::AdamwUpdateOp>;
+            ref::adamUpdate(p, fl(o.getGrad()), m, v, fl(o.getStep()).data[0],
+                            h);
+            if (failed(set(o, o.getNewParam(), std::move(p))) ||
+                failed(set(o, o.getNewExpAvg(), std::move(m))))
+              return mlir::failure();
+            return set(o, o.getNewExpAvgSq(), std::move(v));
+          })
       .Default([&](mlir::Operation *other) {
         return other->emitOpError()
                << "is not supported by the reference interpreter";

@@ -804,3 +804,121 @@ DLC_SHAPE_RULE(SliceBackwardOp, [](SliceBackwardOp::Adaptor a,
                     << " (the forward result), got " << fmt(shapeOf(a.getGrad()));
   return RankedTensorType::get(in, elemOf(a.getGrad()));
 })
+
+//===----------------------------------------------------------------------===//
+// Optimizer updates: param, grad and the state tensors share one type; step
+// and lr are 0-d of its element type; one result per tensor but grad.
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+template <typename OpT>
+LogicalResult optimizerRule(typename OpT::Adaptor a, std::string &err,
+                            SmallVectorImpl<Type> &results) {
+  static const char *const kNames[] = {"param", "grad", "state", "state"};
+  ValueRange ops = a.getOperands();
+  size_t numTensors = ops.size() - 2;
+  Type type = ops[0].getType();
+  for (size_t i = 1; i < numTensors; ++i)
+    if (ops[i].getType() != type) {
+      llvm::raw_string_ostream(err)
+          << "expects " << kNames[std::min<size_t>(i, 3)] << " operand #" << i
+          << " of the param's type " << type << ", got " << ops[i].getType();
+      return failure();
+    }
+  for (size_t i = numTensors; i < ops.size(); ++i) {
+    auto t = tensorOf(ops[i]);
+    if (t.getRank() != 0 || t.getElementType() != elemOf(ops[0])) {
+      llvm::raw_string_ostream(err)
+          << "expects " << (i == numTensors ? "step" : "lr")
+          << " to be a 0-d tensor of " << elemOf(ops[0]) << ", got "
+          << ops[i].getType();
+      return failure();
+    }
+  }
+  results.push_back(type);
+  for (size_t i = 2; i < numTensors; ++i)
+    results.push_back(type);
+  return success();
+}
+
+LogicalResult checkHyper(std::string &err, StringRef name, double v,
+                         bool unitInterval) {
+  if (unitInterval ? (v >= 0 && v < 1) : v >= 0)
+    return success();
+  llvm::raw_string_ostream(err) << "expects " << name
+                                << (unitInterval ? " in [0, 1)" : " >= 0")
+                                << ", got " << v;
+  return failure();
+}
+
+template <typename OpT>
+LogicalResult checkAdamHypers(OpT op, std::string &err) {
+  if (failed(checkHyper(err, "beta1", op.getBeta1().convertToDouble(), true)) ||
+      failed(checkHyper(err, "beta2", op.getBeta2().convertToDouble(), true)) ||
+      failed(checkHyper(err, "weight_decay",
+                        op.getWeightDecay().convertToDouble(), false)))
+    return failure();
+  if (!(op.getEps().convertToDouble() > 0)) {
+    llvm::raw_string_ostream(err)
+        << "expects eps > 0, got " << op.getEps().convertToDouble();
+    return failure();
+  }
+  return success();
+}
+
+template <typename OpT>
+LogicalResult verifyOptimizer(OpT op, std::string &err) {
+  SmallVector<Type> types;
+  if (failed(optimizerRule<OpT>(typename OpT::Adaptor(op), err, types)))
+    return failure();
+  if (TypeRange(types) != op->getResultTypes()) {
+    err = "expects every result to have the param's type";
+    return failure();
+  }
+  return success();
+}
+
+} // namespace
+
+#define DLC_OPTIMIZER_INFER(OP)                                                \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc, Adaptor a,   \
+                                     SmallVectorImpl<Type> &results) {         \
+    std::string err;                                                           \
+    if (failed(optimizerRule<OP>(a, err, results)))                            \
+      return emitOptionalError(loc, "'", OP::getOperationName(), "' op ",      \
+                               err);                                           \
+    return success();                                                          \
+  }
+DLC_OPTIMIZER_INFER(SgdUpdateOp)
+DLC_OPTIMIZER_INFER(AdamUpdateOp)
+DLC_OPTIMIZER_INFER(AdamwUpdateOp)
+#undef DLC_OPTIMIZER_INFER
+
+LogicalResult SgdUpdateOp::verify() {
+  std::string err;
+  if (failed(verifyOptimizer(*this, err)) ||
+      failed(checkHyper(err, "momentum", getMomentum().convertToDouble(),
+                        false)) ||
+      failed(checkHyper(err, "weight_decay", getWeightDecay().convertToDouble(),
+                        false)))
+    return emitOpError(err);
+  if (getNesterov() && getMomentum().convertToDouble() <= 0)
+    return emitOpError("expects momentum > 0 with nesterov");
+  return success();
+}
+
+LogicalResult AdamUpdateOp::verify() {
+  std::string err;
+  if (failed(verifyOptimizer(*this, err)) || failed(checkAdamHypers(*this, err)))
+    return emitOpError(err);
+  return success();
+}
+
+LogicalResult AdamwUpdateOp::verify() {
+  std::string err;
+  if (failed(verifyOptimizer(*this, err)) || failed(checkAdamHypers(*this, err)))
+    return emitOpError(err);
+  return success();
+}

@@ -50,6 +50,10 @@ bool writeGraphDot(mlir::func::FuncOp func, llvm::StringRef title,
 llvm::cl::SubCommand &runCommand();
 int runMain();
 
+/// `dlc train`: the training loop (docs/training.md).
+llvm::cl::SubCommand &trainCommand();
+int trainMain();
+
 } // namespace dlc::tools
 
 #endif // DLC_TOOLS_DLC_COMMANDS_H

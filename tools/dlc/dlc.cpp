@@ -2,6 +2,7 @@
 //
 //   dlc model.json [--dump-ir=import] ...        compile and report
 //   dlc run model.json --input x=x.npy -o y.npy  execute
+//   dlc train model.json --data fashion-mnist    train
 //
 //===----------------------------------------------------------------------===//
 #include "tools/dlc/Commands.h"
@@ -27,6 +28,7 @@ int main(int argc, char **argv) {
   mlir::registerDefaultTimingManagerCLOptions();
   cl::HideUnrelatedOptions(dlcCategory());
   cl::HideUnrelatedOptions(dlcCategory(), runCommand());
+  cl::HideUnrelatedOptions(dlcCategory(), trainCommand());
   cl::AddExtraVersionPrinter(
       [](llvm::raw_ostream &os) { os << "dlc deep-learning compiler\n"; });
   if (!cl::ParseCommandLineOptions(
@@ -40,6 +42,8 @@ int main(int argc, char **argv) {
     return kUserError;
   if (runCommand())
     return runMain();
+  if (trainCommand())
+    return trainMain();
   if (modelPath.empty()) {
     llvm::errs() << "dlc: no model given; try 'dlc --help'\n";
     return kUserError;
