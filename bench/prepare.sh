@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Compiles every benchmark graph where LLVM/MLIR is (docs/bench.md), so the
+# GPU machine needs no compiler: bench/build/<target>/<graph>/{kernels.cu,
+# manifest.json} for sm_90 and sm_80, plus the header-only and header files
+# the runtime's CMake wants (nlohmann/json, zlib.h) under bench/build/deps,
+# in case the GPU machine lacks their -dev packages. No binaries: dlc-bench
+# is built there by bench/run.sh. Also writes bench/graphs-small/ and
+# compiles it (bench/build/small/, for the CPU check).
+#
+#   bash bench/prepare.sh [path/to/dlc]      (default: build-bench/bin/dlc,
+#                                             else build/bin/dlc)
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+DLC="${1:-}"
+if [ -z "$DLC" ]; then
+  for c in build-bench/bin/dlc build/bin/dlc; do
+    [ -x "$c" ] && { DLC="$c"; break; }
+  done
+fi
+[ -n "$DLC" ] && [ -x "$DLC" ] || { echo "prepare.sh: no dlc binary (build it, or pass its path)" >&2; exit 1; }
+
+python3 bench/make_graphs.py
+python3 bench/make_graphs.py --small
+rm -rf bench/build
+mkdir -p bench/build
+graphs() { python3 -c "import json,sys; print('\n'.join(g['name'] for g in json.load(open(sys.argv[1]))['graphs']))" "$1/index.json"; }
+fail=0
+for target in sm_90 sm_80; do
+  for g in $(graphs bench/graphs); do
+    if ! "$DLC" "bench/graphs/$g.json" --target=$target -o "bench/build/$target/$g" > "bench/build/$target-$g.log" 2>&1; then
+      echo "prepare.sh: $g ($target) failed to compile:" >&2; cat "bench/build/$target-$g.log" >&2; fail=1
+    fi
+  done
+done
+for g in $(graphs bench/graphs-small); do
+  "$DLC" "bench/graphs-small/$g.json" --target=sm_90 -o "bench/build/small/$g" > "bench/build/small-$g.log" 2>&1 \
+    || { echo "prepare.sh: small $g failed:" >&2; cat "bench/build/small-$g.log" >&2; fail=1; }
+done
+cp bench/graphs/index.json bench/build/index.json
+"$DLC" --version > bench/build/dlc-version.txt 2>&1 || true
+git rev-parse HEAD > bench/build/commit.txt 2>/dev/null || true
+git status --porcelain -- codegen passes ir frontend > bench/build/dirty.txt 2>/dev/null || true
+
+# Build dependencies the GPU machine may lack (headers only; libz.so.1 is
+# found there at run time by bench/run.sh).
+mkdir -p bench/build/deps/include
+if [ -d /usr/include/nlohmann ]; then cp -r /usr/include/nlohmann bench/build/deps/include/; fi
+for h in zlib.h zconf.h; do [ -f /usr/include/$h ] && cp /usr/include/$h bench/build/deps/include/; done
+mkdir -p bench/build/deps/cmake/nlohmann_json
+cat > bench/build/deps/cmake/nlohmann_json/nlohmann_jsonConfig.cmake <<'CFG'
+# A stand-in for nlohmann_json's CMake package: the header copied by bench/prepare.sh.
+if(NOT TARGET nlohmann_json::nlohmann_json)
+  add_library(nlohmann_json::nlohmann_json INTERFACE IMPORTED)
+  set_target_properties(nlohmann_json::nlohmann_json PROPERTIES
+    INTERFACE_INCLUDE_DIRECTORIES "${CMAKE_CURRENT_LIST_DIR}/../../include")
+endif()
+CFG
+cat > bench/build/deps/cmake/nlohmann_json/nlohmann_jsonConfigVersion.cmake <<'CFG'
+set(PACKAGE_VERSION "3.11.0")
+set(PACKAGE_VERSION_COMPATIBLE TRUE)
+CFG
+
+du -sh bench/build | sed 's/^/prepare.sh: bench\/build is /' >&2
+[ $fail = 0 ] || { echo "prepare.sh: some graphs failed (above)" >&2; exit 1; }
+echo "prepare.sh: ok; on a GPU machine: bash bench/run.sh (carry bench/build)" >&2
