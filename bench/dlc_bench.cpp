@@ -172,10 +172,15 @@ Program copyProgram(double mib) {
       R"("block": [512, 1, 1], "shared_bytes": 0, "args": ["x", "y"], )"
       R"("nodes": ["copy"]}]})";
   std::string source =
+      "#ifdef __CUDACC_RTC__\n"
+      "typedef float4 v4;\n"
+      "#else\n"
+      "struct alignas(16) v4 { float x, y, z, w; };\n"
+      "#endif\n"
       "extern \"C\" __global__ void k_copy(const float *__restrict__ x, "
       "float *__restrict__ y) {\n"
-      "  const float4 *s = (const float4 *)x;\n"
-      "  float4 *d = (float4 *)y;\n"
+      "  const v4 *s = (const v4 *)x;\n"
+      "  v4 *d = (v4 *)y;\n"
       "  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;"
       " i < " + std::to_string(n4) + "LL;"
       " i += (long long)gridDim.x * blockDim.x)\n"
