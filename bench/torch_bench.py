@@ -188,7 +188,7 @@ def main():
     for name in names:
         with open(os.path.join(a.graphs, name + ".json")) as f:
             m = json.load(f)
-        r = {}
+        r, sets = {}, None
         try:
             fwd = build(m, dev)
             first = random_values(m, dev, gen)
