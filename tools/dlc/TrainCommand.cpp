@@ -493,7 +493,7 @@ int trainMain() {
                << train.count << " train / " << test.count
                << " test examples, batch " << io.batch << ", "
                << trainBatches.numBatches() << " steps per epoch, "
-               << optimizer->name << " lr " << optimizer->lr << ", device "
+               << optimizer->name << " lr " << fmt(optimizer->lr, "%g") << ", device "
                << where << "\n";
   llvm::outs().flush();
   for (int64_t epoch = firstEpoch; epoch <= lastEpoch; ++epoch) {
