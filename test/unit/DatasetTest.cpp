@@ -125,7 +125,7 @@ TEST_F(DatasetTest, TruncatedAndWrongMagic) {
   EXPECT_NE(err.find("t.gz: truncated: expected 30 bytes of pixels"),
             std::string::npos)
       << err;
-  writeGz(path("m.gz"), be32(0x801) + be32(5));
+  writeGz(path("m.gz"), be32(0x801) + be32(5) + be32(2) + be32(3));
   EXPECT_FALSE(readIdxImages(path("m.gz"), -1, d, err));
   EXPECT_NE(err.find("not an IDX3 image file: magic 0x00000801"),
             std::string::npos)
