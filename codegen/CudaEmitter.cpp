@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/CudaEmitter.h"
+#include "codegen/BackwardKernels.h"
 
 #include "ir/DlcOps.h"
 #include "ir/FusionOps.h"
@@ -1686,6 +1687,9 @@ LogicalResult KernelEmitter::emit(KernelInfo &info) {
     usesF16 |= et.isF16();
     usesBf16 |= et.isBF16();
   }
+  if (findBackwardOp(fusion)) // codegen/BackwardKernels.cpp
+    return emitBackwardKernel(fusion, ctx.operandPtr, ctx.resultPtrs,
+                              bodyStream, indent);
   // Everything computed from the anchor (or a contraction's pool).
   if (Operation *root = anchor ? anchor : pool) {
     SmallVector<Value> work{root->getResult(0)};

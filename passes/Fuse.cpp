@@ -46,6 +46,9 @@ struct Group {
   /// Not a dlc compute op (another dialect, an existing fusion): a node of
   /// the dependence graph that is never merged or outlined.
   bool opaque = false;
+  /// A backward op (conv2d_backward_*, *_pool2d_backward, slice_backward):
+  /// a kernel of its own (codegen/BackwardKernels.cpp), never merged.
+  bool sealed = false;
   bool alive = true;
 };
 
@@ -133,7 +136,8 @@ bool Partition::reachesIndirectly(unsigned from, unsigned to) {
 }
 
 bool Partition::canMerge(Group &a, Group &b) {
-  if (&a == &b || !a.alive || !b.alive || a.opaque || b.opaque)
+  if (&a == &b || !a.alive || !b.alive || a.opaque || b.opaque || a.sealed ||
+      b.sealed)
     return false;
   if (a.anchor && b.anchor)
     return false;
@@ -317,6 +321,9 @@ void Partition::run() {
     Group g;
     g.ops.push_back(&op);
     g.opaque = cls == OpClass::Other;
+    g.sealed = isa<Conv2dBackwardInputOp, Conv2dBackwardWeightOp,
+                   MaxPool2dBackwardOp, AvgPool2dBackwardOp, SliceBackwardOp>(
+        &op);
     if (cls == OpClass::Contraction || cls == OpClass::Reduction ||
         cls == OpClass::Pool)
       g.anchor = &op;
@@ -354,7 +361,7 @@ void Partition::recompute() {
   if (maxRecomputeOps == 0)
     return;
   for (Group &g : groups) {
-    if (!g.alive || g.opaque)
+    if (!g.alive || g.opaque || g.sealed)
       continue;
     SmallVector<Operation *> ops(g.ops);
     llvm::sort(ops, isBefore);
@@ -376,8 +383,9 @@ bool Partition::tryRecompute(Group &g, Operation *op) {
     Group *u = groupOf(user);
     if (u == &g)
       continue;
-    if (!u || u->opaque)
-      return false; // a return or an opaque op needs v in memory anyway
+    if (!u || u->opaque || u->sealed)
+      return false; // a return, an opaque op or a backward op needs v in
+                    // memory anyway
     auto [it, inserted] = readers.try_emplace(u, user);
     if (!inserted && isBefore(user, it->second))
       it->second = user;

@@ -181,6 +181,17 @@ Problem analyze(FusionOp fusion) {
     else if (cls == OpClass::Pool)
       pool = &op;
   }
+  // A backward op (a fusion of its own, codegen/BackwardKernels.cpp): one
+  // thread per output element, as a lone pool.
+  for (Operation &op : fusion.getBodyBlock().without_terminator())
+    if (isa<Conv2dBackwardInputOp, Conv2dBackwardWeightOp, MaxPool2dBackwardOp,
+            AvgPool2dBackwardOp, SliceBackwardOp>(op)) {
+      p.strategy = Schedule::kDirectPool;
+      p.numel = product(shapeOf(op.getResult(0)));
+      p.element = elementOf(op.getResult(0));
+      p.vectorDims.push_back({p.element, 1});
+      return p;
+    }
   if (anchor && classifyOp(anchor) == OpClass::Contraction) {
     p.gemm = gemmOf(anchor);
     p.element = elementOf(anchor->getResult(0));

@@ -6,6 +6,7 @@
 #include "ir/DlcDialect.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 using namespace mlir;
@@ -39,6 +40,20 @@ OwningOpRef<ModuleOp> Session::load(llvm::StringRef path) {
   // A binary protobuf: nothing to quote, errors name the node instead.
   if (path.ends_with(".onnx"))
     return importOnnxModel(ctx, path, opts);
+  // MLIR text (e.g. `dlc model.json --dump-ir=import --mlir-print-debuginfo
+  // | dlc-opt --dlc-autodiff`): parsed as is; --batch does not apply.
+  if (path.ends_with(".mlir")) {
+    if (batchOverride > 0)
+      llvm::errs() << "warning: --batch is ignored for .mlir input\n";
+    auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+    if (!buf) {
+      llvm::errs() << "error: cannot read '" << path
+                   << "': " << buf.getError().message() << "\n";
+      return nullptr;
+    }
+    sourceMgr.AddNewSourceBuffer(std::move(*buf), llvm::SMLoc());
+    return parseSourceFile<ModuleOp>(sourceMgr, &ctx);
+  }
   // Registering the file lets diagnostics quote the offending line; a file
   // that cannot be read is reported by the importer itself.
   if (auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true))
