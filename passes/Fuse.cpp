@@ -76,6 +76,7 @@ private:
   bool reachesIndirectly(unsigned from, unsigned to);
   bool canMerge(Group &a, Group &b);
   bool fitsEpilogue(Group &g, Operation *op);
+  bool readsAnchor(Group &g, Operation *op);
   bool fitsPrologue(Group &g, Operation *op);
   bool isSideInput(Operation *op);
   bool allUsersIn(Operation *op, Group &g, Group &h);
@@ -158,11 +159,39 @@ bool Partition::fitsEpilogue(Group &g, Operation *op) {
     return size == resultSize(g.pool ? g.pool : g.anchor);
   case OpClass::Reduction:
   case OpClass::Pool:
+    // An op of the anchor's input size computed from the anchor's result
+    // (x - broadcast(mean)) would need the result at another element than
+    // the one the anchor computes there: the group ends before it.
     return size == resultSize(g.anchor) ||
-           size == numElements(g.anchor->getOperand(0));
+           (size == numElements(g.anchor->getOperand(0)) &&
+            !readsAnchor(g, op));
   default:
     return size == resultSize(g.ops.front());
   }
+}
+
+/// Whether `op` reads g's anchor result, directly or through ops of g or of
+/// the group of `op`.
+bool Partition::readsAnchor(Group &g, Operation *op) {
+  Group *h = groupOf(op);
+  SmallVector<Operation *> work{op};
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  while (!work.empty()) {
+    Operation *cur = work.pop_back_val();
+    if (!seen.insert(cur).second)
+      continue;
+    for (Value operand : cur->getOperands()) {
+      Operation *def = operand.getDefiningOp();
+      if (!def)
+        continue;
+      if (def == g.anchor)
+        return true;
+      Group *d = groupOf(def);
+      if (d == &g || (h && d == h))
+        work.push_back(def);
+    }
+  }
+  return false;
 }
 
 /// Whether `op` (elementwise or view) may join `g` as a producer of it.
@@ -550,6 +579,22 @@ struct DlcFusePass : mlir::dlc::impl::DlcFuseBase<DlcFusePass> {
       func.emitError() << "--dlc-fuse expects a function with one block, got "
                        << func.getBody().getBlocks().size();
       return signalPassFailure();
+    }
+    // A result that no dlc op computes (a constant: the zero gradient of an
+    // argument the loss does not depend on; an argument returned as is) is
+    // copied by a same-shape reshape, so that a fusion writes it.
+    Operation *ret = block.getTerminator();
+    for (OpOperand &use : ret->getOpOperands()) {
+      Value v = use.get();
+      Operation *def = v.getDefiningOp();
+      if (def && classifyOp(def) != OpClass::Constant)
+        continue;
+      auto type = dyn_cast<RankedTensorType>(v.getType());
+      if (!type)
+        continue;
+      OpBuilder b(ret);
+      use.set(ReshapeOp::create(b, def ? def->getLoc() : ret->getLoc(), type,
+                                v, b.getDenseI64ArrayAttr(type.getShape())));
     }
     Partition partition(block, maxOps, maxRecomputeOps);
     partition.run();

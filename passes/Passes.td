@@ -34,7 +34,9 @@ def DlcFuse : Pass<"dlc-fuse", "::mlir::func::FuncOp"> {
     2. A reduction or an unclaimed pool takes elementwise/view producers of
        its input size whose every user is in the group (prologue) and side
        inputs of its epilogue, and
-       elementwise/view consumers with its input or result size (epilogue).
+       elementwise/view consumers with its result size, or with its input
+       size when they do not read its result (epilogue). Backward ops
+       (conv2d_backward_*, *_pool2d_backward, slice_backward) stay alone.
     3. Remaining elementwise/view ops merge producer-into-consumer when both
        have the same number of elements (broadcasts are folded in this way).
     A merge is refused when it would put more than `max-ops` ops in a group,

@@ -178,13 +178,17 @@ func.func @pool_alone(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32> {
 
 // -----
 
-// Rule 2: an epilogue may have the reduction's input size (x - rowmax(x)).
+// Rule 2: an epilogue of the reduction's input size that reads its result
+// (x - rowmax(x)) starts a new kernel: the result is materialized.
 // CHECK-LABEL: func.func @stable_exp
-//       CHECK:   %[[F:.+]] = dlc.fusion reduction "k0_rowmax_shift_e" (%[[A:.+]] = %{{.+}} : tensor<4x8xf32>) -> tensor<4x8xf32> {
-//  CHECK-NEXT:     %[[M:.+]] = dlc.reduce_max %[[A]]
-//  CHECK-NEXT:     %[[S:.+]] = dlc.sub %[[A]], %[[M]]
-//  CHECK-NEXT:     %[[E:.+]] = dlc.exp %[[S]]
-//  CHECK-NEXT:     dlc.yield %[[E]]
+//       CHECK:   %[[M:.+]] = dlc.fusion reduction "k0_rowmax" (%[[A:.+]] = %{{.+}} : tensor<4x8xf32>) -> tensor<4x1xf32> {
+//  CHECK-NEXT:     %[[R:.+]] = dlc.reduce_max %[[A]]
+//  CHECK-NEXT:     dlc.yield %[[R]]
+//  CHECK-NEXT:   }
+//  CHECK-NEXT:   %[[F:.+]] = dlc.fusion elementwise "k1_shift_e" (%{{.+}} = %{{.+}} : tensor<4x8xf32>, %{{.+}} = %[[M]] : tensor<4x1xf32>) -> tensor<4x8xf32> {
+//  CHECK-NEXT:     dlc.sub
+//  CHECK-NEXT:     dlc.exp
+//  CHECK-NEXT:     dlc.yield
 //  CHECK-NEXT:   }
 //  CHECK-NEXT:   return %[[F]]
 func.func @stable_exp(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {

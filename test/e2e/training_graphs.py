@@ -13,22 +13,29 @@ Graphs:
              section: softmax_cross_entropy) and examples/transformer_block.json
              (given one here: mse_loss of y against a new input `target`)
   random     random_graphs.py's families (not half/half_gemm: autodiff's
-             f16 graphs are out of scope here), each output turned into a
+             f16 graphs are out of scope here) and, every 8th graph,
+             backward_ops (a strided slice, a grouped strided dilated conv,
+             padded max and avg pools: every backward op with odd sizes),
+             each output turned into a
              loss: a 0-d float output is the loss as is; otherwise
              mse_loss(output, target) with a new input `target`.
 
 For each: `dlc model.json --dump-ir=import --mlir-print-debuginfo |
 dlc-opt --dlc-autodiff` gives train.mlir (its results: the model's outputs,
-the loss, `grad:<param>` for every parameter); `dlc run train.mlir` runs it
+the loss, `grad:<param>` for every parameter and, for the random graphs,
+`grad:<input>` for every f32 input but the target: `--dlc-autodiff=
+wrt-inputs=...`); `dlc run train.mlir` runs it
 on --device and on the reference (--precision=f64), into poisoned buffers.
 
 Tolerance per output (device f32 vs reference f64): |got - want| <=
-rtol * |want| + atol * max|want| with rtol = atol = 2e-4 * s, s = max(1,
+rtol * |want| + atol * S with rtol = atol = 2e-4 * s, s = max(1,
 sqrt(K / 64)), K the largest tensor of the graph (a gradient reduction is
 over up to that many terms: conv2d_backward_weight sums over N*OH*OW, a
-broadcast's unbroadcast over the whole operand). The max|want| term makes
-the bound relative to the gradient's scale, as gradients are often far
-below 1. A non-finite value passes only where the reference has the same.
+broadcast's unbroadcast over the whole operand) and S = max|want| of the
+output (for a gradient at least 1e-3 times the largest max|want| of all
+gradients, as one that cancels to ~0, e.g. a key bias before softmax, is
+rounding noise of its terms' size): the bound is relative to the
+gradient's scale, as gradients are often far below 1. A non-finite value passes only where the reference has the same.
 """
 import argparse
 import concurrent.futures
@@ -79,9 +86,35 @@ def with_mse_loss(model, output, shape, rng, arrays):
     return model
 
 
+def fam_backward_ops(g):
+    """Every backward op with odd sizes and non-default windows: a strided
+    slice (negative start), a grouped strided dilated padded conv, a max
+    pool (padding, dilation) and an avg pool (either divisor)."""
+    x = g.input([2, 4, 13, 12])
+    start = -int(g.rng.integers(10, 13))
+    v = g.node("slice", [x], [2, 4, len(range(13 + start, 13, 2)), 12],
+               starts=[start], ends=[13], axes=[2], steps=[2])
+    v = g.conv(v, 6, [3, 2], stride=g.choice([1, 2, [2, 1]]),
+               pad=[1, 0, 0, 1], dil=g.choice([1, [2, 1]]),
+               groups=g.choice([1, 2]))
+    v = g.node("tanh", [v], g.shape[v])
+    a = g.pool(v, "max_pool2d", 3, stride=g.choice([1, 2]), pad=1,
+               dil=g.choice([1, 2]) if min(g.shape[v][2:]) >= 5 else 1)
+    b = g.pool(v, "avg_pool2d", 2, stride=1, pad=1,
+               include_pad=g.chance(0.5))
+    a = g.node("reduce_sum", [a], [2, 6], axes=[2, 3])
+    b = g.node("reduce_mean", [b], [2, 6], axes=[2, 3])
+    return [g.node("mul", [a, b], [2, 6])]
+
+
 def random_case(seed, index):
     family = FAMILIES[index % len(FAMILIES)]
-    family, g, model = rg.generate(seed, index, family)
+    if index % 8 == 7:
+        rng = np.random.default_rng([seed, index])
+        g = rg.Graph(rng, f"g{index}_backward_ops")
+        family, model = "backward_ops", g.model(fam_backward_ops(g))
+    else:
+        family, g, model = rg.generate(seed, index, family)
     arrays = dict(g.arrays)
     out = model["outputs"][0]
     if g.shape[out] == [] and g.dtype[out] == "f32":
@@ -120,12 +153,14 @@ def example_cases(examples):
         for p in model.get("parameters", []):
             biggest = max(biggest, math.prod(p["shape"]))
         inputs = {i["name"]: arrays[i["name"]] for i in model["inputs"]}
-        cases.append((name, model, inputs, {}, biggest * 8))
+        cases.append((name, model, inputs, None, biggest * 8))
     return cases
 
 
 # -- running ------------------------------------------------------------------
 def run(args, name, model, inputs, params, biggest, root):
+    params_only = params is None  # the examples: gradients of the params
+    params = params or {}
     workdir = os.path.join(root, name)
     os.makedirs(workdir, exist_ok=True)
     log = os.path.join(workdir, "log.txt")
@@ -139,7 +174,11 @@ def run(args, name, model, inputs, params, biggest, root):
             "--mlir-print-debuginfo"], workdir, log)
     if r.returncode != 0:
         return f"import exited {r.returncode}: {last_line(r)}"
-    r = sh([args.dlc_opt, "--dlc-autodiff", "--canonicalize", "--cse",
+    wrt = [i["name"] for i in model["inputs"]
+           if i.get("dtype", "f32") == "f32" and i["name"] != "target"]
+    autodiff = "--dlc-autodiff" + \
+        (f"=wrt-inputs={','.join(wrt)}" if wrt and not params_only else "")
+    r = sh([args.dlc_opt, autodiff, "--canonicalize", "--cse",
             "--mlir-print-debuginfo"], workdir, log, stdin=r.stdout)
     if r.returncode != 0:
         return f"dlc-opt --dlc-autodiff exited {r.returncode}: {last_line(r)}"
@@ -150,6 +189,7 @@ def run(args, name, model, inputs, params, biggest, root):
                      ("dev", [f"--device={args.device}"])]:
         outdir = os.path.join(workdir, f"out_{tag}")
         shutil.rmtree(outdir, ignore_errors=True)
+        os.makedirs(outdir)
         cmd = [args.dlc, "run", "train.mlir"] + dev + \
             [f"--input={n}=in_{n}.npy" for n in inputs] + ["-o", outdir + "/"]
         r = sh(cmd, workdir, log)
@@ -164,6 +204,8 @@ def run(args, name, model, inputs, params, biggest, root):
         return "no grad: outputs"
     s = max(1.0, math.sqrt(biggest / 64))
     tol = 2e-4 * s
+    gscale = max(float(np.max(np.abs(want[k][np.isfinite(want[k])]),
+                              initial=0)) for k in grads)
     for k in sorted(want):
         if k not in got:
             return f"{k}: missing on the device"
@@ -179,6 +221,10 @@ def run(args, name, model, inputs, params, biggest, root):
         if not fin.any():
             continue
         scale = np.max(np.abs(w[fin]))
+        if k.startswith("grad:"):
+            # A gradient that cancels to ~0 (a bias before softmax) is
+            # measured against the largest gradient's scale.
+            scale = max(scale, 1e-3 * gscale)
         err = np.abs(d[fin] - w[fin])
         bound = tol * np.abs(w[fin]) + tol * scale
         if np.any(err > bound):
