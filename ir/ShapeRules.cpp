@@ -168,6 +168,53 @@ Type softmaxRule(Value input, int64_t axis, std::string &err) {
   return input.getType();
 }
 
+/// Replaces `shape` by the shape of a slice of it (Python semantics per
+/// axis: negative starts/ends count from the end and are clamped to
+/// [0, dim]); false with `err` set when the attributes are inconsistent.
+/// Shared by dlc.slice and dlc.slice_backward.
+bool slicedShape(SmallVectorImpl<int64_t> &shape, ArrayRef<int64_t> starts,
+                 ArrayRef<int64_t> ends, ArrayRef<int64_t> axesAttr,
+                 ArrayRef<int64_t> stepsAttr, std::string &err) {
+  int64_t rank = shape.size();
+  SmallVector<int64_t> axes(axesAttr), steps(stepsAttr);
+  if (axes.empty())
+    for (int64_t i = 0; i < (int64_t)starts.size(); ++i)
+      axes.push_back(i);
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size()) {
+    Err(err) << "expects 'starts', 'ends', 'axes' and 'steps' of one "
+                "length, got "
+             << starts.size() << ", " << ends.size() << ", " << axes.size()
+             << " and " << steps.size();
+    return false;
+  }
+  SmallVector<bool> seen(rank, false);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    auto ax = normAxis(axes[i], rank);
+    if (!ax || seen[*ax]) {
+      Err(err) << "expects distinct axes in [" << -rank << ", " << rank
+               << "), got " << fmt(axes);
+      return false;
+    }
+    seen[*ax] = true;
+    if (steps[i] < 1) {
+      Err(err) << "expects positive steps, got " << fmt(steps);
+      return false;
+    }
+    int64_t dim = shape[*ax];
+    auto clampIdx = [dim](int64_t v) {
+      if (v < 0)
+        v += dim;
+      return std::clamp<int64_t>(v, 0, dim);
+    };
+    int64_t b = clampIdx(starts[i]), e = clampIdx(ends[i]);
+    shape[*ax] = e > b ? (e - b + steps[i] - 1) / steps[i] : 0;
+  }
+  return true;
+}
+
 int64_t product(ArrayRef<int64_t> dims) {
   int64_t p = 1;
   for (int64_t d : dims)
@@ -560,38 +607,9 @@ DLC_SHAPE_RULE(ConcatOp, [](ConcatOp::Adaptor a, std::string &err) -> Type {
 
 DLC_SHAPE_RULE(SliceOp, [](SliceOp::Adaptor a, std::string &err) -> Type {
   SmallVector<int64_t> out(shapeOf(a.getInput()));
-  int64_t rank = out.size();
-  auto starts = a.getStarts(), ends = a.getEnds();
-  SmallVector<int64_t> axes(a.getAxes()), steps(a.getSteps());
-  if (axes.empty())
-    for (int64_t i = 0; i < (int64_t)starts.size(); ++i)
-      axes.push_back(i);
-  if (steps.empty())
-    steps.assign(starts.size(), 1);
-  if (ends.size() != starts.size() || axes.size() != starts.size() ||
-      steps.size() != starts.size())
-    return Err(err) << "expects 'starts', 'ends', 'axes' and 'steps' of one "
-                       "length, got "
-                    << starts.size() << ", " << ends.size() << ", "
-                    << axes.size() << " and " << steps.size();
-  SmallVector<bool> seen(rank, false);
-  for (size_t i = 0; i < starts.size(); ++i) {
-    auto ax = normAxis(axes[i], rank);
-    if (!ax || seen[*ax])
-      return Err(err) << "expects distinct axes in [" << -rank << ", "
-                      << rank << "), got " << fmt(axes);
-    seen[*ax] = true;
-    if (steps[i] < 1)
-      return Err(err) << "expects positive steps, got " << fmt(steps);
-    int64_t dim = out[*ax];
-    auto clampIdx = [dim](int64_t v) {
-      if (v < 0)
-        v += dim;
-      return std::clamp<int64_t>(v, 0, dim);
-    };
-    int64_t b = clampIdx(starts[i]), e = clampIdx(ends[i]);
-    out[*ax] = e > b ? (e - b + steps[i] - 1) / steps[i] : 0;
-  }
+  if (!slicedShape(out, a.getStarts(), a.getEnds(), a.getAxes(), a.getSteps(),
+                   err))
+    return {};
   return RankedTensorType::get(out, elemOf(a.getInput()));
 })
 
@@ -768,37 +786,11 @@ DLC_SHAPE_RULE(SliceBackwardOp, [](SliceBackwardOp::Adaptor a,
   if (llvm::any_of(in, [](int64_t d) { return d < 0; }))
     return Err(err) << "expects non-negative dims in 'input_shape', got "
                     << fmt(in);
-  // The forward slice's result shape (as the slice rule computes it).
+  // The forward slice's result shape.
   SmallVector<int64_t> out(in);
-  int64_t rank = in.size();
-  auto starts = a.getStarts(), ends = a.getEnds();
-  SmallVector<int64_t> axes(a.getAxes()), steps(a.getSteps());
-  if (axes.empty())
-    for (int64_t i = 0; i < (int64_t)starts.size(); ++i)
-      axes.push_back(i);
-  if (steps.empty())
-    steps.assign(starts.size(), 1);
-  if (ends.size() != starts.size() || axes.size() != starts.size() ||
-      steps.size() != starts.size())
-    return Err(err) << "expects 'starts', 'ends', 'axes' and 'steps' of one "
-                       "length";
-  SmallVector<bool> seen(rank, false);
-  for (size_t i = 0; i < starts.size(); ++i) {
-    auto ax = normAxis(axes[i], rank);
-    if (!ax || seen[*ax] || steps[i] < 1)
-      return Err(err) << "expects distinct axes in [" << -rank << ", "
-                      << rank << ") and positive steps, got axes "
-                      << fmt(axes) << " and steps " << fmt(steps);
-    seen[*ax] = true;
-    int64_t dim = out[*ax];
-    auto clampIdx = [dim](int64_t v) {
-      if (v < 0)
-        v += dim;
-      return std::clamp<int64_t>(v, 0, dim);
-    };
-    int64_t s = clampIdx(starts[i]), e = clampIdx(ends[i]);
-    out[*ax] = e > s ? (e - s + steps[i] - 1) / steps[i] : 0;
-  }
+  if (!slicedShape(out, a.getStarts(), a.getEnds(), a.getAxes(), a.getSteps(),
+                   err))
+    return {};
   if (shapeOf(a.getGrad()) != ArrayRef<int64_t>(out))
     return Err(err) << "expects grad of shape " << fmt(out)
                     << " (the forward result), got " << fmt(shapeOf(a.getGrad()));

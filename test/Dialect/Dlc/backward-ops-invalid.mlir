@@ -75,7 +75,7 @@ func.func @slice_grad(%g: tensor<2x5xf32>) -> tensor<4x5xf32> {
 // -----
 
 func.func @slice_steps(%g: tensor<2x5xf32>) -> tensor<4x5xf32> {
-  // expected-error @+1 {{'dlc.slice_backward' op expects distinct axes in [-2, 2) and positive steps, got axes [0] and steps [0]}}
+  // expected-error @+1 {{'dlc.slice_backward' op expects positive steps, got [0]}}
   %0 = dlc.slice_backward %g {input_shape = array<i64: 4, 5>, starts = array<i64: 1>, ends = array<i64: 4>, steps = array<i64: 0>} : (tensor<2x5xf32>) -> tensor<4x5xf32>
   return %0 : tensor<4x5xf32>
 }
