@@ -204,8 +204,10 @@ static std::string censusOps(func::FuncOp func) {
 }
 
 /// Compiles the kernels for --target through the on-disk cache; returns what
-/// happened for the summary. A compile error is reported by NVRTC's log.
-static std::string compileKernels(const std::string &source, size_t kernels) {
+/// happened for the summary, or nullopt after printing NVRTC's log (emitted
+/// code that NVRTC rejects, or warns about, is a compiler bug).
+static std::optional<std::string> compileKernels(const std::string &source,
+                                                 size_t kernels) {
   std::string err;
   ::dlc::Nvrtc *nvrtc = ::dlc::Nvrtc::get(err);
   if (!nvrtc)
@@ -217,7 +219,7 @@ static std::string compileKernels(const std::string &source, size_t kernels) {
   ::dlc::CachedKernel out;
   if (!cache.getOrCompile(source, opts, out, err)) {
     llvm::errs() << "dlc: " << err << "\n";
-    return "FAILED (see above)";
+    return std::nullopt;
   }
   std::string what = std::to_string(kernels) + " kernels for " + target +
                      ", NVRTC " + nvrtc->version() + ", ";
@@ -348,7 +350,10 @@ int compileMain(llvm::StringRef modelPath) {
     stats.times.emplace_back("codegen", msSince(codegenStart));
     if (useNvrtc) {
       auto nvrtcStart = std::chrono::steady_clock::now();
-      stats.nvrtc = compileKernels(program->source, program->kernels.size());
+      auto nvrtc = compileKernels(program->source, program->kernels.size());
+      if (!nvrtc)
+        return kInternalError;
+      stats.nvrtc = *nvrtc;
       stats.times.emplace_back("nvrtc", msSince(nvrtcStart));
     }
     if (!outputDir.empty()) {
