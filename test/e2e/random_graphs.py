@@ -40,9 +40,11 @@ rtol = atol = 2e-2 * s (f16) or 6e-2 * s (bf16), as they are rounded after
 every op. Non-finite values never pass (the generator keeps values finite).
 
 With --require-coverage the script compiles each model with
-`dlc model.json --compile-to=planned --dump-ir=dlc-tile`, counts the
-schedule strategies and variants, prints the counts, and fails if a variant
-in REQUIRED_VARIANTS was never hit.
+`dlc model.json --compile-to=cuda --dump-ir=dlc-tile --target=sm_80`, counts
+the schedule strategies and variants, prints the counts, and fails if a
+variant in REQUIRED_VARIANTS was never hit. That compile, and a second one
+for sm_90, also put every emitted kernel through NVRTC with warnings as
+errors (dlc exits non-zero otherwise; without NVRTC it says so and goes on).
 """
 import argparse
 import concurrent.futures
@@ -749,12 +751,13 @@ def check_one(args, index, root):
         np.save(os.path.join(workdir, f"{prefix}{name}.npy"), arr)
     found = []
     if args.require_coverage:
-        r = sh([args.dlc, "model.json", "--compile-to=planned",
-                "--dump-ir=dlc-tile"], workdir, log)
-        if r.returncode != 0:
-            return index, family, found, False, \
-                f"compile exited {r.returncode}: " + \
-                (r.stderr.strip().splitlines() or [""])[-1]
+        for target in ("sm_80", "sm_90"):
+            r = sh([args.dlc, "model.json", "--compile-to=cuda",
+                    "--dump-ir=dlc-tile", "--target=" + target], workdir, log)
+            if r.returncode != 0:
+                return index, family, found, False, \
+                    f"compile for {target} exited {r.returncode}: " + \
+                    (r.stderr.strip().splitlines() or [""])[-1]
         found = variants(r.stdout + r.stderr)
     want, err = run_dlc(args.dlc, workdir, g, model,
                         ["--device=reference", "--precision=f64"], "ref", log)
