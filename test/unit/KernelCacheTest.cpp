@@ -9,6 +9,8 @@
 #include "runtime/Hash.h"
 #include "runtime/KernelCache.h"
 
+#include "test/unit/TempDir.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -83,21 +85,6 @@ TEST(Sha256, IncrementalEqualsOneShot) {
 //===----------------------------------------------------------------------===//
 // Test helpers
 //===----------------------------------------------------------------------===//
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    const char *t = std::getenv("TMPDIR");
-    std::string tmpl = std::string(t && *t ? t : "/tmp") + "/dlc-cache-XXXXXX";
-    char *p = ::mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 /// Sets an environment variable for one scope, then restores it.
 struct ScopedEnv {
@@ -261,7 +248,7 @@ TEST(KernelCacheEntry, CubinArchNeedsAnElfPayload) {
 
 TEST(KernelCache, KeyCoversEverythingThatChangesTheCode) {
   FakeCompiler fake;
-  TempDir tmp;
+  TempDir tmp("dlc-cache");
   KernelCache cache(fake, tmp.path);
   NvrtcOptions base = archOpts("sm_80");
   std::string k = cache.key(kSource, base);
@@ -348,7 +335,7 @@ TEST(KernelCache, CacheRootPrecedence) {
 //===----------------------------------------------------------------------===//
 
 TEST(KernelCache, MissThenHitSkipsTheCompiler) {
-  TempDir tmp;
+  TempDir tmp("dlc-cache");
   FakeCompiler fake;
   fake.log = "kernels.cu(1): warning: kept with the entry\n";
   CachedKernel first, second;
@@ -390,7 +377,7 @@ TEST(KernelCache, MissThenHitSkipsTheCompiler) {
 /// hits.
 void expectRebuilt(const std::function<void(const std::string &)> &damage,
                    const std::string &reason) {
-  TempDir tmp;
+  TempDir tmp("dlc-cache");
   FakeCompiler fake;
   KernelCache cache(fake, tmp.path);
   CachedKernel k;
@@ -445,7 +432,7 @@ TEST(KernelCache, FlippedByteIsRebuilt) {
 }
 
 TEST(KernelCache, WrongArchEntryIsRebuilt) {
-  TempDir tmp;
+  TempDir tmp("dlc-cache");
   FakeCompiler fake;
   KernelCache cache(fake, tmp.path);
   CachedKernel sm80, sm90;
@@ -462,7 +449,7 @@ TEST(KernelCache, WrongArchEntryIsRebuilt) {
 }
 
 TEST(KernelCache, EntryOfAnotherKeyIsRebuilt) {
-  TempDir tmp;
+  TempDir tmp("dlc-cache");
   FakeCompiler fake;
   KernelCache cache(fake, tmp.path);
   CachedKernel a, b;
@@ -476,7 +463,7 @@ TEST(KernelCache, EntryOfAnotherKeyIsRebuilt) {
 }
 
 TEST(KernelCache, FailedCompileIsNotCached) {
-  TempDir tmp;
+  TempDir tmp("dlc-cache");
   FakeCompiler fake;
   KernelCache cache(fake, tmp.path);
   CachedKernel k;
@@ -489,7 +476,7 @@ TEST(KernelCache, FailedCompileIsNotCached) {
 }
 
 TEST(KernelCache, UnwritableDirCompilesUncachedWithAWarning) {
-  TempDir tmp;
+  TempDir tmp("dlc-cache");
   std::string file = tmp.path + "/a-file";
   writeBytes(file, {'x'});
   FakeCompiler fake;
@@ -512,7 +499,7 @@ TEST(KernelCache, UnwritableDirCompilesUncachedWithAWarning) {
 TEST(KernelCache, ReadOnlyDirCompilesUncachedWithAWarning) {
   if (::geteuid() == 0)
     GTEST_SKIP() << "running as root: permissions do not stop writes";
-  TempDir tmp;
+  TempDir tmp("dlc-cache");
   fs::create_directories(tmp.path + "/kernels");
   fs::permissions(tmp.path + "/kernels", fs::perms::owner_read |
                                              fs::perms::owner_exec);
@@ -531,7 +518,7 @@ TEST(KernelCache, ReadOnlyDirCompilesUncachedWithAWarning) {
 
 TEST(KernelCache, TurnedOffByEnv) {
   ScopedEnv off("DLC_KERNEL_CACHE", "0");
-  TempDir tmp;
+  TempDir tmp("dlc-cache");
   ScopedEnv dir("DLC_CACHE_DIR", tmp.path.c_str());
   FakeCompiler fake;
   KernelCache cache(fake);
@@ -567,7 +554,7 @@ void expectValidEntry(const std::string &root, const std::string &source,
 }
 
 TEST(KernelCache, ThreadsCompilingTheSameKey) {
-  TempDir tmp;
+  TempDir tmp("dlc-cache");
   constexpr int kThreads = 8;
   std::vector<std::thread> threads;
   std::vector<int> ok(kThreads, 0);
@@ -594,7 +581,7 @@ TEST(KernelCache, ThreadsCompilingTheSameKey) {
 }
 
 TEST(KernelCache, ProcessesCompilingTheSameKey) {
-  TempDir tmp;
+  TempDir tmp("dlc-cache");
   constexpr int kProcs = 4;
   std::vector<pid_t> pids;
   for (int p = 0; p < kProcs; ++p) {
@@ -642,7 +629,7 @@ const char *kSaxpy = R"(extern "C" __global__ void saxpy(int n, float a,
 
 TEST(KernelCacheNvrtc, WarmLookupDoesNotCallNvrtc) {
   REQUIRE_NVRTC(nvrtc);
-  TempDir tmp;
+  TempDir tmp("dlc-cache");
   NvrtcOptions o = archOpts("sm_90");
   o.warningsAsErrors = true;
   CachedKernel cold, warm;
@@ -665,7 +652,7 @@ TEST(KernelCacheNvrtc, WarmLookupDoesNotCallNvrtc) {
 
 TEST(KernelCacheNvrtc, CorruptedCubinIsRebuiltByNvrtc) {
   REQUIRE_NVRTC(nvrtc);
-  TempDir tmp;
+  TempDir tmp("dlc-cache");
   KernelCache cache(*nvrtc, tmp.path);
   CachedKernel k, r, h;
   std::string err;
@@ -685,7 +672,7 @@ TEST(KernelCacheNvrtc, CorruptedCubinIsRebuiltByNvrtc) {
 
 TEST(KernelCacheNvrtc, ThreadsCompilingTheSameKey) {
   REQUIRE_NVRTC(nvrtc);
-  TempDir tmp;
+  TempDir tmp("dlc-cache");
   constexpr int kThreads = 4;
   std::vector<CachedKernel> results(kThreads);
   std::vector<std::string> errs(kThreads);

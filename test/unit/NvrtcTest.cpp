@@ -7,6 +7,8 @@
 
 #include "runtime/Nvrtc.h"
 
+#include "test/unit/TempDir.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -25,20 +27,6 @@ namespace {
   if (!var)                                                                    \
   GTEST_SKIP() << loadErr_
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    const char *t = std::getenv("TMPDIR");
-    std::string tmpl = std::string(t && *t ? t : "/tmp") + "/dlc-nvrtc-XXXXXX";
-    char *p = ::mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 const char *kSaxpy = R"(extern "C" __global__ void saxpy(int n, float a,
                                    const float *__restrict__ x,
@@ -190,7 +178,7 @@ TEST(Nvrtc, ComputeArchGivesPtx) {
 
 TEST(Nvrtc, SyntaxErrorNamesTheLineAndDumpsTheSource) {
   REQUIRE_NVRTC(nvrtc);
-  TempDir tmp;
+  TempDir tmp("dlc-nvrtc");
   const std::string src = "extern \"C\" __global__ void k(float *x) {\n"
                           "  int i = threadIdx.x;\n"
                           "  x[i] = 1.0f +;\n"
@@ -220,7 +208,7 @@ TEST(Nvrtc, SyntaxErrorNamesTheLineAndDumpsTheSource) {
 
 TEST(Nvrtc, WarningsAreErrorsOnlyWhenAsked) {
   REQUIRE_NVRTC(nvrtc);
-  TempDir tmp;
+  TempDir tmp("dlc-nvrtc");
   const std::string src = "extern \"C\" __global__ void k(float *x) {\n"
                           "  int unused = 3;\n"
                           "  x[threadIdx.x] = 0.0f;\n"
@@ -263,7 +251,7 @@ TEST(Nvrtc, BadArchesAreRefusedBeforeCompiling) {
 }
 
 TEST(Nvrtc, DumpSourceIsContentAddressed) {
-  TempDir tmp;
+  TempDir tmp("dlc-nvrtc");
   std::string err;
   std::string a = dumpSource("int x;\n", "net.cu", tmp.path, err);
   std::string b = dumpSource("int x;\n", "net.cu", tmp.path, err);
@@ -276,7 +264,7 @@ TEST(Nvrtc, DumpSourceIsContentAddressed) {
 }
 
 TEST(Nvrtc, DumpSourceIntoUnusableDirNamesIt) {
-  TempDir tmp;
+  TempDir tmp("dlc-nvrtc");
   std::string file = tmp.path + "/plain-file";
   std::ofstream(file) << "x";
   std::string err;
