@@ -55,7 +55,11 @@ Tensor<T> reduce(ReduceKind kind, const Tensor<T> &x,
   return out;
 }
 
-template <typename T> Tensor<T> softmax(const Tensor<T> &x, int64_t axis) {
+/// Calls finish(at, n, max) on every line of `x` along `axis` (of a copy),
+/// where at(k) is the k-th element of the line and max its NaN-propagating
+/// maximum: what softmax and log_softmax share.
+template <typename T, typename Finish>
+Tensor<T> alongAxis(const Tensor<T> &x, int64_t axis, Finish finish) {
   AxisView view(x.shape, normAxis(axis, x.rank()));
   Tensor<T> out = x;
   for (int64_t o = 0; o < view.outer; ++o)
@@ -66,36 +70,32 @@ template <typename T> Tensor<T> softmax(const Tensor<T> &x, int64_t axis) {
       T max = -std::numeric_limits<T>::infinity();
       for (int64_t k = 0; k < view.n; ++k)
         max = std::isnan(at(k)) || at(k) > max ? at(k) : max;
-      T sum = 0;
-      for (int64_t k = 0; k < view.n; ++k)
-        sum += (at(k) = std::exp(at(k) - max));
-      for (int64_t k = 0; k < view.n; ++k)
-        at(k) /= sum;
+      finish(at, view.n, max);
     }
   return out;
 }
 
+template <typename T> Tensor<T> softmax(const Tensor<T> &x, int64_t axis) {
+  return alongAxis(x, axis, [](auto &at, int64_t n, T max) {
+    T sum = 0;
+    for (int64_t k = 0; k < n; ++k)
+      sum += (at(k) = std::exp(at(k) - max));
+    for (int64_t k = 0; k < n; ++k)
+      at(k) /= sum;
+  });
+}
+
 template <typename T> Tensor<T> logSoftmax(const Tensor<T> &x, int64_t axis) {
-  AxisView view(x.shape, normAxis(axis, x.rank()));
-  Tensor<T> out = x;
-  for (int64_t o = 0; o < view.outer; ++o)
-    for (int64_t in = 0; in < view.inner; ++in) {
-      auto at = [&](int64_t k) -> T & {
-        return out.data[(o * view.n + k) * view.inner + in];
-      };
-      T max = -std::numeric_limits<T>::infinity();
-      for (int64_t k = 0; k < view.n; ++k)
-        max = std::isnan(at(k)) || at(k) > max ? at(k) : max;
-      T sum = 0;
-      for (int64_t k = 0; k < view.n; ++k)
-        sum += std::exp(at(k) - max);
-      // (x - max) is exact for nearby values; subtracting max + log(sum) in
-      // one step would lose the low bits of large logits.
-      T logSum = std::log(sum);
-      for (int64_t k = 0; k < view.n; ++k)
-        at(k) = (at(k) - max) - logSum;
-    }
-  return out;
+  return alongAxis(x, axis, [](auto &at, int64_t n, T max) {
+    T sum = 0;
+    for (int64_t k = 0; k < n; ++k)
+      sum += std::exp(at(k) - max);
+    // (x - max) is exact for nearby values; subtracting max + log(sum) in
+    // one step would lose the low bits of large logits.
+    T logSum = std::log(sum);
+    for (int64_t k = 0; k < n; ++k)
+      at(k) = (at(k) - max) - logSum;
+  });
 }
 
 template <typename T>
