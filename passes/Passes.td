@@ -86,6 +86,43 @@ def DlcFuse : Pass<"dlc-fuse", "::mlir::func::FuncOp"> {
   ];
 }
 
+def DlcFuseOptimizer : Pass<"dlc-fuse-optimizer", "::mlir::func::FuncOp"> {
+  let summary = "Group the optimizer updates of a function into one "
+                "multi-tensor dlc.fusion";
+  let description = [{
+    Wraps the `dlc.sgd_update` / `dlc.adam_update` / `dlc.adamw_update` ops
+    of the function (one per parameter in a training step) into a
+    `dlc.fusion multi_tensor`, which the CUDA emitter turns into a single
+    kernel updating every parameter and its optimizer state in one launch
+    (a flat index space over all params, each block on one param's chunk).
+    Runs before --dlc-fuse, which leaves existing fusions alone.
+
+    Updates are grouped in program order; the fusion takes the place of the
+    group's last update. A new group starts when an update reads a result of
+    the group, when an op before it reads one (the fusion could not move
+    past that reader), or after `max-tensors` updates.
+
+    ```mlir
+    %p1, %m1 = dlc.sgd_update %w, %gw, %bw, %step, %lr {momentum = 0.9}
+    %p2, %m2 = dlc.sgd_update %b, %gb, %bb, %step, %lr {momentum = 0.9}
+    ```
+    becomes
+    ```mlir
+    %f:4 = dlc.fusion multi_tensor "optimizer_sgd_update" (%a0 = %w : ...,
+        ..., %a6 = %bb : ...) -> (...) {
+      %0:2 = dlc.sgd_update %a0, %a1, %a2, %a3, %a4 {momentum = 0.9}
+      %1:2 = dlc.sgd_update %a5, %a6, %a7, %a3, %a4 {momentum = 0.9}
+      dlc.yield %0#0, %0#1, %1#0, %1#1
+    }
+    ```
+  }];
+  let options = [
+    Option<"maxTensors", "max-tensors", "unsigned", /*default=*/"64",
+           "Most updates in one fusion (each adds up to 7 kernel "
+           "parameters; 64 x 7 pointers fit CUDA's 4 KiB)">,
+  ];
+}
+
 def DlcPlanMemory : Pass<"dlc-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Give every intermediate a byte offset in one arena, reusing "
                 "memory between values that are never live together";
@@ -219,6 +256,80 @@ def DlcAutodiff : Pass<"dlc-autodiff", "::mlir::ModuleOp"> {
     ListOption<"wrtInputs", "wrt-inputs", "std::string",
                "Names of dlc.input arguments to differentiate too (none by "
                "default)">,
+  ];
+}
+
+def DlcUnrollRecurrent : Pass<"dlc-unroll-recurrent", "::mlir::func::FuncOp"> {
+  let summary = "Lower dlc.lstm and dlc.gru to matmuls and elementwise gate "
+                "math, one step at a time";
+  let description = [{
+    Runs on the imported graph before --dlc-autodiff (the backward graph then
+    comes from the rules of the ops it builds) and before --dlc-fuse. Per
+    op: the input projection of every step and direction is one
+    `dlc.dense` (x [seq, batch, input] by the weights of all gates and
+    directions, the input biases, and for LSTM the recurrence biases, as its
+    bias); then per direction and step one `dlc.dense` of the previous h
+    with the recurrence weights of all gates ([batch, G*H]; GRU's default
+    form needs a second one for the h gate, since r scales h before it),
+    and the gate math on slices of the gate tensor (sigmoid, tanh, the c/h
+    updates), elementwise ops of [batch, H] that --dlc-fuse puts in one
+    kernel per step. The first step with no initial state skips the
+    recurrent product. y stacks the steps' h with one `dlc.concat`; results
+    nobody reads are not built.
+
+    ```mlir
+    %y, %h, %c = dlc.lstm %x, %w, %r {hidden_size = 2 : i64} : ...
+    // becomes, for step 1 of 2 (step 0 has no recurrent product):
+    %p  = dlc.dense %x, %w2 : (tensor<2x1x3xf32>, tensor<8x3xf32>) -> tensor<2x1x8xf32>
+    %x1 = dlc.slice %p {starts = [1, 0, 0], ends = [2, 1, 8], ...}
+    %g1 = dlc.add (dlc.dense %h0, %r2), (dlc.reshape %x1)   // [1, 8]
+    %i  = dlc.sigmoid (dlc.slice %g1 [0:2]) ...   // o, f likewise, c~ = tanh
+    %c1 = dlc.add (dlc.mul %f, %c0), (dlc.mul %i, %cc)
+    %h1 = dlc.mul %o, (dlc.tanh %c1)
+    ```
+  }];
+}
+
+def DlcMixedPrecision : Pass<"dlc-mixed-precision", "::mlir::func::FuncOp"> {
+  let summary = "Compute the float32 graph in bf16 or fp16, keeping the "
+                "numerically sensitive ops in float32";
+  let description = [{
+    Runs on the imported graph, before --dlc-fuse (and, for training, before
+    --dlc-autodiff, so the backward graph is low precision too). Policy, after
+    PyTorch autocast (docs/mixed-precision.md):
+    - low: matmul, batch_matmul, dense, conv2d, conv2d_backward_*: float
+      operands cast to the low type; the tensor-core schedule accumulates in
+      f32 and stores the low type;
+    - f32: softmax, log_softmax, layer_norm, batch_norm, reduce_sum,
+      reduce_mean, softmax_cross_entropy, mse_loss, exp, log, pow, rsqrt and
+      the optimizer updates: low operands cast up, result f32;
+    - follow: every other dlc op (elementwise, views, pools, reduce_max)
+      computes in the low type when one of its float operands is low, else
+      stays f32.
+    Function arguments (inputs; params, the f32 master weights) and results
+    keep their types: one dlc.cast per value and type is inserted after the
+    value's definition, and before the return. Only f32 values change.
+    Fusion later folds a cast into its producer's or consumer's kernel, so an
+    f32 op feeding a low one stores the low type.
+
+    ```mlir
+    func.func @f(%x: tensor<4x8xf32>, %w: tensor<8x2xf32>) -> tensor<4x2xf32> {
+      %0 = dlc.matmul %x, %w : (...) -> tensor<4x2xf32>
+      %1 = dlc.relu %0 : tensor<4x2xf32>
+      return %1 : tensor<4x2xf32>
+    }
+    // --dlc-mixed-precision=precision=bf16:
+      %w16 = dlc.cast %w {to = bf16} : (tensor<8x2xf32>) -> tensor<8x2xbf16>
+      %x16 = dlc.cast %x {to = bf16} : (tensor<4x8xf32>) -> tensor<4x8xbf16>
+      %0 = dlc.matmul %x16, %w16 : (...) -> tensor<4x2xbf16>
+      %1 = dlc.relu %0 : tensor<4x2xbf16>
+      %2 = dlc.cast %1 {to = f32} : (tensor<4x2xbf16>) -> tensor<4x2xf32>
+      return %2 : tensor<4x2xf32>
+    ```
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"bf16\"",
+           "The low type: bf16 or fp16">,
   ];
 }
 

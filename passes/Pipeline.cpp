@@ -37,8 +37,19 @@ llvm::StringRef dlc::phaseName(Phase phase) {
 void dlc::buildCompilePipeline(OpPassManager &pm,
                                const PipelineOptions &opts) {
   OpPassManager &fpm = pm.nest<func::FuncOp>();
-  if (opts.stopAfter >= Phase::Fused)
+  // Recurrent layers become matmuls and per-step gate math before anything
+  // else looks at the graph.
+  fpm.addPass(createDlcUnrollRecurrent());
+  if (!opts.precision.empty()) {
+    DlcMixedPrecisionOptions mp;
+    mp.precision = opts.precision;
+    fpm.addPass(createDlcMixedPrecision(mp));
+  }
+  if (opts.stopAfter >= Phase::Fused) {
+    // The optimizer updates of a training step: one multi-tensor kernel.
+    fpm.addPass(createDlcFuseOptimizer());
     fpm.addPass(createDlcFuse());
+  }
   if (opts.stopAfter >= Phase::Tiled) {
     DlcTileOptions tile;
     tile.target = opts.target;

@@ -22,10 +22,13 @@ struct PipelineOptions {
   /// A JSON tuning cache whose entries override schedules; empty for none.
   std::string tuningCache;
   Phase stopAfter = Phase::Cuda;
+  /// "bf16" or "fp16": --dlc-mixed-precision runs first; empty: none.
+  std::string precision;
 };
 
 /// Adds the graph passes up to `opts.stopAfter` to a module-level pass
-/// manager: --dlc-fuse, --dlc-tile, --dlc-plan-memory on the functions.
+/// manager: [--dlc-mixed-precision,] --dlc-fuse, --dlc-tile,
+/// --dlc-plan-memory on the functions.
 void buildCompilePipeline(OpPassManager &pm, const PipelineOptions &opts);
 
 } // namespace mlir::dlc
