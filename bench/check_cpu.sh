@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The benchmark harness end to end without a GPU (docs/bench.md; ctest
-# bench-cpu-dry-run): compiles bench/graphs-small with dlc, runs each with
-# dlc-bench --device=cpu (one timed run; outputs poisoned first, so an
-# unwritten element fails), and, when a python3 with torch is there, runs
-# bench/torch_bench.py --dry-run on the same graphs.
+# bench-cpu-dry-run): compiles bench/graphs-small with dlc (each graph with
+# its index.json dlc_flags, e.g. --train-step), runs each with dlc-bench
+# --device=cpu (one timed run; outputs poisoned first, so an unwritten
+# element fails; every input and output dumped), and, when a python3 with
+# torch is there, checks every dump against PyTorch in float64
+# (torch_bench.py --check) and runs torch_bench.py --dry-run.
 #
 #   bash bench/check_cpu.sh path/to/dlc path/to/dlc-bench
 set -euo pipefail
@@ -11,15 +13,24 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DLC="$1" BENCH="$2"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
+mkdir -p "$TMP/dump"
 python3 "$ROOT/bench/make_graphs.py" --small --out "$TMP/graphs" 2>/dev/null
-names=$(python3 -c "import json,sys; print(' '.join(g['name'] for g in json.load(open(sys.argv[1]))['graphs']))" "$TMP/graphs/index.json")
-for g in $names; do
-  "$DLC" "$TMP/graphs/$g.json" --target=sm_90 --nvrtc=false -o "$TMP/build/$g" > "$TMP/$g.log" 2>&1 \
+# name<TAB>file<TAB>flags, one graph a line
+python3 -c "
+import json, sys
+for g in json.load(open(sys.argv[1]))['graphs']:
+    print(g['name'], g.get('file', g['name'] + '.json'), ' '.join(g.get('dlc_flags', [])), sep='\t')" \
+  "$TMP/graphs/index.json" > "$TMP/list"
+while IFS=$'\t' read -r g file flags; do
+  # shellcheck disable=SC2086
+  "$DLC" "$TMP/graphs/$file" $flags --target=sm_90 --nvrtc=false -o "$TMP/build/$g" > "$TMP/$g.log" 2>&1 \
     || { cat "$TMP/$g.log"; echo "check_cpu.sh: dlc failed on $g" >&2; exit 1; }
-  "$BENCH" "$TMP/build/$g" --device=cpu --warmup=0 --iters=1 --json="$TMP/$g.bench.json"
-done
+  "$BENCH" "$TMP/build/$g" --device=cpu --warmup=0 --iters=1 --json="$TMP/$g.bench.json" \
+    --dump="$TMP/dump/$g.safetensors"
+done < "$TMP/list"
 for py in "${DLC_TORCH_PYTHON:-/usr/bin/python3}" python3; do
   if "$py" -c "import torch" 2>/dev/null; then
+    "$py" "$ROOT/bench/torch_bench.py" --graphs "$TMP/graphs" --check "$TMP/dump"
     "$py" "$ROOT/bench/torch_bench.py" --graphs "$TMP/graphs" --dry-run
     break
   fi

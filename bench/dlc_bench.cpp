@@ -34,6 +34,7 @@
 #include "runtime/KernelCache.h"
 #include "runtime/Nvrtc.h"
 #include "runtime/Program.h"
+#include "runtime/TensorFile.h"
 #include "runtime/reference/FloatConvert.h"
 
 #include <nlohmann/json.hpp>
@@ -55,7 +56,7 @@ using json = nlohmann::ordered_json;
 namespace {
 
 struct Options {
-  std::string dir, device = "cuda", jsonPath, name;
+  std::string dir, device = "cuda", jsonPath, name, dumpPath;
   int warmup = 10, iters = 100, rotate = 0;
   double copyMiB = 0;
   uint64_t seed = 1;
@@ -73,17 +74,41 @@ uint64_t splitmix(uint64_t &s) {
   return z ^ (z >> 31);
 }
 
+/// What a training step's optimizer inputs must hold to be a real step
+/// (passes/TrainingStep.h names them): opt.step a step number, opt.lr a
+/// learning rate, exp_avg_sq non-negative. Others: plain random values.
+enum class Fill { Random, Step, Lr, NonNegative };
+
+Fill fillOf(const ProgramBuffer &b) {
+  const std::string &n = b.modelName;
+  if (n == "opt.step")
+    return Fill::Step;
+  if (n == "opt.lr")
+    return Fill::Lr;
+  if (n.rfind("state/exp_avg_sq/", 0) == 0)
+    return Fill::NonNegative;
+  return Fill::Random;
+}
+
 /// Random contents for a buffer: floats uniform in [-1, 1) (never zeros:
 /// they can run faster than real data), integers 0 or 1 (valid class labels
-/// for any loss with at least two classes), booleans 0/1.
+/// for any loss with at least two classes), booleans 0/1. Optimizer inputs
+/// as fillOf says: step 10, lr 1e-3, second moments in [0, 1).
 HostTensor randomTensor(const ProgramBuffer &b, uint64_t seed) {
   HostTensor t = HostTensor::zeros(b.dtype, b.shape);
+  Fill fill = fillOf(b);
   uint64_t s = seed * 0x2545f4914f6cdd1dull + 12345;
   int64_t n = t.numel();
   uint8_t *p = t.bytes.data();
   for (int64_t i = 0; i < n; ++i) {
     uint64_t r = splitmix(s);
     double u = double(r >> 11) * (1.0 / 9007199254740992.0) * 2.0 - 1.0;
+    if (fill == Fill::Step)
+      u = 10;
+    else if (fill == Fill::Lr)
+      u = 1e-3;
+    else if (fill == Fill::NonNegative)
+      u = std::fabs(u);
     switch (b.dtype) {
     case DType::F32: {
       float f = float(u);
@@ -242,6 +267,16 @@ json benchCpu(const Program &program, const Options &o) {
       if (std::isnan(v))
         ++unwritten;
     }
+  }
+  if (!o.dumpPath.empty()) {
+    // Every input, param and output by its model name, for
+    // bench/torch_bench.py --check (the same values through PyTorch).
+    std::map<std::string, HostTensor> dump;
+    for (const ProgramBuffer &b : program.buffers())
+      if (b.role != BufferRole::Intermediate)
+        dump[b.modelName.empty() ? b.name : b.modelName] = tensors[b.name];
+    if (!writeSafetensors(o.dumpPath, dump, err))
+      die("--dump: " + err);
   }
   json r;
   r["device"] = "cpu";
@@ -490,7 +525,9 @@ void usage() {
       "                     together > 256 MiB; cuda only)\n"
       "  --seed=N           random inputs' seed (default 1)\n"
       "  --name=NAME        the name in the JSON (default: the directory's)\n"
-      "  --json=FILE        write the result as JSON\n");
+      "  --json=FILE        write the result as JSON\n"
+      "  --dump=FILE        cpu: write every input, param and output (by model\n"
+      "                     name) as .safetensors, for torch_bench.py --check\n");
 }
 
 } // namespace
@@ -533,6 +570,8 @@ int main(int argc, char **argv) {
       o.copyMiB = num(v);
     } else if (val("--json", v)) {
       o.jsonPath = v;
+    } else if (val("--dump", v)) {
+      o.dumpPath = v;
     } else if (val("--name", v)) {
       o.name = v;
     } else if (!a.empty() && a[0] == '-') {
@@ -564,6 +603,8 @@ int main(int argc, char **argv) {
       o.name = slash == std::string::npos ? d : d.substr(slash + 1);
     }
   }
+  if (!o.dumpPath.empty() && o.device != "cpu")
+    die("--dump is for --device=cpu (the check of bench/check_cpu.sh)");
   json r = o.device == "cpu" ? benchCpu(program, o) : benchCuda(program, o);
   json out;
   out["name"] = o.name;

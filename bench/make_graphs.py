@@ -136,12 +136,48 @@ def graphs(small):
         "kind": "compute", "flops": fwd_flops,
         "note": "seed CNN forward (conv-relu-pool x2, dense, softmax)"})
 
+    # --- the seed CNN train step at batch 256: forward, backward, Adam -------
+    with open(os.path.join(HERE, "..", "examples", "seed_cnn.json")) as f:
+        train = json.load(f)
+    train["name"] = "seed_cnn_train"
+    for t in train["inputs"]:
+        t["shape"][0] = b
+    yield ("seed_cnn_train", train, {
+        "kind": "compute", "flops": 3 * fwd_flops, "train": "step",
+        "dlc_flags": ["--train-step"],
+        "note": "seed CNN train step: forward, backward, Adam update of every "
+                "param (dlc --train-step; torch: loss.backward(), "
+                "torch.optim.Adam.step()); FLOPs counted as 3x the forward"})
+
+    # --- the Adam update alone: ~100M f32 params at full size ---------------
+    shapes = ([[64, 48], [64], [32, 16], [32]] if small
+              else [[4096, 3072], [4096]] * 8)
+    numel = sum(math.prod(sh) for sh in shapes)
+    yield ("adam_update", adam_mlir(shapes), {
+        "kind": "memory", "bytes": 7 * 4 * numel, "train": "adam",
+        "params": shapes,
+        "note": f"Adam over {len(shapes)} f32 params, {numel} values: read "
+                "param, grad, m, v; write param, m, v (torch: "
+                "torch.optim.Adam, foreach and fused)"})
+
     # --- transformer block forward: d=1024, seq 1024, batch 8, bf16 ----------
     B, S, D, H = (2, 16, 64, 4) if small else (8, 1024, 1024, 16)
+    block_flops = 2 * B * S * (4 * D * D + 2 * D * 4 * D) + 4 * B * S * S * D
     yield ("transformer_block", transformer(B, S, D, H), {
-        "kind": "compute",
-        "flops": 2 * B * S * (4 * D * D + 2 * D * 4 * D) + 4 * B * S * S * D,
+        "kind": "compute", "flops": block_flops,
         "note": f"pre-norm block, batch {B}, seq {S}, d {D}, {H} heads, MLP 4d, bf16"})
+
+    # --- and its forward + backward: the gradients of an MSE loss -----------
+    tb = transformer(B, S, D, H)
+    tb["name"] = "transformer_block_train"
+    tb["inputs"].append(tensor("target", [B, S, D], "bf16"))
+    tb["nodes"].append(node("loss", "mse_loss", ["y", "target"]))
+    tb["training"] = {"loss": "loss", "optimizer": {"name": "adam", "lr": 1e-3}}
+    yield ("transformer_block_train", tb, {
+        "kind": "compute", "flops": 3 * block_flops, "train": "grads",
+        "dlc_flags": ["--train-step", "--gradients-only"],
+        "note": f"the block's forward + backward (loss = mse(y, target); every "
+                f"param's gradient), bf16; FLOPs counted as 3x the forward"})
 
 
 def transformer(B, S, D, H, dt="bf16"):
@@ -176,14 +212,37 @@ def transformer(B, S, D, H, dt="bf16"):
     return model("transformer_block", [tensor("x", [B, S, D], dt)], p, n, ["y"])
 
 
-# Graphs of the issue that cannot be written yet, and why; run.sh lists them.
-PENDING = {
-    "adam_update": "dlc.adam_update exists in the dialect but is built by "
-                   "--dlc-autodiff for training, not spelled in a model, and "
-                   "`dlc -o` does not emit a training program yet",
-    "seed_cnn_train_b256": "`dlc -o` does not emit a training step (forward, "
-                           "backward, Adam update) yet",
-}
+PENDING = {}
+
+
+def adam_mlir(shapes, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
+    """The Adam update of params of these shapes (f32) as a dlc .mlir module:
+    one dlc.adam_update per param, the step's argument and result names of
+    passes/TrainingStep.h. (The JSON format has no update ops: they are built
+    for training, so this graph is written in the dialect.)"""
+    args, body, results, rtypes = [], [], [], []
+    arg = lambda t, attr: args.append(f"%a{len(args)}: {t} {{{attr}}}") or f"%a{len(args) - 1}"
+    step = arg("tensor<f32>", 'dlc.input = "opt.step"')
+    rate = arg("tensor<f32>", 'dlc.input = "opt.lr"')
+    for i, shape in enumerate(shapes):
+        t = "tensor<" + "x".join(map(str, shape)) + "xf32>"
+        name = f"p{i}"
+        p = arg(t, f'dlc.param = "{name}"')
+        g = arg(t, f'dlc.input = "grad:{name}"')
+        m = arg(t, f'dlc.input = "state/exp_avg/{name}"')
+        v = arg(t, f'dlc.input = "state/exp_avg_sq/{name}"')
+        body.append(f'    %u{i}:3 = "dlc.adam_update"({p}, {g}, {m}, {v}, {step}, {rate}) '
+                    f'{{beta1 = {b1:.17e} : f64, beta2 = {b2:.17e} : f64, eps = {eps:.17e} : f64, '
+                    f'weight_decay = 0.0 : f64}} : ({t}, {t}, {t}, {t}, tensor<f32>, tensor<f32>) '
+                    f'-> ({t}, {t}, {t})')
+        for j, what in enumerate(["param", "state/exp_avg", "state/exp_avg_sq"]):
+            results.append(f"%u{i}#{j}")
+            rtypes.append(f'{t} {{dlc.output = "new/{what}/{name}"}}')
+    return ('module attributes {dlc.model = "adam_update"} {\n'
+            f'  func.func @forward({", ".join(args)}) -> ({", ".join(rtypes)}) {{\n'
+            + "\n".join(body) + "\n"
+            f'    return {", ".join(results)} : {", ".join(r.split(" {")[0] for r in rtypes)}\n'
+            "  }\n}\n")
 
 
 def main():
@@ -195,10 +254,15 @@ def main():
     os.makedirs(out, exist_ok=True)
     index = {"graphs": [], "pending": PENDING}
     for name, m, meta in graphs(a.small):
-        with open(os.path.join(out, name + ".json"), "w") as f:
-            json.dump(m, f, indent=1)
-            f.write("\n")
-        index["graphs"].append(dict(name=name, **meta))
+        # A model as JSON, or as dlc MLIR text (a str) where JSON cannot say it.
+        file = name + (".mlir" if isinstance(m, str) else ".json")
+        with open(os.path.join(out, file), "w") as f:
+            if isinstance(m, str):
+                f.write(m)
+            else:
+                json.dump(m, f, indent=1)
+                f.write("\n")
+        index["graphs"].append(dict(name=name, file=file, **meta))
     with open(os.path.join(out, "index.json"), "w") as f:
         json.dump(index, f, indent=1)
         f.write("\n")

@@ -24,19 +24,25 @@ python3 bench/make_graphs.py
 python3 bench/make_graphs.py --small
 rm -rf bench/build
 mkdir -p bench/build
-graphs() { python3 -c "import json,sys; print('\n'.join(g['name'] for g in json.load(open(sys.argv[1]))['graphs']))" "$1/index.json"; }
+# name<TAB>file<TAB>dlc flags (--train-step, ...), one graph a line
+graphs() { python3 -c "
+import json, sys
+for g in json.load(open(sys.argv[1]))['graphs']:
+    print(g['name'], g.get('file', g['name'] + '.json'), ' '.join(g.get('dlc_flags', [])), sep='\t')" "$1/index.json"; }
 fail=0
 for target in sm_90 sm_80; do
-  for g in $(graphs bench/graphs); do
-    if ! "$DLC" "bench/graphs/$g.json" --target=$target -o "bench/build/$target/$g" > "bench/build/$target-$g.log" 2>&1; then
+  while IFS=$'\t' read -r g file flags; do
+    # shellcheck disable=SC2086
+    if ! "$DLC" "bench/graphs/$file" $flags --target=$target -o "bench/build/$target/$g" > "bench/build/$target-$g.log" 2>&1; then
       echo "prepare.sh: $g ($target) failed to compile:" >&2; cat "bench/build/$target-$g.log" >&2; fail=1
     fi
-  done
+  done < <(graphs bench/graphs)
 done
-for g in $(graphs bench/graphs-small); do
-  "$DLC" "bench/graphs-small/$g.json" --target=sm_90 -o "bench/build/small/$g" > "bench/build/small-$g.log" 2>&1 \
+while IFS=$'\t' read -r g file flags; do
+  # shellcheck disable=SC2086
+  "$DLC" "bench/graphs-small/$file" $flags --target=sm_90 -o "bench/build/small/$g" > "bench/build/small-$g.log" 2>&1 \
     || { echo "prepare.sh: small $g failed:" >&2; cat "bench/build/small-$g.log" >&2; fail=1; }
-done
+done < <(graphs bench/graphs-small)
 cp bench/graphs/index.json bench/build/index.json
 "$DLC" --version > bench/build/dlc-version.txt 2>&1 || true
 git rev-parse HEAD > bench/build/commit.txt 2>/dev/null || true

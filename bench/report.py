@@ -80,7 +80,7 @@ def main():
         if name == "gemm_bf16_4096":
             targets.append(("gemm_bf16_4096: >= 60% of cuBLAS", row.get("pct_ceiling"),
                             lambda r: r >= 60, "%"))
-        if name in ("transformer_block", "seed_cnn_train_b256"):
+        if name in ("transformer_block", "transformer_block_train", "seed_cnn_train"):
             targets.append((f"{name}: faster than torch.compile",
                             row["compile_over_dlc"], lambda r: r > 1, "x"))
     for name, why in index.get("pending", {}).items():

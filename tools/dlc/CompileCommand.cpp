@@ -4,8 +4,10 @@
 #include "ir/DlcDialect.h"
 #include "ir/ModelAttrs.h"
 #include "codegen/CudaEmitter.h"
+#include "passes/Passes.h"
 #include "passes/Pipeline.h"
 #include "passes/Traffic.h"
+#include "passes/TrainingStep.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -73,6 +75,43 @@ static cl::opt<std::string>
               cl::desc("Write the fused graph for Graphviz, one cluster per "
                        "kernel"),
               cl::value_desc("file.dot"), cl::cat(dlcCategory()));
+
+// A training program as an artifact (bench/, docs/training.md): the step
+// `dlc train` runs, written by -o like any model.
+static cl::opt<bool> trainStep(
+    "train-step",
+    cl::desc("Compile the model's training step instead of its forward "
+             "graph: forward, backward (--dlc-autodiff) and the optimizer "
+             "update of every param (needs the model's 'training' object; "
+             "docs/training.md)"),
+    cl::cat(dlcCategory()));
+
+static cl::opt<bool> gradientsOnly(
+    "gradients-only",
+    cl::desc("With --train-step: forward and backward only; the step returns "
+             "the outputs and 'grad:<param>' and updates nothing"),
+    cl::cat(dlcCategory()));
+
+/// Turns the imported model into its training step (--train-step) and
+/// expands optimizer updates into elementwise ops, as `dlc train` compiles
+/// them; false after reporting errors.
+static bool prepareTrainStep(ModuleOp module) {
+  if (gradientsOnly && !trainStep) {
+    llvm::errs() << "dlc: --gradients-only needs --train-step\n";
+    return false;
+  }
+  if (trainStep) {
+    if (gradientsOnly) {
+      PassManager pm(module->getName());
+      pm.addPass(mlir::dlc::createDlcAutodiff());
+      if (failed(pm.run(module)))
+        return false;
+    } else if (failed(mlir::dlc::buildTrainingStep(module))) {
+      return false;
+    }
+  }
+  return true;
+}
 
 /// Wall time of each pass, in order, for the summary.
 class PassTimes : public PassInstrumentation {
@@ -300,7 +339,14 @@ int compileMain(llvm::StringRef modelPath) {
   if (!module)
     return kUserError;
   stats.times.emplace_back("import", msSince(start));
+  if (!prepareTrainStep(*module))
+    return kUserError;
   auto func = module->lookupSymbol<func::FuncOp>(attrs::kEntry);
+  // Update ops (a training step, or a .mlir that spells them) become
+  // elementwise ops before fusion, as `dlc train` compiles them today (drop
+  // this when the pipeline fuses them whole: --dlc-fuse-optimizer).
+  if (failed(mlir::dlc::expandOptimizerUpdates(func)))
+    return kInternalError;
   stats.unfused = mlir::dlc::estimateTraffic(func);
   stats.opCensus = censusOps(func);
 
