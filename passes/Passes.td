@@ -86,43 +86,6 @@ def DlcFuse : Pass<"dlc-fuse", "::mlir::func::FuncOp"> {
   ];
 }
 
-def DlcFuseOptimizer : Pass<"dlc-fuse-optimizer", "::mlir::func::FuncOp"> {
-  let summary = "Group the optimizer updates of a function into one "
-                "multi-tensor dlc.fusion";
-  let description = [{
-    Wraps the `dlc.sgd_update` / `dlc.adam_update` / `dlc.adamw_update` ops
-    of the function (one per parameter in a training step) into a
-    `dlc.fusion multi_tensor`, which the CUDA emitter turns into a single
-    kernel updating every parameter and its optimizer state in one launch
-    (a flat index space over all params, each block on one param's chunk).
-    Runs before --dlc-fuse, which leaves existing fusions alone.
-
-    Updates are grouped in program order; the fusion takes the place of the
-    group's last update. A new group starts when an update reads a result of
-    the group, when an op before it reads one (the fusion could not move
-    past that reader), or after `max-tensors` updates.
-
-    ```mlir
-    %p1, %m1 = dlc.sgd_update %w, %gw, %bw, %step, %lr {momentum = 0.9}
-    %p2, %m2 = dlc.sgd_update %b, %gb, %bb, %step, %lr {momentum = 0.9}
-    ```
-    becomes
-    ```mlir
-    %f:4 = dlc.fusion multi_tensor "optimizer_sgd_update" (%a0 = %w : ...,
-        ..., %a6 = %bb : ...) -> (...) {
-      %0:2 = dlc.sgd_update %a0, %a1, %a2, %a3, %a4 {momentum = 0.9}
-      %1:2 = dlc.sgd_update %a5, %a6, %a7, %a3, %a4 {momentum = 0.9}
-      dlc.yield %0#0, %0#1, %1#0, %1#1
-    }
-    ```
-  }];
-  let options = [
-    Option<"maxTensors", "max-tensors", "unsigned", /*default=*/"64",
-           "Most updates in one fusion (each adds up to 7 kernel "
-           "parameters; 64 x 7 pointers fit CUDA's 4 KiB)">,
-  ];
-}
-
 def DlcPlanMemory : Pass<"dlc-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Give every intermediate a byte offset in one arena, reusing "
                 "memory between values that are never live together";
@@ -257,37 +220,6 @@ def DlcAutodiff : Pass<"dlc-autodiff", "::mlir::ModuleOp"> {
                "Names of dlc.input arguments to differentiate too (none by "
                "default)">,
   ];
-}
-
-def DlcUnrollRecurrent : Pass<"dlc-unroll-recurrent", "::mlir::func::FuncOp"> {
-  let summary = "Lower dlc.lstm and dlc.gru to matmuls and elementwise gate "
-                "math, one step at a time";
-  let description = [{
-    Runs on the imported graph before --dlc-autodiff (the backward graph then
-    comes from the rules of the ops it builds) and before --dlc-fuse. Per
-    op: the input projection of every step and direction is one
-    `dlc.dense` (x [seq, batch, input] by the weights of all gates and
-    directions, the input biases, and for LSTM the recurrence biases, as its
-    bias); then per direction and step one `dlc.dense` of the previous h
-    with the recurrence weights of all gates ([batch, G*H]; GRU's default
-    form needs a second one for the h gate, since r scales h before it),
-    and the gate math on slices of the gate tensor (sigmoid, tanh, the c/h
-    updates), elementwise ops of [batch, H] that --dlc-fuse puts in one
-    kernel per step. The first step with no initial state skips the
-    recurrent product. y stacks the steps' h with one `dlc.concat`; results
-    nobody reads are not built.
-
-    ```mlir
-    %y, %h, %c = dlc.lstm %x, %w, %r {hidden_size = 2 : i64} : ...
-    // becomes, for step 1 of 2 (step 0 has no recurrent product):
-    %p  = dlc.dense %x, %w2 : (tensor<2x1x3xf32>, tensor<8x3xf32>) -> tensor<2x1x8xf32>
-    %x1 = dlc.slice %p {starts = [1, 0, 0], ends = [2, 1, 8], ...}
-    %g1 = dlc.add (dlc.dense %h0, %r2), (dlc.reshape %x1)   // [1, 8]
-    %i  = dlc.sigmoid (dlc.slice %g1 [0:2]) ...   // o, f likewise, c~ = tanh
-    %c1 = dlc.add (dlc.mul %f, %c0), (dlc.mul %i, %cc)
-    %h1 = dlc.mul %o, (dlc.tanh %c1)
-    ```
-  }];
 }
 
 def DlcMixedPrecision : Pass<"dlc-mixed-precision", "::mlir::func::FuncOp"> {
