@@ -304,6 +304,73 @@ def Dlc_MseLossOp : Dlc_Op<"mse_loss", [SameOperandsElementType]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Recurrent layers (ONNX LSTM/GRU semantics; --dlc-unroll-recurrent lowers
+// them to the ops above before autodiff and fusion)
+//===----------------------------------------------------------------------===//
+
+// Shared operands: input [seq, batch, input_size]; weight [dirs, G*H,
+// input_size]; recurrence [dirs, G*H, H]; optional bias [dirs, 2*G*H] (the
+// input biases, then the recurrence biases); optional initial_h (and LSTM's
+// initial_c) [dirs, batch, H], zeros when absent. dirs is 2 for
+// `bidirectional`, else 1. Activations are the ONNX defaults (sigmoid for
+// the gates, tanh elsewhere); the sequence length is the static seq dim.
+class Dlc_RecurrentOp<string mnemonic> : Dlc_Op<mnemonic,
+    [AttrSizedOperandSegments, SameOperandsAndResultElementType]>;
+
+def Dlc_LstmOp : Dlc_RecurrentOp<"lstm"> {
+  let summary = "LSTM layer over a static sequence (ONNX LSTM, gates iofc)";
+  let description = [{
+    Per direction and step t (t = seq-1 ... 0 for `reverse` and for the
+    second direction of `bidirectional`), with gate blocks in the order
+    i, o, f, c of weight, recurrence and bias:
+      i = sigmoid(x_t Wi^T + h Ri^T + Wbi + Rbi), o, f likewise,
+      c~ = tanh(x_t Wc^T + h Rc^T + Wbc + Rbc),
+      c = f * c + i * c~,  h = o * tanh(c).
+    Results: y [seq, dirs, batch, H] (h of every step, in sequence order),
+    y_h and y_c [dirs, batch, H] (the last step of each direction).
+  }];
+  let arguments = (ins Dlc_FloatTensor:$input, Dlc_FloatTensor:$weight,
+                       Dlc_FloatTensor:$recurrence,
+                       Optional<Dlc_FloatTensor>:$bias,
+                       Optional<Dlc_FloatTensor>:$initial_h,
+                       Optional<Dlc_FloatTensor>:$initial_c,
+                       I64Attr:$hidden_size,
+                       DefaultValuedAttr<StrAttr, "\"forward\"">:$direction);
+  let results = (outs Dlc_FloatTensor:$y, Dlc_FloatTensor:$y_h,
+                      Dlc_FloatTensor:$y_c);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $recurrence (`bias` $bias^)?
+    (`initial_h` $initial_h^)? (`initial_c` $initial_c^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Dlc_GruOp : Dlc_RecurrentOp<"gru"> {
+  let summary = "GRU layer over a static sequence (ONNX GRU, gates zrh)";
+  let description = [{
+    Per direction and step, gate blocks in the order z, r, h:
+      z = sigmoid(x_t Wz^T + h Rz^T + Wbz + Rbz), r likewise,
+      n = tanh(x_t Wh^T + (r * h) Rh^T + Rbh + Wbh)       (default), or
+      n = tanh(x_t Wh^T + r * (h Rh^T + Rbh) + Wbh)   (linear_before_reset,
+                                                       as PyTorch exports),
+      h = (1 - z) * n + z * h.
+    Results: y [seq, dirs, batch, H] and y_h [dirs, batch, H].
+  }];
+  let arguments = (ins Dlc_FloatTensor:$input, Dlc_FloatTensor:$weight,
+                       Dlc_FloatTensor:$recurrence,
+                       Optional<Dlc_FloatTensor>:$bias,
+                       Optional<Dlc_FloatTensor>:$initial_h,
+                       I64Attr:$hidden_size,
+                       DefaultValuedAttr<StrAttr, "\"forward\"">:$direction,
+                       DefaultValuedAttr<BoolAttr, "false">:$linear_before_reset);
+  let results = (outs Dlc_FloatTensor:$y, Dlc_FloatTensor:$y_h);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $recurrence (`bias` $bias^)?
+    (`initial_h` $initial_h^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Fusion (grouping for codegen; verifiers in FusionOps.cpp)
 //===----------------------------------------------------------------------===//
 

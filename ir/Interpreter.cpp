@@ -17,6 +17,7 @@
 #include "runtime/reference/Loss.h"
 #include "runtime/reference/Movement.h"
 #include "runtime/reference/Optimizer.h"
+#include "runtime/reference/Recurrent.h"
 #include "runtime/reference/Reduction.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -126,6 +127,12 @@ ref::Window2d window(llvm::ArrayRef<int64_t> stride,
   return w;
 }
 
+ref::RnnDirection rnnDirection(llvm::StringRef direction) {
+  return direction == "reverse"         ? ref::RnnDirection::Reverse
+         : direction == "bidirectional" ? ref::RnnDirection::Bidirectional
+                                        : ref::RnnDirection::Forward;
+}
+
 /// Evaluates one function with compute type T (float or double).
 template <typename T> class Interpreter {
 public:
@@ -177,6 +184,9 @@ private:
       return set(op, op->getResult(0), fn(in(input)));
     return set(op, op->getResult(0), fn(fl(input)));
   }
+
+  /// The tensor of an optional operand, null when absent.
+  const Tensor<T> *optionalFl(mlir::Value v) { return v ? &fl(v) : nullptr; }
 
   /// Reports a kernel's data-dependent error at the op.
   mlir::LogicalResult check(mlir::Operation *op, const ref::Status &s) {
@@ -491,6 +501,30 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
                        fl(o.getGradOutput()), fl(o.getWeight()),
                        toVector(o.getInputShape()),
                        window(o.getStride(), o.getPadding(), o.getDilation()),
+      // Recurrent layers: the direct step-by-step definitions.
+      .Case([&](d::LstmOp o) -> mlir::LogicalResult {
+        auto res = ref::lstm(fl(o.getInput()), fl(o.getWeight()),
+                             fl(o.getRecurrence()), optionalFl(o.getBias()),
+                             optionalFl(o.getInitialH()),
+                             optionalFl(o.getInitialC()),
+                             int64_t(o.getHiddenSize()),
+                             rnnDirection(o.getDirection()));
+        if (failed(set(o, o.getY(), std::move(res.y))) ||
+            failed(set(o, o.getYH(), std::move(res.yh))))
+          return mlir::failure();
+        return set(o, o.getYC(), std::move(res.yc));
+      })
+      .Case([&](d::GruOp o) -> mlir::LogicalResult {
+        auto res = ref::gru(fl(o.getInput()), fl(o.getWeight()),
+                            fl(o.getRecurrence()), optionalFl(o.getBias()),
+                            optionalFl(o.getInitialH()),
+                            int64_t(o.getHiddenSize()),
+                            rnnDirection(o.getDirection()),
+                            o.getLinearBeforeReset());
+        if (failed(set(o, o.getY(), std::move(res.y))))
+          return mlir::failure();
+        return set(o, o.getYH(), std::move(res.yh));
+      })
                        int64_t(o.getGroups())));
       })
       .Case([&](d::Conv2dBackwardWeightOp o) {

@@ -662,6 +662,102 @@ DLC_SHAPE_RULE(MseLossOp, [](MseLossOp::Adaptor a, std::string &err) -> Type {
 })
 
 //===----------------------------------------------------------------------===//
+// Recurrent layers: y [seq, dirs, batch, H], then the last state(s)
+// [dirs, batch, H]; every operand's shape follows from input, hidden_size,
+// direction and the gate count (4 for LSTM, 3 for GRU).
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Checks the operands of a recurrent op; on success appends `numStates`
+/// state types after y.
+LogicalResult recurrentRule(StringRef direction, int64_t hidden,
+                            int64_t gates, Value input, Value weight,
+                            Value recurrence, Value bias,
+                            ArrayRef<std::pair<StringRef, Value>> states,
+                            std::string &err, SmallVectorImpl<Type> &results) {
+  if (direction != "forward" && direction != "reverse" &&
+      direction != "bidirectional") {
+    Err(err) << "expects direction \"forward\", \"reverse\" or "
+                "\"bidirectional\", got \""
+             << direction << "\"";
+    return failure();
+  }
+  if (hidden < 1) {
+    Err(err) << "expects hidden_size >= 1, got " << hidden;
+    return failure();
+  }
+  auto x = shapeOf(input);
+  if (x.size() != 3) {
+    Err(err) << "expects input [seq, batch, input_size], got " << fmt(x);
+    return failure();
+  }
+  int64_t dirs = direction == "bidirectional" ? 2 : 1;
+  auto expect = [&](StringRef name, Value v,
+                    ArrayRef<int64_t> want) -> LogicalResult {
+    if (!v || shapeOf(v) == want)
+      return success();
+    Err(err) << "expects " << name << " of shape " << fmt(want) << ", got "
+             << fmt(shapeOf(v));
+    return failure();
+  };
+  if (failed(expect("weight", weight, {dirs, gates * hidden, x[2]})) ||
+      failed(expect("recurrence", recurrence, {dirs, gates * hidden, hidden})) ||
+      failed(expect("bias", bias, {dirs, 2 * gates * hidden})))
+    return failure();
+  for (auto [name, v] : states)
+    if (failed(expect(name, v, {dirs, x[1], hidden})))
+      return failure();
+  Type elem = elemOf(input);
+  results.push_back(RankedTensorType::get({x[0], dirs, x[1], hidden}, elem));
+  for (size_t i = 0; i < states.size(); ++i)
+    results.push_back(RankedTensorType::get({dirs, x[1], hidden}, elem));
+  return success();
+}
+
+LogicalResult lstmRule(LstmOp::Adaptor a, std::string &err,
+                       SmallVectorImpl<Type> &results) {
+  return recurrentRule(a.getDirection(), a.getHiddenSize(), 4, a.getInput(),
+                       a.getWeight(), a.getRecurrence(), a.getBias(),
+                       {{"initial_h", a.getInitialH()},
+                        {"initial_c", a.getInitialC()}},
+                       err, results);
+}
+
+LogicalResult gruRule(GruOp::Adaptor a, std::string &err,
+                      SmallVectorImpl<Type> &results) {
+  return recurrentRule(a.getDirection(), a.getHiddenSize(), 3, a.getInput(),
+                       a.getWeight(), a.getRecurrence(), a.getBias(),
+                       {{"initial_h", a.getInitialH()}}, err, results);
+}
+
+} // namespace
+
+#define DLC_RECURRENT_RULE(OP, RULE)                                           \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc, Adaptor a,   \
+                                     SmallVectorImpl<Type> &results) {         \
+    std::string err;                                                           \
+    if (failed(RULE(a, err, results)))                                         \
+      return emitOptionalError(loc, "'", OP::getOperationName(), "' op ",      \
+                               err);                                           \
+    return success();                                                          \
+  }                                                                            \
+  LogicalResult OP::verify() {                                                 \
+    std::string err;                                                           \
+    SmallVector<Type> types;                                                   \
+    if (failed(RULE(Adaptor(*this), err, types)))                              \
+      return emitOpError(err);                                                 \
+    if (TypeRange(types) != getOperation()->getResultTypes())                  \
+      return emitOpError() << "expects result types " << TypeRange(types)      \
+                           << ", got " << getOperation()->getResultTypes();    \
+    return success();                                                          \
+  }
+DLC_RECURRENT_RULE(LstmOp, lstmRule)
+DLC_RECURRENT_RULE(GruOp, gruRule)
+#undef DLC_RECURRENT_RULE
+
+//===----------------------------------------------------------------------===//
 // Backward ops: the result shape comes from an attribute or an operand; the
 // rule checks that the forward op with these attributes would produce a
 // result of grad_output's shape.

@@ -65,6 +65,7 @@ LogicalResult mlir::dlc::buildTrainingStep(ModuleOp module) {
   PassManager pm(module->getName());
   pm.addPass(createDlcAutodiff());
   if (failed(pm.run(module)))
+  pm.addNestedPass<func::FuncOp>(createDlcUnrollRecurrent()); // before autodiff
     return failure();
   func::FuncOp func = module.lookupSymbol<func::FuncOp>(attrs::kEntry);
   if (!func) {
