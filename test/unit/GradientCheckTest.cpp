@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/Import.h"
 #include "ir/DlcDialect.h"
+#include "ir/DlcOps.h"
 #include "ir/Interpreter.h"
 #include "ir/ModelAttrs.h"
 #include "passes/Passes.h"
@@ -135,9 +136,14 @@ protected:
 
   /// Compares the gradient result of each param against central
   /// differences at `coords` per argument (all elements when empty).
+  /// `fdFunc`, when given, is the function whose loss (result 0) the finite
+  /// differences take instead (same arguments): the direct recurrent ops.
   void checkGradients(mlir::func::FuncOp func, std::vector<HostTensor> args,
                       unsigned lossIndex, const std::string &what,
-                      size_t sampleCount = 0) {
+                      size_t sampleCount = 0,
+                      mlir::func::FuncOp fdFunc = nullptr) {
+    mlir::func::FuncOp fd = fdFunc ? fdFunc : func;
+    unsigned fdLoss = fdFunc ? 0 : lossIndex;
     auto r = interpret(func, args, {Precision::F64});
     ASSERT_TRUE(succeeded(r)) << what << "\n" << diagnostics;
     for (unsigned res = 0; res < func.getNumResults(); ++res) {
@@ -176,17 +182,17 @@ protected:
         xm[i] -= kEps;
         plus[argIndex] = fromDoubles(args[argIndex], xp);
         minus[argIndex] = fromDoubles(args[argIndex], xm);
-        double fd = (lossAt(func, plus, lossIndex) -
-                     lossAt(func, minus, lossIndex)) /
-                    (2 * kEps);
+        double fdGrad =
+            (lossAt(fd, plus, fdLoss) - lossAt(fd, minus, fdLoss)) /
+            (2 * kEps);
         // Relative to the element, with a floor at a millionth of the
         // gradient's scale (finite differences lose digits near zero).
-        double tol = kRtol * std::max({std::abs(fd), 1e-3 * gmax, 1e-3}) +
-                     1e-9;
-        EXPECT_NEAR(grad[i], fd, tol)
+        double tol =
+            kRtol * std::max({std::abs(fdGrad), 1e-3 * gmax, 1e-3}) + 1e-9;
+        EXPECT_NEAR(grad[i], fdGrad, tol)
             << what << ": d loss / d " << argName << "[" << i << "]";
-        worstRel = std::max(worstRel, std::abs(grad[i] - fd) /
-                                          std::max(std::abs(fd), 1e-3));
+        worstRel = std::max(worstRel, std::abs(grad[i] - fdGrad) /
+                                          std::max(std::abs(fdGrad), 1e-3));
         ++checkedCoords;
       }
     }
@@ -523,6 +529,132 @@ module {
   EXPECT_NE(diagnostics.find("expects a 'dlc.training' module attribute"),
             std::string::npos)
       << diagnostics;
+}
+
+/// A dlc.lstm or dlc.gru instance: every operand a parameter, the loss a
+/// random weighting of every result.
+struct RnnCase {
+  std::string op; // lstm, gru
+  std::string direction;
+  bool bias = false, init = false, linearBeforeReset = false;
+};
+
+std::string rnnModuleText(const RnnCase &c) {
+  const int64_t S = 3, B = 2, I = 3, H = 2;
+  int64_t D = c.direction == "bidirectional" ? 2 : 1;
+  int64_t G = c.op == "lstm" ? 4 : 3;
+  auto t = [](std::vector<int64_t> dims) {
+    std::string s = "tensor<";
+    for (int64_t d : dims)
+      s += std::to_string(d) + "x";
+    return s + "f64>";
+  };
+  std::string state = t({D, B, H}), y = t({S, D, B, H});
+  std::vector<std::pair<std::string, std::string>> params{
+      {"x", t({S, B, I})}, {"w", t({D, G * H, I})}, {"r", t({D, G * H, H})}};
+  std::string operands = "%x, %w, %r";
+  if (c.bias) {
+    params.push_back({"b", t({D, 2 * G * H})});
+    operands += " bias %b";
+  }
+  if (c.init) {
+    params.push_back({"h0", state});
+    operands += " initial_h %h0";
+    if (c.op == "lstm") {
+      params.push_back({"c0", state});
+      operands += " initial_c %c0";
+    }
+  }
+  std::vector<std::string> results{"y", "yh"};
+  if (c.op == "lstm")
+    results.push_back("yc");
+  std::string s = "module attributes {dlc.training = {loss = \"loss\", "
+                  "optimizer = {name = \"sgd\"}}} {\n  func.func @forward(";
+  std::string operandTypes, resultTypes;
+  for (auto &[name, type] : params) {
+    s += "%" + name + ": " + type + " {dlc.param = \"" + name +
+         "\", dlc.init = {scheme = \"zeros\"}}, ";
+    operandTypes += (operandTypes.empty() ? "" : ", ") + type;
+  }
+  for (size_t i = 0; i < results.size(); ++i) {
+    std::string type = i == 0 ? y : state;
+    s += std::string(i ? ", " : "") + "%wt_" + results[i] + ": " + type +
+         " {dlc.input = \"wt_" + results[i] + "\"}";
+    resultTypes += (i ? ", " : "") + type;
+  }
+  s += ")\n      -> (tensor<f64> {dlc.output = \"loss\"}) {\n    ";
+  for (size_t i = 0; i < results.size(); ++i)
+    s += (i ? ", %" : "%") + results[i];
+  s += " = dlc." + c.op + " " + operands + " {hidden_size = " +
+       std::to_string(H) + " : i64, direction = \"" + c.direction + "\"" +
+       (c.linearBeforeReset ? ", linear_before_reset = true" : "") +
+       "} : (" + operandTypes + ") -> (" + resultTypes + ")\n";
+  std::string sum;
+  for (size_t i = 0; i < results.size(); ++i) {
+    std::string type = i == 0 ? y : state, r = results[i];
+    s += "    %m_" + r + " = dlc.mul %" + r + ", %wt_" + r + " : (" + type +
+         ", " + type + ") -> " + type + "\n    %s_" + r +
+         " = dlc.reduce_sum %m_" + r + " : (" + type + ") -> tensor<f64>\n";
+    if (sum.empty()) {
+      sum = "%s_" + r;
+      continue;
+    }
+    s += "    %a_" + r + " = dlc.add " + sum + ", %s_" + r +
+         " : (tensor<f64>, tensor<f64>) -> tensor<f64>\n";
+    sum = "%a_" + r;
+  }
+  return s + "    return " + sum + " : tensor<f64>\n  }\n}\n";
+}
+
+/// Autodiff of the unrolled graph vs central differences of the direct
+/// reference kernel (runtime/reference/Recurrent.cpp), every element of every
+/// operand; and the two forward losses agree.
+TEST_F(GradientCheckTest, RecurrentLayersUnrolled) {
+  std::vector<RnnCase> cases;
+  for (const char *dir : {"forward", "reverse", "bidirectional"})
+    for (bool with : {false, true}) {
+      cases.push_back({"lstm", dir, with, with, false});
+      cases.push_back({"gru", dir, with, with, false});
+      cases.push_back({"gru", dir, with, with, true});
+    }
+  // Bias without initial states and the reverse.
+  cases.push_back({"lstm", "forward", true, false, false});
+  cases.push_back({"lstm", "bidirectional", false, true, false});
+  cases.push_back({"gru", "reverse", false, true, true});
+  for (const RnnCase &c : cases) {
+    std::string what = c.op + " " + c.direction + (c.bias ? " bias" : "") +
+                       (c.init ? " init" : "") +
+                       (c.linearBeforeReset ? " lbr" : "");
+    SCOPED_TRACE(what);
+    diagnostics.clear();
+    std::string text = rnnModuleText(c);
+    auto direct = mlir::parseSourceString<mlir::ModuleOp>(text, &ctx);
+    auto unrolled = mlir::parseSourceString<mlir::ModuleOp>(text, &ctx);
+    ASSERT_TRUE(direct && unrolled) << text << diagnostics;
+    mlir::PassManager pm(&ctx);
+    pm.addNestedPass<mlir::func::FuncOp>(
+        mlir::dlc::createDlcUnrollRecurrent());
+    ASSERT_TRUE(succeeded(pm.run(*unrolled))) << diagnostics;
+    unsigned recurrent = 0;
+    unrolled->walk([&](mlir::Operation *op) {
+      recurrent += llvm::isa<mlir::dlc::LstmOp, mlir::dlc::GruOp>(op);
+    });
+    EXPECT_EQ(recurrent, 0u);
+    ASSERT_TRUE(differentiate(*unrolled)) << diagnostics;
+    auto fdFunc = direct->lookupSymbol<mlir::func::FuncOp>("forward");
+    auto func = unrolled->lookupSymbol<mlir::func::FuncOp>("forward");
+    std::vector<HostTensor> args;
+    for (mlir::Type type : func.getArgumentTypes())
+      args.push_back(randomTensor(llvm::cast<mlir::RankedTensorType>(type),
+                                  Fill::Uniform, 0));
+    double directLoss = lossAt(fdFunc, args, 0);
+    EXPECT_NEAR(lossAt(func, args, 0), directLoss,
+                1e-12 * std::max(1.0, std::abs(directLoss)));
+    checkGradients(func, args, 0, what, 0, fdFunc);
+  }
+  std::printf("[gradient check] %zu recurrent cases, %d gradients, %d "
+              "coordinates, worst relative error %.2e\n",
+              cases.size(), checkedParams, checkedCoords, worstRel);
 }
 
 /// The seed CNN, imported and widened to f64 (so that a perturbation of
