@@ -232,7 +232,17 @@ bool isReserved(StringRef s) {
       "unsigned", "void", "volatile", "while", "class", "namespace",
       "template", "this", "new", "delete", "true", "false", "dlc", "idx_t",
       "half", "inline", "operator", "private", "public", "virtual", "try",
-      "catch", "throw", "using", "friend", "mutable", "explicit", "export"};
+      "catch", "throw", "using", "friend", "mutable", "explicit", "export",
+      // The rest of C++17's keywords, its alternative operator spellings (a
+      // model value named "and" or "xor"), and CUDA's built-in variables.
+      "alignas", "alignof", "asm", "char16_t", "char32_t", "char8_t",
+      "concept", "consteval", "constexpr", "constinit", "const_cast",
+      "co_await", "co_return", "co_yield", "decltype", "dynamic_cast",
+      "noexcept", "nullptr", "protected", "reinterpret_cast", "requires",
+      "static_assert", "static_cast", "thread_local", "typeid", "typename",
+      "wchar_t", "and", "and_eq", "bitand", "bitor", "compl", "not",
+      "not_eq", "or", "or_eq", "xor", "xor_eq", "threadIdx", "blockIdx",
+      "blockDim", "gridDim", "warpSize"};
   if (words.contains(s) || s.starts_with("__") || s.starts_with("k_"))
     return true;
   // Locals are v<N>, i<N>, p<N>.
@@ -582,7 +592,8 @@ FailureOr<std::string> KernelEmitter::atOp(Operation *op,
       return failure();
     if (elementType(result).isInteger(1))
       return bind(result, "(" + *x + ") != 0");
-    return bind(result, std::string(ct) + "(" + *x + ")");
+    // static_cast: a functional cast cannot spell "long long".
+    return bind(result, "static_cast<" + std::string(ct) + ">(" + *x + ")");
   }
   if (auto bn = dyn_cast<BatchNormOp>(op)) {
     std::string ch = indexVar(coord(idx, outShape, 1));
