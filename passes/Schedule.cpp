@@ -3,6 +3,9 @@
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
 
 using namespace mlir;
 using namespace mlir::dlc;
@@ -178,4 +181,131 @@ FailureOr<Schedule> mlir::dlc::readSchedule(FusionOp fusion) {
 
 void mlir::dlc::writeSchedule(FusionOp fusion, const Schedule &s) {
   fusion->setAttr(Schedule::kAttrName, toAttr(fusion->getContext(), s));
+}
+
+//===----------------------------------------------------------------------===//
+// Candidates for an autotuner (dlc tune)
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// |log2(a / b)|: how far a power-of-two choice is from the default's.
+int64_t log2Distance(int64_t a, int64_t b) {
+  return std::abs(int64_t(llvm::Log2_64(a)) - int64_t(llvm::Log2_64(b)));
+}
+
+/// GEMM tiles: tile sides up to twice the (power-of-two rounded) problem,
+/// warps dividing them, and --dlc-tile's checks: a warp tile of 16x8 and tk a
+/// multiple of 16 with tensor cores, at most 1024 threads, grid y at most
+/// 65535, shared memory within the target's.
+void gemmCandidates(const Schedule &base, const TargetInfo &t,
+                    std::vector<std::pair<int64_t, Schedule>> &out) {
+  int64_t m = base.gemm[1], n = base.gemm[2], k = base.gemm[3];
+  // The element size, from what the default's shared memory holds.
+  int64_t perStage = base.tile[2] * (base.tile[0] + base.tile[1]);
+  int64_t elemBytes = base.sharedBytes / (base.stages * perStage);
+  bool tensorCores = base.mma != Schedule::kMmaNone;
+  SmallVector<StringRef, 2> mmas{Schedule::kMmaNone};
+  if (tensorCores)
+    mmas.push_back(base.mma);
+  auto cap = [](int64_t dim, int64_t lo) {
+    return std::max<int64_t>(lo, llvm::PowerOf2Ceil(std::max<int64_t>(dim, 1)));
+  };
+  for (StringRef mma : mmas) {
+    bool tc = mma != Schedule::kMmaNone;
+    for (int64_t tm = 16; tm <= std::min<int64_t>(256, cap(m, 16)); tm *= 2)
+      for (int64_t tn = 16; tn <= std::min<int64_t>(256, cap(n, 16)); tn *= 2)
+        for (int64_t tk = tc ? 16 : 8; tk <= std::min<int64_t>(64, cap(k, 16));
+             tk *= 2)
+          for (int64_t wm = 1; wm <= 4; wm *= 2)
+            for (int64_t wn = 1; wn <= 4; wn *= 2)
+              for (int64_t stages = 2; stages <= 4; ++stages) {
+                if (tm % wm || tn % wn || 32 * wm * wn > 1024)
+                  continue;
+                if (tc && ((tm / wm) % 16 || (tn / wn) % 8 || tk % 16))
+                  continue;
+                // Deeper than the k tiles buys nothing (but double-buffer).
+                if (stages > std::max<int64_t>(2, ceilDiv(k, tk)))
+                  continue;
+                int64_t shared = stages * (tm * tk + tk * tn) * elemBytes;
+                if (shared > t.maxSharedBytes || ceilDiv(m, tm) > 65535)
+                  continue;
+                Schedule s = base;
+                s.tile = {tm, tn, tk};
+                s.warps = {wm, wn};
+                s.stages = stages;
+                s.mma = mma.str();
+                s.block = {32 * wm * wn, 1, 1};
+                s.grid = {std::max<int64_t>(1, ceilDiv(n, tn)),
+                          std::max<int64_t>(1, ceilDiv(m, tm)), base.grid[2]};
+                s.sharedBytes = shared;
+                int64_t d = log2Distance(tm, base.tile[0]) +
+                            log2Distance(tn, base.tile[1]) +
+                            log2Distance(tk, base.tile[2]) +
+                            log2Distance(wm, base.warps[0]) +
+                            log2Distance(wn, base.warps[1]) +
+                            std::abs(stages - base.stages) +
+                            2 * (s.mma != base.mma);
+                out.push_back({d, std::move(s)});
+              }
+  }
+}
+
+/// Row reductions: one warp per row with 1..32 rows per block, or a block
+/// of 64..1024 threads per row (1 row), no wider than the row needs.
+void rowCandidates(const Schedule &base,
+                   std::vector<std::pair<int64_t, Schedule>> &out) {
+  // Shared partials per warp and row (derive() in Tile.cpp): 4 bytes, or 8
+  // for f64, known from the default only when it used a block per row.
+  int64_t accBytes = 4;
+  if (base.threadsPerRow > 32 && base.sharedBytes > 0)
+    accBytes = base.sharedBytes / (base.rowsPerBlock *
+                                   (base.threadsPerRow / 32) * 2);
+  int64_t widest = std::max<int64_t>(
+      32, std::min<int64_t>(1024, llvm::PowerOf2Ceil(base.rowLength)));
+  for (int64_t tpr = 32; tpr <= widest; tpr *= 2)
+    for (int64_t rpb = 1; rpb <= (tpr == 32 ? 32 : 1); rpb *= 2) {
+      Schedule s = base;
+      s.threadsPerRow = tpr;
+      s.rowsPerBlock = rpb;
+      s.block = {tpr * rpb, 1, 1};
+      s.grid = {std::max<int64_t>(1, ceilDiv(base.rows, rpb)), 1, 1};
+      s.sharedBytes = tpr > 32 ? rpb * (tpr / 32) * 2 * accBytes : 0;
+      int64_t d = log2Distance(tpr, base.threadsPerRow) +
+                  log2Distance(rpb, base.rowsPerBlock);
+      out.push_back({d, std::move(s)});
+    }
+}
+
+bool sameChoices(const Schedule &a, const Schedule &b) {
+  return a.tile == b.tile && a.warps == b.warps && a.stages == b.stages &&
+         a.mma == b.mma && a.threadsPerRow == b.threadsPerRow &&
+         a.rowsPerBlock == b.rowsPerBlock;
+}
+
+} // namespace
+
+std::vector<Schedule> mlir::dlc::scheduleCandidates(const Schedule &base,
+                                                    unsigned limit) {
+  std::optional<TargetInfo> t = getTargetInfo(base.target);
+  std::vector<std::pair<int64_t, Schedule>> scored;
+  if (!t)
+    return {};
+  if (base.isTiledGemm() && base.gemm.size() == 4 && base.stages > 0)
+    gemmCandidates(base, *t, scored);
+  else if (base.isRowReduce() && base.rows > 0)
+    rowCandidates(base, scored);
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto &a, const auto &b) { return a.first < b.first; });
+  std::vector<Schedule> out;
+  for (auto &[distance, s] : scored) {
+    if (sameChoices(s, base))
+      continue;
+    if (limit && out.size() == limit)
+      break;
+    out.push_back(std::move(s));
+  }
+  return out;
 }

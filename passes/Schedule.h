@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir::dlc {
 
@@ -90,6 +91,17 @@ FailureOr<Schedule> readSchedule(FusionOp fusion);
 
 /// Sets (replaces) the schedule attribute of `fusion`.
 void writeSchedule(FusionOp fusion, const Schedule &s);
+
+/// Schedules an autotuner may try instead of `base`, the schedule --dlc-tile
+/// chose for a tiled_gemm or row_reduce fusion (none for other strategies):
+/// each differs from `base` only in the choices a tuning cache may set
+/// (tile, warps, stages, mma; threads_per_row, rows_per_block; derived
+/// block, grid and shared_bytes recomputed) and meets every check of
+/// docs/schedule.md for `base.target`, so --dlc-tile accepts it from a
+/// cache. Ordered nearest to `base` first; `base` itself is not among them;
+/// at most `limit` (0: all).
+std::vector<Schedule> scheduleCandidates(const Schedule &base,
+                                          unsigned limit = 0);
 
 } // namespace mlir::dlc
 

@@ -54,6 +54,10 @@ int runMain();
 llvm::cl::SubCommand &trainCommand();
 int trainMain();
 
+/// `dlc tune`: autotune schedules into a tuning cache (docs/schedule.md).
+llvm::cl::SubCommand &tuneCommand();
+int tuneMain();
+
 } // namespace dlc::tools
 
 #endif // DLC_TOOLS_DLC_COMMANDS_H

@@ -3,6 +3,7 @@
 //   dlc model.json [--dump-ir=import] ...        compile and report
 //   dlc run model.json --input x=x.npy -o y.npy  execute
 //   dlc train model.json --data fashion-mnist    train
+//   dlc tune model.json --tuning-cache=tune.json  autotune schedules
 //
 //===----------------------------------------------------------------------===//
 #include "tools/dlc/Commands.h"
@@ -29,6 +30,7 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(dlcCategory());
   cl::HideUnrelatedOptions(dlcCategory(), runCommand());
   cl::HideUnrelatedOptions(dlcCategory(), trainCommand());
+  cl::HideUnrelatedOptions(dlcCategory(), tuneCommand());
   cl::AddExtraVersionPrinter(
       [](llvm::raw_ostream &os) { os << "dlc deep-learning compiler\n"; });
   if (!cl::ParseCommandLineOptions(
@@ -44,6 +46,8 @@ int main(int argc, char **argv) {
     return runMain();
   if (trainCommand())
     return trainMain();
+  if (tuneCommand())
+    return tuneMain();
   if (modelPath.empty()) {
     llvm::errs() << "dlc: no model given; try 'dlc --help'\n";
     return kUserError;
