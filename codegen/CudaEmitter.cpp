@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/CudaEmitter.h"
 #include "codegen/BackwardKernels.h"
+#include "codegen/MultiTensorKernels.h"
 
 #include "ir/DlcOps.h"
 #include "ir/FusionOps.h"
@@ -187,6 +188,7 @@ struct Schedule {
   std::array<int64_t, 3> tile{32, 32, 16};
   std::array<int64_t, 3> warps{1, 1, 1}; // wm, wn (third unused)
   int64_t stages = 1, vectorWidth = 1;
+  int64_t chunk = 0; // multi_tensor
   std::string mma = "none";
   bool fromAttr = false;
 };
@@ -1701,6 +1703,10 @@ LogicalResult KernelEmitter::emit(KernelInfo &info) {
   if (findBackwardOp(fusion)) // codegen/BackwardKernels.cpp
     return emitBackwardKernel(fusion, ctx.operandPtr, ctx.resultPtrs,
                               bodyStream, indent);
+  if (isMultiTensorFusion(fusion)) // codegen/MultiTensorKernels.cpp
+    return emitMultiTensorKernel(
+        fusion, {sched.block[0], sched.vectorWidth, sched.chunk, sched.grid[0]},
+        ctx.operandPtr, ctx.resultPtrs, bodyStream, indent);
   // Everything computed from the anchor (or a contraction's pool).
   if (Operation *root = anchor ? anchor : pool) {
     SmallVector<Value> work{root->getResult(0)};
@@ -1763,6 +1769,11 @@ Schedule scheduleFor(FusionOp fusion, Operation *anchor, Operation *pool) {
               1, 1};
     (void)rows;
   }
+  if (isMultiTensorFusion(fusion)) { // without --dlc-tile: scalar, 4 per thread
+    s.strategy = "multi_tensor";
+    s.chunk = s.block[0] * 4;
+    s.grid = {multiTensorBlocks(fusion, s.chunk), 1, 1};
+  }
   if (auto d = fusion->getAttrOfType<DictionaryAttr>("schedule")) {
     s.fromAttr = true;
     if (auto t = d.getAs<StringAttr>("target"))
@@ -1777,6 +1788,7 @@ Schedule scheduleFor(FusionOp fusion, Operation *anchor, Operation *pool) {
     s.warps = readTriple(d, "warps", s.warps);
     s.stages = readInt(d, "stages", s.stages);
     s.vectorWidth = readInt(d, "vector_width", s.vectorWidth);
+    s.chunk = readInt(d, "chunk", s.chunk);
     if (auto m = d.getAs<StringAttr>("mma"))
       s.mma = m.str();
   }

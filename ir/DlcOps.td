@@ -387,7 +387,8 @@ def Dlc_FusionOp : Op<Dlc_Dialect, "fusion",
     `kind` is `elementwise`, `reduction` (a reduce_*, softmax, log_softmax,
     layer_norm, loss or pooling op with its elementwise prologue/epilogue)
     or `contraction` (matmul, batch_matmul, dense or conv2d with its
-    epilogue, maybe a pool); it must agree with the body. `name` is a C
+    epilogue, maybe a pool), or `multi_tensor` (optimizer updates only, of
+    any number of params); it must agree with the body. `name` is a C
     identifier that later names the kernel (`k2_conv2_relu2`).
 
     ```mlir
@@ -412,6 +413,9 @@ def Dlc_FusionOp : Op<Dlc_Dialect, "fusion",
     static constexpr ::llvm::StringLiteral kElementwise = "elementwise";
     static constexpr ::llvm::StringLiteral kReduction = "reduction";
     static constexpr ::llvm::StringLiteral kContraction = "contraction";
+    /// Optimizer updates of many params in one launch
+    /// (--dlc-fuse-optimizer, codegen/MultiTensorKernels.h).
+    static constexpr ::llvm::StringLiteral kMultiTensor = "multi_tensor";
   }];
 }
 
@@ -521,9 +525,12 @@ def Dlc_SliceBackwardOp : Dlc_Op<"slice_backward",
 // share one type; `step` (the 1-based update count) and `lr` are 0-d tensors
 // of that element type, so a learning-rate schedule needs no recompile. The
 // results are the new parameter and the new state, in operand order.
-// Semantics follow torch.optim (docs/training.md).
+// Semantics follow torch.optim (docs/training.md). Two optional 0-d f32
+// operands serve dynamic loss scaling: `grad_scale` multiplies the gradient
+// before anything else; when `skip` is nonzero every result equals its input
+// (param and state unchanged, e.g. after an overflowed fp16 step).
 
-def Dlc_SgdUpdateOp : Dlc_Op<"sgd_update"> {
+def Dlc_SgdUpdateOp : Dlc_Op<"sgd_update", [AttrSizedOperandSegments]> {
   let summary = "SGD with momentum (and nesterov), L2 weight decay";
   let description = [{
     g = grad + weight_decay * param; buf = momentum * buf + g (buf starts at
@@ -534,24 +541,39 @@ def Dlc_SgdUpdateOp : Dlc_Op<"sgd_update"> {
   let arguments = (ins Dlc_FloatTensor:$param, Dlc_FloatTensor:$grad,
                        Dlc_FloatTensor:$momentum_buffer,
                        Dlc_FloatTensor:$step, Dlc_FloatTensor:$lr,
+                       Optional<Dlc_FloatTensor>:$grad_scale,
+                       Optional<Dlc_FloatTensor>:$skip,
                        DefaultValuedAttr<F64Attr, "0.0">:$momentum,
                        DefaultValuedAttr<F64Attr, "0.0">:$weight_decay,
                        DefaultValuedAttr<BoolAttr, "false">:$nesterov);
   let results = (outs Dlc_FloatTensor:$new_param,
                       Dlc_FloatTensor:$new_momentum_buffer);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $momentum_buffer `,` $step `,` $lr
+    (`grad_scale` $grad_scale^)? (`skip` $skip^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
 }
 
-class Dlc_AdamLikeOp<string mnemonic, string what> : Dlc_Op<mnemonic> {
+class Dlc_AdamLikeOp<string mnemonic, string what>
+    : Dlc_Op<mnemonic, [AttrSizedOperandSegments]> {
   let summary = what;
   let arguments = (ins Dlc_FloatTensor:$param, Dlc_FloatTensor:$grad,
                        Dlc_FloatTensor:$exp_avg, Dlc_FloatTensor:$exp_avg_sq,
                        Dlc_FloatTensor:$step, Dlc_FloatTensor:$lr,
+                       Optional<Dlc_FloatTensor>:$grad_scale,
+                       Optional<Dlc_FloatTensor>:$skip,
                        DefaultValuedAttr<F64Attr, "0.9">:$beta1,
                        DefaultValuedAttr<F64Attr, "0.999">:$beta2,
                        DefaultValuedAttr<F64Attr, "1e-8">:$eps,
                        DefaultValuedAttr<F64Attr, "0.0">:$weight_decay);
   let results = (outs Dlc_FloatTensor:$new_param, Dlc_FloatTensor:$new_exp_avg,
                       Dlc_FloatTensor:$new_exp_avg_sq);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $exp_avg `,` $exp_avg_sq `,` $step `,` $lr
+    (`grad_scale` $grad_scale^)? (`skip` $skip^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
 }
 
 def Dlc_AdamUpdateOp : Dlc_AdamLikeOp<"adam_update",

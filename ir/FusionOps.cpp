@@ -40,6 +40,20 @@ OpClass mlir::dlc::classifyOp(Operation *op) {
   return OpClass::Other;
 }
 
+bool mlir::dlc::isOptimizerUpdate(Operation *op) {
+  return isa<SgdUpdateOp, AdamUpdateOp, AdamwUpdateOp>(op);
+}
+
+std::pair<Value, Value> mlir::dlc::optimizerLossScaling(Operation *update) {
+  if (auto o = dyn_cast<SgdUpdateOp>(update))
+    return {o.getGradScale(), o.getSkip()};
+  if (auto o = dyn_cast<AdamUpdateOp>(update))
+    return {o.getGradScale(), o.getSkip()};
+  if (auto o = dyn_cast<AdamwUpdateOp>(update))
+    return {o.getGradScale(), o.getSkip()};
+  return {};
+}
+
 StringRef mlir::dlc::fusionKindFor(bool hasContraction,
                                    bool hasReductionOrPool) {
   if (hasContraction)
@@ -63,9 +77,10 @@ std::string mlir::dlc::sanitizeIdentifier(StringRef s) {
 
 LogicalResult FusionOp::verify() {
   StringRef kind = getKind();
-  if (kind != kElementwise && kind != kReduction && kind != kContraction)
-    return emitOpError() << "expects kind 'elementwise', 'reduction' or "
-                            "'contraction', got '"
+  if (kind != kElementwise && kind != kReduction && kind != kContraction &&
+      kind != kMultiTensor)
+    return emitOpError() << "expects kind 'elementwise', 'reduction', "
+                            "'contraction' or 'multi_tensor', got '"
                          << kind << "'";
   StringRef name = getName();
   if (name.empty() || llvm::isDigit(name.front()) ||
@@ -102,6 +117,20 @@ LogicalResult FusionOp::verifyRegions() {
       return emitOpError() << "expects yielded value #" << i
                            << " to have the result's type " << result.getType()
                            << ", got " << value.getType();
+
+  // A multi_tensor body is optimizer updates (and constants) only; updates
+  // appear nowhere else.
+  bool multiTensor = getKind() == kMultiTensor;
+  for (Operation &op : body.without_terminator())
+    if (multiTensor != isOptimizerUpdate(&op) && !isa<ConstantOp>(op))
+      return emitOpError() << (multiTensor
+                                   ? "expects only optimizer updates in a "
+                                     "'multi_tensor' body, got '"
+                                   : "expects optimizer updates only in a "
+                                     "'multi_tensor' fusion, got '")
+                           << op.getName() << "'";
+  if (multiTensor)
+    return success();
 
   int anchors = 0, pools = 0;
   bool hasContraction = false, hasReductionOrPool = false;

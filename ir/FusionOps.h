@@ -12,6 +12,7 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <string>
+#include <utility>
 
 namespace mlir::dlc {
 
@@ -38,6 +39,14 @@ enum class OpClass {
 };
 
 OpClass classifyOp(Operation *op);
+
+/// sgd_update, adam_update, adamw_update: the body of a `multi_tensor`
+/// fusion, and never of another kind.
+bool isOptimizerUpdate(Operation *op);
+
+/// The optional grad_scale and skip operands of an optimizer update (null
+/// where absent or when `update` is not one).
+std::pair<Value, Value> optimizerLossScaling(Operation *update);
 
 /// Elementwise or View: the ops that may join any group as prologue or
 /// epilogue.

@@ -354,6 +354,13 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
                ref::reduce(kind, fl(o.getInput()), toVector(o.getAxes()),
                            o.getKeepdims()));
   };
+  // The optional loss-scaling operands of the optimizer updates.
+  auto scaling = [&](auto o, ref::LossScaling &h) {
+    if (mlir::Value gs = o.getGradScale())
+      h.gradScale = fl(gs).data[0];
+    if (mlir::Value skip = o.getSkip())
+      h.skip = fl(skip).data[0] != 0;
+  };
 
   return llvm::TypeSwitch<mlir::Operation *, mlir::LogicalResult>(op)
       // Elementwise.
@@ -567,6 +574,7 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
         h.momentum = o.getMomentum().convertToDouble();
         h.weightDecay = o.getWeightDecay().convertToDouble();
         h.nesterov = o.getNesterov();
+        scaling(o, h);
         ref::sgdUpdate(p, fl(o.getGrad()), buf, fl(o.getStep()).data[0], h);
         if (failed(set(o, o.getNewParam(), std::move(p))))
           return mlir::failure();
@@ -583,6 +591,7 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
             h.eps = o.getEps().convertToDouble();
             h.weightDecay = o.getWeightDecay().convertToDouble();
             h.decoupled = std::is_same_v<decltype(o), d::AdamwUpdateOp>;
+            scaling(o, h);
             ref::adamUpdate(p, fl(o.getGrad()), m, v, fl(o.getStep()).data[0],
                             h);
             if (failed(set(o, o.getNewParam(), std::move(p))) ||

@@ -904,7 +904,20 @@ template <typename OpT>
 LogicalResult optimizerRule(typename OpT::Adaptor a, std::string &err,
                             SmallVectorImpl<Type> &results) {
   static const char *const kNames[] = {"param", "grad", "state", "state"};
-  ValueRange ops = a.getOperands();
+  // grad_scale and skip, when present, are the last operands.
+  size_t numOptional = (a.getGradScale() ? 1 : 0) + (a.getSkip() ? 1 : 0);
+  for (auto [name, v] : {std::pair<const char *, Value>{"grad_scale",
+                                                        a.getGradScale()},
+                         {"skip", a.getSkip()}}) {
+    auto t = v ? tensorOf(v) : RankedTensorType();
+    if (v && (t.getRank() != 0 || !t.getElementType().isF32())) {
+      llvm::raw_string_ostream(err)
+          << "expects " << name << " to be a 0-d f32 tensor, got "
+          << v.getType();
+      return failure();
+    }
+  }
+  ValueRange ops = a.getOperands().drop_back(numOptional);
   size_t numTensors = ops.size() - 2;
   Type type = ops[0].getType();
   for (size_t i = 1; i < numTensors; ++i)

@@ -86,6 +86,43 @@ def DlcFuse : Pass<"dlc-fuse", "::mlir::func::FuncOp"> {
   ];
 }
 
+def DlcFuseOptimizer : Pass<"dlc-fuse-optimizer", "::mlir::func::FuncOp"> {
+  let summary = "Group the optimizer updates of a function into one "
+                "multi-tensor dlc.fusion";
+  let description = [{
+    Wraps the `dlc.sgd_update` / `dlc.adam_update` / `dlc.adamw_update` ops
+    of the function (one per parameter in a training step) into a
+    `dlc.fusion multi_tensor`, which the CUDA emitter turns into a single
+    kernel updating every parameter and its optimizer state in one launch
+    (a flat index space over all params, each block on one param's chunk).
+    Runs before --dlc-fuse, which leaves existing fusions alone.
+
+    Updates are grouped in program order; the fusion takes the place of the
+    group's last update. A new group starts when an update reads a result of
+    the group, when an op before it reads one (the fusion could not move
+    past that reader), or after `max-tensors` updates.
+
+    ```mlir
+    %p1, %m1 = dlc.sgd_update %w, %gw, %bw, %step, %lr {momentum = 0.9}
+    %p2, %m2 = dlc.sgd_update %b, %gb, %bb, %step, %lr {momentum = 0.9}
+    ```
+    becomes
+    ```mlir
+    %f:4 = dlc.fusion multi_tensor "optimizer_sgd_update" (%a0 = %w : ...,
+        ..., %a6 = %bb : ...) -> (...) {
+      %0:2 = dlc.sgd_update %a0, %a1, %a2, %a3, %a4 {momentum = 0.9}
+      %1:2 = dlc.sgd_update %a5, %a6, %a7, %a3, %a4 {momentum = 0.9}
+      dlc.yield %0#0, %0#1, %1#0, %1#1
+    }
+    ```
+  }];
+  let options = [
+    Option<"maxTensors", "max-tensors", "unsigned", /*default=*/"64",
+           "Most updates in one fusion (each adds up to 7 kernel "
+           "parameters; 64 x 7 pointers fit CUDA's 4 KiB)">,
+  ];
+}
+
 def DlcPlanMemory : Pass<"dlc-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Give every intermediate a byte offset in one arena, reusing "
                 "memory between values that are never live together";

@@ -41,6 +41,8 @@ DictionaryAttr mlir::dlc::toAttr(MLIRContext *ctx, const Schedule &s) {
     addInt("rows", s.rows);
     addInt("row_length", s.rowLength);
   }
+  if (s.isMultiTensor())
+    addInt("chunk", s.chunk);
   if (!s.gemm.empty())
     add("gemm", b.getDenseI64ArrayAttr(s.gemm));
   if (s.isTiledGemm()) {
@@ -159,6 +161,10 @@ mlir::dlc::fromAttr(DictionaryAttr dict,
     if (r.ok() &&
         (!allPositive(s.tile) || !allPositive(s.warps) || s.stages < 1))
       r.error("schedule: expects positive tile, warps and stages");
+  } else if (s.isMultiTensor()) {
+    r.i64("chunk", s.chunk);
+    if (r.ok() && s.chunk < 1)
+      r.error("schedule: expects a positive chunk");
   } else if (!s.isPointwise() && !s.isDirectPool()) {
     r.error("schedule: unknown strategy '" + s.strategy + "'");
   }

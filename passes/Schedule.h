@@ -43,6 +43,7 @@ struct Schedule {
   static constexpr llvm::StringLiteral kRowReduce = "row_reduce";
   static constexpr llvm::StringLiteral kTiledGemm = "tiled_gemm";
   static constexpr llvm::StringLiteral kDirectPool = "direct_pool";
+  static constexpr llvm::StringLiteral kMultiTensor = "multi_tensor";
   // Tensor-core modes (tiled_gemm).
   static constexpr llvm::StringLiteral kMmaNone = "none";
   static constexpr llvm::StringLiteral kMmaF16 = "mma_sync_f16";
@@ -60,6 +61,10 @@ struct Schedule {
   // row_reduce (0 elsewhere).
   int64_t threadsPerRow = 0, rowsPerBlock = 0, rows = 0, rowLength = 0;
 
+  // multi_tensor: elements one block updates (a multiple of block[0] *
+  // vector_width); the grid is the sum over params of ceil(numel / chunk).
+  int64_t chunk = 0;
+
   // tiled_gemm; `gemm` also on direct_pool fusions built around a conv2d.
   llvm::SmallVector<int64_t, 4> gemm;  ///< batch, m, n, k (empty if none)
   llvm::SmallVector<int64_t, 3> tile;  ///< tm, tn, tk
@@ -73,6 +78,7 @@ struct Schedule {
   bool isRowReduce() const { return strategy == kRowReduce; }
   bool isTiledGemm() const { return strategy == kTiledGemm; }
   bool isDirectPool() const { return strategy == kDirectPool; }
+  bool isMultiTensor() const { return strategy == kMultiTensor; }
 };
 
 /// The dictionary form (keys as in docs/schedule.md; fields that do not

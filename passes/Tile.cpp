@@ -82,6 +82,8 @@ struct Problem {
   Type element;
   /// (element type, innermost dim) pairs a vector width must fit.
   SmallVector<std::pair<Type, int64_t>> vectorDims;
+  /// multi_tensor: the element count of each updated param.
+  SmallVector<int64_t> segments;
 };
 
 std::string signatureOf(FusionOp fusion) {
@@ -181,6 +183,19 @@ Problem analyze(FusionOp fusion) {
     else if (cls == OpClass::Pool)
       pool = &op;
   }
+  // Optimizer updates (codegen/MultiTensorKernels.cpp): chunks of every
+  // param; a segment's tail is scalar, so no dim constrains the vector width
+  // (dim 0).
+  if (fusion.getKind() == FusionOp::kMultiTensor) {
+    p.strategy = Schedule::kMultiTensor;
+    for (Operation &op : fusion.getBodyBlock().without_terminator())
+      if (isOptimizerUpdate(&op)) {
+        p.segments.push_back(product(shapeOf(op.getResult(0))));
+        p.element = elementOf(op.getResult(0));
+        p.vectorDims.push_back({p.element, 0});
+      }
+    return p;
+  }
   // A backward op (a fusion of its own, codegen/BackwardKernels.cpp): one
   // thread per output element, as a lone pool.
   for (Operation &op : fusion.getBodyBlock().without_terminator())
@@ -247,6 +262,10 @@ Schedule defaults(const Problem &p, const TargetInfo &t) {
   s.vectorWidth = defaultVectorWidth(p);
   if (p.strategy == Schedule::kPointwise) {
     s.block = {256, 1, 1};
+  } else if (p.strategy == Schedule::kMultiTensor) {
+    // Two vector accesses per thread and block.
+    s.block = {256, 1, 1};
+    s.chunk = 256 * s.vectorWidth * 2;
   } else if (p.strategy == Schedule::kDirectPool) {
     s.block = {128, 1, 1};
   } else if (p.strategy == Schedule::kRowReduce) {
@@ -305,6 +324,11 @@ void derive(const Problem &p, const TargetInfo &t, Schedule &s, bool keepGrid) {
           1, 1};
   } else if (s.isDirectPool()) {
     s.grid = {std::max<int64_t>(1, ceilDiv(p.numel, s.block[0])), 1, 1};
+  } else if (s.isMultiTensor()) {
+    int64_t blocks = 0;
+    for (int64_t n : p.segments)
+      blocks += ceilDiv(n, s.chunk);
+    s.grid = {std::max<int64_t>(1, blocks), 1, 1};
   } else if (s.isRowReduce()) {
     s.rows = p.rows;
     s.rowLength = p.rowLength;
@@ -344,7 +368,13 @@ std::string finish(const Problem &p, const TargetInfo &t, Schedule &s,
       return out;
     }
   }
-  if (s.isPointwise() || s.isDirectPool()) {
+  if (s.isMultiTensor() &&
+      (s.chunk < 1 || s.chunk % (s.block[0] * s.vectorWidth) != 0)) {
+    os << "chunk " << s.chunk << "; expects a positive multiple of block "
+       << s.block[0] << " x vector_width " << vw;
+    return out;
+  }
+  if (s.isPointwise() || s.isDirectPool() || s.isMultiTensor()) {
     if (s.block[0] < 1 || s.block[0] > 1024 || s.block[1] != 1 ||
         s.block[2] != 1) {
       os << "block [" << s.block[0] << ", " << s.block[1] << ", " << s.block[2]
@@ -428,6 +458,8 @@ bool overridable(StringRef strategy, StringRef key) {
     return key == "block" || key == "grid";
   if (strategy == Schedule::kDirectPool)
     return key == "block";
+  if (strategy == Schedule::kMultiTensor)
+    return key == "block" || key == "chunk";
   if (strategy == Schedule::kRowReduce)
     return key == "threads_per_row" || key == "rows_per_block";
   return key == "tile" || key == "warps" || key == "stages" || key == "mma";
@@ -437,7 +469,8 @@ bool isCacheKey(StringRef key) {
   static constexpr llvm::StringLiteral keys[] = {
       "vector_width",    "block",          "grid",
       "threads_per_row", "rows_per_block", "tile",
-      "warps",           "stages",         "mma"};
+      "warps",           "stages",         "mma",
+      "chunk"};
   return llvm::is_contained(keys, key);
 }
 
@@ -593,6 +626,7 @@ bool TuningCache::apply(const CacheEntry &e, Schedule &s, bool &keepGrid,
         (key == "vector_width"      ? s.vectorWidth
          : key == "threads_per_row" ? s.threadsPerRow
          : key == "rows_per_block"  ? s.rowsPerBlock
+         : key == "chunk"           ? s.chunk
                                     : s.stages) = *x;
     }
     if (!ok) {

@@ -2,6 +2,7 @@
 #include "passes/TrainingStep.h"
 
 #include "ir/DlcOps.h"
+#include "ir/FusionOps.h"
 #include "ir/ModelAttrs.h"
 #include "passes/Passes.h"
 
@@ -57,15 +58,16 @@ Value scalarConst(OpBuilder &b, Location loc, Type elem, double v) {
 
 } // namespace
 
-LogicalResult mlir::dlc::buildTrainingStep(ModuleOp module) {
+LogicalResult mlir::dlc::buildTrainingStep(ModuleOp module,
+                                           const TrainingStepOptions &opts) {
   namespace attrs = ::dlc::attrs;
   auto cfg = readOptimizer(module);
   if (failed(cfg))
     return failure();
   PassManager pm(module->getName());
+  pm.addNestedPass<func::FuncOp>(createDlcUnrollRecurrent()); // before autodiff
   pm.addPass(createDlcAutodiff());
   if (failed(pm.run(module)))
-  pm.addNestedPass<func::FuncOp>(createDlcUnrollRecurrent()); // before autodiff
     return failure();
   func::FuncOp func = module.lookupSymbol<func::FuncOp>(attrs::kEntry);
   if (!func) {
@@ -105,7 +107,12 @@ LogicalResult mlir::dlc::buildTrainingStep(ModuleOp module) {
 
   Value step = addArg(f32Scalar, "opt.step");
   Value lr = addArg(f32Scalar, "opt.lr");
-  if (!step || !lr)
+  Value gradScale, skip;
+  if (opts.lossScaling) {
+    gradScale = addArg(f32Scalar, "opt.grad_scale");
+    skip = addArg(f32Scalar, "opt.skip");
+  }
+  if (!step || !lr || (opts.lossScaling && (!gradScale || !skip)))
     return func.emitError() << "cannot add the optimizer arguments";
   std::vector<std::string> kinds = cfg->stateKinds();
 
@@ -134,13 +141,13 @@ LogicalResult mlir::dlc::buildTrainingStep(ModuleOp module) {
     Value st = step, rate = lr;
     if (type.getElementType() != b.getF32Type()) {
       auto scalar = RankedTensorType::get({}, type.getElementType());
-      st = CastOp::create(b, ploc, scalar, step);
-      rate = CastOp::create(b, ploc, scalar, lr);
+      st = CastOp::create(b, ploc, step, scalar.getElementType());
+      rate = CastOp::create(b, ploc, lr, scalar.getElementType());
     }
     Operation *update;
     if (cfg->name == "sgd") {
       update = SgdUpdateOp::create(
-          b, ploc, param, g, state[0], st, rate,
+          b, ploc, param, g, state[0], st, rate, gradScale, skip,
           b.getF64FloatAttr(cfg->momentum), b.getF64FloatAttr(cfg->weightDecay),
           b.getBoolAttr(cfg->nesterov));
     } else {
@@ -149,12 +156,12 @@ LogicalResult mlir::dlc::buildTrainingStep(ModuleOp module) {
           b.getF64FloatAttr(cfg->eps), b.getF64FloatAttr(cfg->weightDecay));
       update = cfg->name == "adam"
                    ? AdamUpdateOp::create(b, ploc, param, g, state[0],
-                                          state[1], st, rate,
+                                          state[1], st, rate, gradScale, skip,
                                           std::get<0>(args), std::get<1>(args),
                                           std::get<2>(args), std::get<3>(args))
                          .getOperation()
                    : AdamwUpdateOp::create(b, ploc, param, g, state[0],
-                                           state[1], st, rate,
+                                           state[1], st, rate, gradScale, skip,
                                            std::get<0>(args), std::get<1>(args),
                                            std::get<2>(args), std::get<3>(args))
                          .getOperation();
@@ -186,6 +193,12 @@ LogicalResult mlir::dlc::expandOptimizerUpdates(func::FuncOp func) {
     auto add = [&](Value x, Value y) { return AddOp::create(b, loc, x, y); };
     auto sub = [&](Value x, Value y) { return SubOp::create(b, loc, x, y); };
     auto div = [&](Value x, Value y) { return DivOp::create(b, loc, x, y); };
+    auto [gradScale, skip] = optimizerLossScaling(op);
+    if (gradScale) {
+      if (elem != cast<RankedTensorType>(gradScale.getType()).getElementType())
+        gradScale = CastOp::create(b, loc, gradScale, elem);
+      g = mul(g, gradScale);
+    }
     SmallVector<Value> repl;
     if (auto sgd = dyn_cast<SgdUpdateOp>(op)) {
       double mom = sgd.getMomentum().convertToDouble();
@@ -218,6 +231,17 @@ LogicalResult mlir::dlc::expandOptimizerUpdates(func::FuncOp func) {
       Value c2 = sub(c(1), PowOp::create(b, loc, c(b2), step));
       Value denom = add(SqrtOp::create(b, loc, div(v1, c2)), c(eps));
       repl = {sub(p0, mul(div(lr, c1), div(m1, denom))), m1, v1};
+    }
+    if (skip) {
+      // Every result keeps its input (param, then the state in order).
+      auto f32 = cast<RankedTensorType>(skip.getType());
+      Value zero = scalarConst(b, loc, f32.getElementType(), 0);
+      Value keep = CompareOp::create(b, loc, skip, zero, "ne");
+      SmallVector<Value> inputs{p};
+      for (unsigned i = 2; i < 2 + repl.size() - 1; ++i)
+        inputs.push_back(op->getOperand(i));
+      for (auto [r, in] : llvm::zip(repl, inputs))
+        r = WhereOp::create(b, loc, keep, in, r);
     }
     op->replaceAllUsesWith(repl);
     op->erase();

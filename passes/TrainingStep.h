@@ -12,10 +12,12 @@
 //   results: the model's outputs (the loss among them), "grad:<param>", then
 //     "new/param/<param>" and "new/state/<kind>/<param>" per param.
 //
-// The updates are dlc.sgd_update / dlc.adam_update / dlc.adamw_update;
-// expandOptimizerUpdates rewrites them into elementwise dlc ops (mul, add,
-// sqrt, div, pow on 0-d scalars) that --dlc-fuse groups into elementwise
-// kernels and the CUDA emitter already spells.
+// The updates are dlc.sgd_update / dlc.adam_update / dlc.adamw_update. The
+// compile pipeline keeps them whole: --dlc-fuse-optimizer groups all of a
+// function's updates into one multi-tensor dlc.fusion (one kernel,
+// codegen/MultiTensorKernels.h). expandOptimizerUpdates instead rewrites
+// them into elementwise dlc ops (mul, add, sqrt, div, pow, where on 0-d
+// scalars), the same math for any consumer that wants plain ops.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DLC_PASSES_TRAININGSTEP_H
@@ -41,8 +43,15 @@ struct OptimizerConfig {
 /// The dlc.training optimizer of `module`; emits an error when absent.
 FailureOr<OptimizerConfig> readOptimizer(ModuleOp module);
 
+struct TrainingStepOptions {
+  /// Adds the 0-d f32 arguments "opt.grad_scale" and "opt.skip" and passes
+  /// them to every update (dynamic loss scaling, see DlcOps.td).
+  bool lossScaling = false;
+};
+
 /// Builds the training step in place (see above).
-LogicalResult buildTrainingStep(ModuleOp module);
+LogicalResult buildTrainingStep(ModuleOp module,
+                                const TrainingStepOptions &opts = {});
 
 /// Rewrites every optimizer update op of `func` into elementwise dlc ops.
 LogicalResult expandOptimizerUpdates(func::FuncOp func);

@@ -8,9 +8,11 @@ namespace dlc::ref {
 template <typename T>
 void sgdUpdate(Tensor<T> &param, const Tensor<T> &grad, Tensor<T> &buf,
                double step, const SgdHyper &h) {
+  if (h.skip)
+    return;
   for (size_t i = 0; i < param.data.size(); ++i) {
     double p = param.data[i];
-    double g = double(grad.data[i]) + h.weightDecay * p;
+    double g = double(grad.data[i]) * h.gradScale + h.weightDecay * p;
     double b = h.momentum * double(buf.data[i]) + g;
     buf.data[i] = T(b);
     double d = h.momentum == 0 ? g : h.nesterov ? g + h.momentum * b : b;
@@ -21,9 +23,11 @@ void sgdUpdate(Tensor<T> &param, const Tensor<T> &grad, Tensor<T> &buf,
 template <typename T>
 void adamUpdate(Tensor<T> &param, const Tensor<T> &grad, Tensor<T> &m,
                 Tensor<T> &v, double step, const AdamHyper &h) {
+  if (h.skip)
+    return;
   double c1 = 1 - std::pow(h.beta1, step), c2 = 1 - std::pow(h.beta2, step);
   for (size_t i = 0; i < param.data.size(); ++i) {
-    double p = param.data[i], g = grad.data[i];
+    double p = param.data[i], g = double(grad.data[i]) * h.gradScale;
     if (h.decoupled)
       p *= 1 - h.lr * h.weightDecay;
     else

@@ -12,12 +12,19 @@
 
 namespace dlc::ref {
 
-struct SgdHyper {
+/// Dynamic loss scaling, shared by every update: the gradient is multiplied
+/// by `gradScale` first; `skip` leaves param and state unchanged.
+struct LossScaling {
+  double gradScale = 1;
+  bool skip = false;
+};
+
+struct SgdHyper : LossScaling {
   double lr = 0.01, momentum = 0, weightDecay = 0;
   bool nesterov = false;
 };
 
-struct AdamHyper {
+struct AdamHyper : LossScaling {
   double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0;
   /// AdamW: decay the parameter (param *= 1 - lr * wd) instead of adding
   /// wd * param to the gradient.

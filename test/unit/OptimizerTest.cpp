@@ -95,6 +95,50 @@ TEST(OptimizerTest, AdamL2VersusAdamWDecoupled) {
   EXPECT_NEAR(p.data[0], 1.9 - 0.1 * 0.3 / (0.3 + 1e-8), 1e-14);
 }
 
+TEST(OptimizerTest, GradScaleMultipliesTheGradientFirst) {
+  // SGD: g = grad * scale + wd p = 4 * 0.25 + 0.1 * 2 = 1.2; buf = 1.2.
+  auto p = vec({2.0}), g = vec({4.0}), buf = vec({0});
+  SgdHyper h;
+  h.lr = 0.5;
+  h.momentum = 0.9;
+  h.weightDecay = 0.1;
+  h.gradScale = 0.25;
+  sgdUpdate(p, g, buf, 1, h);
+  EXPECT_NEAR(buf.data[0], 1.2, 1e-15);
+  EXPECT_NEAR(p.data[0], 2.0 - 0.6, 1e-15);
+  // Adam: the scaled gradient 0.5 gives step 1's m = 0.05, v = 0.00025.
+  auto q = vec({1.0}), g2 = vec({-2.0}), m = vec({0}), v = vec({0});
+  AdamHyper a;
+  a.lr = 0.01;
+  a.gradScale = -0.25;
+  adamUpdate(q, g2, m, v, 1, a);
+  EXPECT_NEAR(m.data[0], 0.05, 1e-15);
+  EXPECT_NEAR(v.data[0], 0.00025, 1e-15);
+  EXPECT_NEAR(q.data[0], 1.0 - 0.01 * 0.5 / (0.5 + 1e-8), 1e-15);
+}
+
+TEST(OptimizerTest, SkipLeavesParamAndStateUnchanged) {
+  // Even a non-finite gradient (the overflow that makes a loss scaler skip)
+  // changes nothing.
+  auto p = vec({1.5, -2.0}), g = vec({INFINITY, NAN}), buf = vec({0.25, 1});
+  SgdHyper h;
+  h.lr = 0.1;
+  h.momentum = 0.9;
+  h.skip = true;
+  sgdUpdate(p, g, buf, 3, h);
+  EXPECT_EQ(p.data, (std::vector<double>{1.5, -2.0}));
+  EXPECT_EQ(buf.data, (std::vector<double>{0.25, 1}));
+  auto q = vec({3.0}), m = vec({0.5}), v = vec({0.125}), g2 = vec({NAN});
+  AdamHyper a;
+  a.weightDecay = 0.1;
+  a.decoupled = true;
+  a.skip = true;
+  adamUpdate(q, g2, m, v, 2, a);
+  EXPECT_EQ(q.data[0], 3.0);
+  EXPECT_EQ(m.data[0], 0.5);
+  EXPECT_EQ(v.data[0], 0.125);
+}
+
 TEST(OptimizerTest, FloatInstantiation) {
   Tensor<float> p({1}, {1.0f}), g({1}, {0.5f}), m({1}, {0}), v({1}, {0});
   AdamHyper h;

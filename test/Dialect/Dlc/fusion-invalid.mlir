@@ -3,7 +3,7 @@
 // One case per dlc.fusion / dlc.yield verifier message.
 
 func.func @bad_kind(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{'dlc.fusion' op expects kind 'elementwise', 'reduction' or 'contraction', got 'pointwise'}}
+  // expected-error @+1 {{'dlc.fusion' op expects kind 'elementwise', 'reduction', 'contraction' or 'multi_tensor', got 'pointwise'}}
   %r = dlc.fusion pointwise "k0" (%a = %x : tensor<4xf32>) -> tensor<4xf32> {
     %0 = dlc.relu %a : tensor<4xf32>
     dlc.yield %0 : tensor<4xf32>
