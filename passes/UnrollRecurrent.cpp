@@ -73,6 +73,8 @@ struct Builder {
     Value all = rows.size() == 1
                     ? rows.front()
                     : ConcatOp::create(b, loc, rows, int64_t(0)).getResult();
+    if (cast<RankedTensorType>(all.getType()).getShape() == shape)
+      return all;
     return reshape(all, shape);
   }
 };
@@ -166,10 +168,11 @@ void unrollLstm(OpBuilder &b, LstmOp op) {
   // Both bias halves add to every step's gates: fold them into the
   // projection's bias.
   Value bias;
-  if (op.getBias())
-    bias = u.reshape(u.add(biasHalf(u, r, op.getBias(), 0),
-                           biasHalf(u, r, op.getBias(), 1)),
-                     {r.dirs * gh});
+  if (op.getBias()) {
+    Value in = biasHalf(u, r, op.getBias(), 0);
+    Value rec = biasHalf(u, r, op.getBias(), 1);
+    bias = u.reshape(u.add(in, rec), {r.dirs * gh});
+  }
   Value proj = inputProjection(u, r, op.getInput(), op.getWeight(), bias);
   SmallVector<SmallVector<Value>> ys(r.seq, SmallVector<Value>(r.dirs));
   SmallVector<SmallVector<Value>> finals(2);
@@ -182,13 +185,14 @@ void unrollLstm(OpBuilder &b, LstmOp op) {
       Builder st{b, stepLoc(op.getLoc(), t)};
       // One recurrent product for all four gates, the projection added as
       // its epilogue.
-      Value g = st.add(st.dense(h, rec, Value()),
-                       stepProjection(st, r, proj, t, d));
+      Value rh = st.dense(h, rec, Value());
+      Value g = st.add(rh, stepProjection(st, r, proj, t, d));
       auto gate = [&](int64_t k) { return st.columns(g, k * H, (k + 1) * H); };
       Value i = st.sigmoid(gate(0)), o = st.sigmoid(gate(1)),
             cc = st.tanh(gate(3));
       // With no previous c the forget gate has nothing to scale.
-      c = st.add(c ? st.mul(st.sigmoid(gate(2)), c) : Value(), st.mul(i, cc));
+      Value kept = c ? st.mul(st.sigmoid(gate(2)), c) : Value();
+      c = st.add(kept, st.mul(i, cc));
       h = st.mul(o, st.tanh(c));
       ys[t][d] = h;
     }
@@ -233,23 +237,34 @@ void unrollGru(OpBuilder &b, GruOp op) {
     for (int64_t s = 0; s < r.seq; ++s) {
       int64_t t = r.stepTime(d, s);
       Builder st{b, stepLoc(op.getLoc(), t)};
-      Value xg = stepProjection(st, r, proj, t, d);
+      // The gate kernel reads its projection slices straight from the
+      // projection (no per-step copy: the recurrent dense has no epilogue
+      // to take it, as r must scale part of its result first).
       auto xGate = [&](int64_t k) {
-        return st.columns(xg, k * H, (k + 1) * H);
+        int64_t from = d * gh + k * H;
+        return st.reshape(st.slice(proj, {t, 0, from},
+                                   {t + 1, r.batch, from + H}, {0, 1, 2}),
+                          {r.batch, H});
       };
       // [B, G*H] (or the bias alone, [G*H], while h is zeros).
       Value rh = st.dense(h, lbr ? rec : recZr, lbr ? rb : rbZr);
       auto rGate = [&](int64_t k) {
         return rh ? st.columns(rh, k * H, (k + 1) * H) : Value();
       };
-      Value z = st.sigmoid(st.add(xGate(0), rGate(0)));
-      Value rg = st.sigmoid(st.add(xGate(1), rGate(1)));
+      // Operands built one statement at a time: the IR's order must not
+      // depend on the compiler's argument evaluation order.
+      auto gatePre = [&](int64_t k, Value rec) {
+        Value x = xGate(k);
+        return st.add(x, rec);
+      };
+      Value z = st.sigmoid(gatePre(0, rGate(0)));
+      Value rg = st.sigmoid(gatePre(1, rGate(1)));
       Value hGate;
       if (lbr)
         hGate = rh ? st.mul(rg, rGate(2)) : Value();
       else
         hGate = st.dense(h ? st.mul(rg, h) : Value(), recH, rbH);
-      Value n = st.tanh(st.add(xGate(2), hGate));
+      Value n = st.tanh(gatePre(2, hGate));
       // (1 - z) n + z h = n + z (h - n)
       h = h ? st.add(n, st.mul(z, st.sub(h, n))) : st.sub(n, st.mul(z, n));
       ys[t][d] = h;
