@@ -296,6 +296,8 @@ struct CpuDevice::Impl {
   }
 
   bool compile(const Program &program, std::string &err);
+  /// dlopens libPath and checks its ABI version; false with `why`.
+  bool open(std::string &why);
 };
 
 CpuDevice::CpuDevice(CpuDeviceOptions opts) : impl_(std::make_unique<Impl>()) {
@@ -318,26 +320,37 @@ bool CpuDevice::cacheHit() const { return impl_->hit; }
 const std::string &CpuDevice::libraryPath() const { return impl_->libPath; }
 unsigned CpuDevice::threads() const { return impl_->pool->size(); }
 
-bool CpuDevice::Impl::compile(const Program &program, std::string &err) {
-  std::vector<std::string> cmd = splitWords(
-      !opts.compiler.empty() ? opts.compiler
-                             : getEnv(Env::HostCxx).value_or("c++"));
-  if (cmd.empty())
-    cmd = {"c++"};
-  std::string identity = compilerIdentity(cmd);
-  if (identity.empty()) {
-    err = "cpu device: cannot run the host C++ compiler '" + joinWords(cmd) +
-          " --version' (set DLC_HOST_CXX)";
+namespace {
+
+/// The host compiler command and flags (options, then $DLC_HOST_CXX and
+/// $DLC_HOST_CXXFLAGS) and its --version output.
+struct HostCompiler {
+  std::vector<std::string> cmd, flags;
+  std::string identity;
+};
+
+bool findHostCompiler(const CpuDeviceOptions &opts, HostCompiler &hc,
+                      std::string &err) {
+  hc.cmd = splitWords(!opts.compiler.empty()
+                          ? opts.compiler
+                          : getEnv(Env::HostCxx).value_or("c++"));
+  if (hc.cmd.empty())
+    hc.cmd = {"c++"};
+  hc.identity = compilerIdentity(hc.cmd);
+  if (hc.identity.empty()) {
+    err = "cpu device: cannot run the host C++ compiler '" +
+          joinWords(hc.cmd) + " --version' (set DLC_HOST_CXX)";
     return false;
   }
-  std::vector<std::string> flags(std::begin(kDefaultFlags),
-                                 std::end(kDefaultFlags));
-  for (const std::string &f : splitWords(getEnv(Env::HostCxxFlags).value_or("")))
-    flags.push_back(f);
+  hc.flags.assign(std::begin(kDefaultFlags), std::end(kDefaultFlags));
+  for (const std::string &f :
+       splitWords(getEnv(Env::HostCxxFlags).value_or("")))
+    hc.flags.push_back(f);
+  return true;
+}
 
-  std::string tu = std::string(kHostPrelude) + "\n#line 1 \"kernels.cu\"\n" +
-                   program.source() + "\n#line 1 \"dlc-launchers\"\n" +
-                   hostLaunchers(program);
+/// The cache key of `tu` built by `hc`.
+std::string libraryKey(const HostCompiler &hc, const std::string &tu) {
   Sha256 h;
   auto field = [&](const std::string &s) {
     h.update(std::to_string(s.size()) + ":");
@@ -345,65 +358,43 @@ bool CpuDevice::Impl::compile(const Program &program, std::string &err) {
   };
   field("dlc-cpu-kernels");
   field(std::to_string(kCpuCacheVersion));
-  field(joinWords(cmd));
-  field(identity);
-  field(joinWords(flags));
+  field(joinWords(hc.cmd));
+  field(hc.identity);
+  field(joinWords(hc.flags));
   for (const EnvVar &v : kEnvVars)
     if (v.invalidatesCache)
       field(std::string(v.name) + "=" + getEnv(v.id).value_or(""));
   field(tu);
-  std::string key = toHex(h.digest());
+  return toHex(h.digest());
+}
 
-  // Where the library goes: the cache, else a private temporary directory.
-  std::string root = opts.cacheRoot;
-  bool cacheOn = true;
+/// <root>/cpu, created, where `root` is the options' cache root, else
+/// cacheRoot() unless $DLC_KERNEL_CACHE turns the cache off; empty when
+/// there is no cache.
+std::string cacheDirectory(const CpuDeviceOptions &opts) {
+  std::string root = opts.cacheRoot, why;
   if (root.empty()) {
     auto v = getEnv(Env::KernelCache);
-    cacheOn = !(v && (*v == "0" || *v == "off"));
+    if (v && (*v == "0" || *v == "off"))
+      return {};
     root = cacheRoot();
   }
-  std::string dir, why;
-  if (cacheOn && !root.empty() && makeDirs(root + "/cpu", why))
-    dir = root + "/cpu";
-  bool temporary = dir.empty();
-  if (temporary) {
-    const char *tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/dlc-cpu-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) {
-      err = "cpu device: cannot create a directory for the kernels (" + tmpl +
-            "): " + std::strerror(errno);
-      return false;
-    }
-    dir = tmpl;
-  }
-  libPath = dir + "/" + key + ".so";
+  if (root.empty() || !makeDirs(root + "/cpu", why))
+    return {};
+  return root + "/cpu";
+}
 
-  auto open = [&](std::string &why) {
-    handle = ::dlopen(libPath.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-      const char *e = ::dlerror();
-      why = e ? e : "dlopen failed";
-      return false;
-    }
-    auto *abi = static_cast<const int *>(::dlsym(handle, "dlc_host_abi_version"));
-    if (!abi || *abi != DLC_HOST_ABI_VERSION) {
-      why = "not a dlc cpu library of ABI version " +
-            std::to_string(DLC_HOST_ABI_VERSION);
-      ::dlclose(handle);
-      handle = nullptr;
-      return false;
-    }
-    return true;
-  };
-
-  hit = false;
-  if (!temporary && fileExists(libPath) && open(why)) {
-    hit = true;
-    return true;
-  }
-
-  // Compile: the translation unit and the stub CUDA headers next to it.
-  std::string srcPath = dir + "/" + key + ".cpp", incDir = dir + "/include";
+/// Compiles `tu` into <dir>/<key>.so (through a temporary file and a
+/// rename), keeping the source as <dir>/<key>.cpp and the stub CUDA headers
+/// in <dir>/include. On a compiler failure, `log` holds its output,
+/// `command` the command line and `exitCode` its status; other failures set
+/// only `err`.
+bool compileLibrary(const HostCompiler &hc, const std::string &tu,
+                    const std::string &dir, const std::string &key,
+                    std::string &log, std::string &command, int &exitCode,
+                    std::string &err) {
+  std::string libPath = dir + "/" + key + ".so",
+              srcPath = dir + "/" + key + ".cpp", incDir = dir + "/include";
   if (!makeDirs(incDir, err))
     return err = "cpu device: " + err, false;
   const char *stub = "// dlc cpu device: __half and __nv_bfloat16 come from "
@@ -417,17 +408,15 @@ bool CpuDevice::Impl::compile(const Program &program, std::string &err) {
   static std::atomic<uint64_t> counter{0};
   std::string tmpLib = libPath + ".tmp." + std::to_string(::getpid()) + "." +
                        std::to_string(counter++);
-  std::vector<std::string> argv = cmd;
-  argv.insert(argv.end(), flags.begin(), flags.end());
+  std::vector<std::string> argv = hc.cmd;
+  argv.insert(argv.end(), hc.flags.begin(), hc.flags.end());
   argv.insert(argv.end(), {"-I", incDir, "-x", "c++", srcPath, "-o", tmpLib});
-  std::string log;
-  int rc = runCommand(argv, log);
-  if (rc != 0) {
+  command = joinWords(argv);
+  exitCode = runCommand(argv, log);
+  if (exitCode != 0) {
     ::unlink(tmpLib.c_str());
-    std::string kernel = kernelOfLog(log, program.source(), program);
-    err = "cpu device: the host compiler failed" +
-          (kernel.empty() ? std::string() : " in kernel " + kernel) +
-          " (exit " + std::to_string(rc) + ")\n  command: " + joinWords(argv) +
+    err = "cpu device: the host compiler failed (exit " +
+          std::to_string(exitCode) + ")\n  command: " + command +
           "\n  source: " + srcPath + "\n" + log;
     return false;
   }
@@ -437,10 +426,64 @@ bool CpuDevice::Impl::compile(const Program &program, std::string &err) {
     ::unlink(tmpLib.c_str());
     return false;
   }
+  return true;
+}
+
+/// Macros the emitted source defines for its device prelude (codegen's
+/// CudaEmitter); undefined before each program of a batch so that every
+/// program gets the prelude it asks for.
+const char *kSourceMacros[] = {"DLC_PRELUDE", "DLC_USE_F16", "DLC_USE_BF16",
+                               "DLC_USE_MMA"};
+
+} // namespace
+
+bool CpuDevice::Impl::compile(const Program &program, std::string &err) {
+  HostCompiler hc;
+  if (!findHostCompiler(opts, hc, err))
+    return false;
+  std::string tu = std::string(kHostPrelude) + "\n#line 1 \"kernels.cu\"\n" +
+                   program.source() + "\n#line 1 \"dlc-launchers\"\n" +
+                   hostLaunchers(program);
+  std::string key = libraryKey(hc, tu);
+
+  // Where the library goes: the cache, else a private temporary directory.
+  std::string dir = cacheDirectory(opts), why;
+  bool temporary = dir.empty();
+  if (temporary) {
+    const char *tmp = std::getenv("TMPDIR");
+    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/dlc-cpu-XXXXXX";
+    if (!::mkdtemp(tmpl.data())) {
+      err = "cpu device: cannot create a directory for the kernels (" + tmpl +
+            "): " + std::strerror(errno);
+      return false;
+    }
+    dir = tmpl;
+  }
+  libPath = dir + "/" + key + ".so";
+
+  hit = false;
+  if (!temporary && fileExists(libPath) && open(why)) {
+    hit = true;
+    return true;
+  }
+
+  std::string log, command;
+  int rc = 0;
+  if (!compileLibrary(hc, tu, dir, key, log, command, rc, err)) {
+    if (rc == 0)
+      return false;
+    std::string kernel = kernelOfLog(log, program.source(), program);
+    err = "cpu device: the host compiler failed" +
+          (kernel.empty() ? std::string() : " in kernel " + kernel) +
+          " (exit " + std::to_string(rc) + ")\n  command: " + command +
+          "\n  source: " + dir + "/" + key + ".cpp\n" + log;
+    return false;
+  }
   bool ok = open(why);
   if (temporary) {
+    std::string incDir = dir + "/include";
     ::unlink(libPath.c_str());
-    ::unlink(srcPath.c_str());
+    ::unlink((dir + "/" + key + ".cpp").c_str());
     for (const char *hdr : {"cuda_fp16.h", "cuda_bf16.h"})
       ::unlink((incDir + "/" + hdr).c_str());
     ::rmdir(incDir.c_str());
@@ -453,6 +496,75 @@ bool CpuDevice::Impl::compile(const Program &program, std::string &err) {
   return true;
 }
 
+bool CpuDevice::Impl::open(std::string &why) {
+  handle = ::dlopen(libPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char *e = ::dlerror();
+    why = e ? e : "dlopen failed";
+    return false;
+  }
+  auto *abi = static_cast<const int *>(::dlsym(handle, "dlc_host_abi_version"));
+  if (!abi || *abi != DLC_HOST_ABI_VERSION) {
+    why = "not a dlc cpu library of ABI version " +
+          std::to_string(DLC_HOST_ABI_VERSION);
+    ::dlclose(handle);
+    handle = nullptr;
+    return false;
+  }
+  return true;
+}
+
+std::string batchLauncherPrefix(size_t i) {
+  return "p" + std::to_string(i) + "_";
+}
+
+bool buildCpuLibrary(const std::vector<const Program *> &programs,
+                     const CpuDeviceOptions &opts, std::string &libPath,
+                     std::string &err) {
+  HostCompiler hc;
+  if (!findHostCompiler(opts, hc, err))
+    return false;
+  std::string dir = cacheDirectory(opts);
+  if (dir.empty())
+    return err = "cpu device: a library of several programs needs a cache "
+                 "directory (CpuDeviceOptions::cacheRoot, or the kernel "
+                 "cache on)",
+           false;
+  // Program i: the kernels renamed p<i>_<kernel> by macros (they are
+  // extern "C", so a namespace alone would not keep them apart), its source
+  // in namespace dlc_p<i>, then its launchers.
+  std::string tu = std::string(kHostPrelude) +
+                   "extern \"C\" __attribute__((visibility(\"default\"))) "
+                   "const int dlc_host_abi_version = DLC_HOST_ABI_VERSION;\n";
+  for (size_t i = 0; i < programs.size(); ++i) {
+    const Program &p = *programs[i];
+    std::string prefix = batchLauncherPrefix(i), ns = "dlc_" + prefix;
+    ns.pop_back();
+    for (const char *m : kSourceMacros)
+      tu += std::string("#undef ") + m + "\n";
+    for (const ProgramKernel &k : p.kernels())
+      tu += "#define " + k.name + " " + prefix + k.name + "\n";
+    tu += "namespace " + ns + " {\n#line 1 \"" + ns + "/kernels.cu\"\n" +
+          p.source() + "\n} // namespace " + ns + "\n";
+    for (const ProgramKernel &k : p.kernels())
+      tu += "#undef " + k.name + "\n";
+    for (const ProgramKernel &k : p.kernels())
+      tu += "extern \"C\" __attribute__((visibility(\"default\"))) int "
+            "dlc_host_launch_" +
+            prefix + k.name +
+            "(const dlc_host_launch *l) {\n  return ::dlc_host::launch(l, "
+            "[](void *const *a) { ::dlc_host::call(" +
+            ns + "::" + prefix + k.name + ", a); });\n}\n";
+  }
+  std::string key = libraryKey(hc, tu);
+  libPath = dir + "/" + key + ".so";
+  if (fileExists(libPath))
+    return true;
+  std::string log, command;
+  int rc = 0;
+  return compileLibrary(hc, tu, dir, key, log, command, rc, err);
+}
+
 bool CpuDevice::load(const Program &program, std::string &err) {
   Impl &d = *impl_;
   if (d.handle) {
@@ -461,10 +573,19 @@ bool CpuDevice::load(const Program &program, std::string &err) {
   }
   d.kernels.clear();
   d.launchers.clear();
-  if (!d.compile(program, err))
+  if (!d.opts.library.empty()) {
+    // Built beforehand with other programs (buildCpuLibrary).
+    std::string why;
+    d.libPath = d.opts.library;
+    d.hit = true;
+    if (!d.open(why))
+      return err = "cpu device: cannot load '" + d.libPath + "': " + why,
+             false;
+  } else if (!d.compile(program, err)) {
     return false;
+  }
   for (const ProgramKernel &k : program.kernels()) {
-    std::string sym = "dlc_host_launch_" + k.name;
+    std::string sym = "dlc_host_launch_" + d.opts.libraryPrefix + k.name;
     auto fn = reinterpret_cast<dlc_host_launcher_fn>(
         ::dlsym(d.handle, sym.c_str()));
     if (!fn) {

@@ -36,6 +36,10 @@ struct CpuDeviceOptions {
   /// Cache root (the library goes in <root>/cpu); empty: cacheRoot(), and
   /// $DLC_KERNEL_CACHE=0 turns the cache off (a temporary directory then).
   std::string cacheRoot;
+  /// A library from buildCpuLibrary holding the program's kernels: load()
+  /// dlopens it instead of compiling, and finds kernel K's launcher as
+  /// dlc_host_launch_<libraryPrefix>K.
+  std::string library, libraryPrefix;
 };
 
 /// How one kernel is run; filled by load().
@@ -73,6 +77,22 @@ const char *hostPrelude();
 
 /// The launcher source CpuDevice appends for `program`'s kernels.
 std::string hostLaunchers(const Program &program);
+
+/// Compiles the kernels of several programs into one host library with one
+/// compiler run, cached like load()'s (<cache root>/cpu/<key>.so, the key
+/// over the whole translation unit; the cache must be on or cacheRoot set).
+/// Program i's source goes in namespace dlc_p<i>, its kernels renamed and
+/// its launchers prefixed with batchLauncherPrefix(i), so a CpuDevice with
+/// {library = libPath, libraryPrefix = batchLauncherPrefix(i)} loads it
+/// without compiling. Many small programs (the ONNX conformance cases) then
+/// cost one compiler start and one parse of the prelude in all. A compile
+/// error fails the whole library: build the program alone to find it.
+bool buildCpuLibrary(const std::vector<const Program *> &programs,
+                     const CpuDeviceOptions &opts, std::string &libPath,
+                     std::string &err);
+
+/// "p<i>_": the launcher prefix of program i in buildCpuLibrary's library.
+std::string batchLauncherPrefix(size_t i);
 
 /// Whether the kernel named `kernel` in `source` needs its threads as
 /// fibers: its text (from its `__global__` to the next one) mentions a
