@@ -92,9 +92,9 @@ static cl::opt<bool> gradientsOnly(
              "the outputs and 'grad:<param>' and updates nothing"),
     cl::cat(dlcCategory()));
 
-/// Turns the imported model into its training step (--train-step) and
-/// expands optimizer updates into elementwise ops, as `dlc train` compiles
-/// them; false after reporting errors.
+/// Turns the imported model into its training step (--train-step), as
+/// `dlc train` compiles it (the pipeline's --dlc-fuse-optimizer makes its
+/// updates one multi-tensor kernel); false after reporting errors.
 static bool prepareTrainStep(ModuleOp module) {
   if (gradientsOnly && !trainStep) {
     llvm::errs() << "dlc: --gradients-only needs --train-step\n";
@@ -342,11 +342,6 @@ int compileMain(llvm::StringRef modelPath) {
   if (!prepareTrainStep(*module))
     return kUserError;
   auto func = module->lookupSymbol<func::FuncOp>(attrs::kEntry);
-  // Update ops (a training step, or a .mlir that spells them) become
-  // elementwise ops before fusion, as `dlc train` compiles them today (drop
-  // this when the pipeline fuses them whole: --dlc-fuse-optimizer).
-  if (failed(mlir::dlc::expandOptimizerUpdates(func)))
-    return kInternalError;
   stats.unfused = mlir::dlc::estimateTraffic(func);
   stats.opCensus = censusOps(func);
 
