@@ -65,6 +65,16 @@ const std::vector<OpSchema> &table() {
                  {{"value", K::Value, kReq}, {"dtype", K::ValueType, kOpt}}});
     t.push_back({"softmax_cross_entropy", "logits, labels", 2, 2, {}});
     t.push_back({"mse_loss", "input, target", 2, 2, {}});
+    // Recurrent layers: the node's value is y [seq, dirs, batch, hidden].
+    t.push_back({"lstm",
+                 "input, weight, recurrence, bias?, initial_h?, initial_c?", 3,
+                 6,
+                 {{"hidden_size", K::Int, kReq},
+                  {"direction", K::String, kOpt}}});
+    t.push_back({"gru", "input, weight, recurrence, bias?, initial_h?", 3, 5,
+                 {{"hidden_size", K::Int, kReq},
+                  {"direction", K::String, kOpt},
+                  {"linear_before_reset", K::Bool, kOpt}}});
     return t;
   }();
   return ops;
