@@ -51,6 +51,13 @@ static cl::opt<std::string>
                               "sm_90 (default)"),
            cl::init("sm_90"), cl::cat(dlcCategory()));
 
+static cl::opt<std::string> precision(
+    "precision",
+    cl::desc("fp32 (default) or mixed precision: bf16 or fp16 "
+             "(--dlc-mixed-precision first; docs/mixed-precision.md)"),
+    cl::value_desc("fp32|bf16|fp16"), cl::init("fp32"),
+    cl::cat(dlcCategory()));
+
 static cl::opt<std::string>
     tuningCache("tuning-cache",
                 cl::desc("JSON file whose entries override the schedule of "
@@ -332,6 +339,11 @@ int compileMain(llvm::StringRef modelPath) {
                  << "'; expected sm_80 or sm_90\n";
     return kUserError;
   }
+  if (!llvm::is_contained({"fp32", "f32", "bf16", "fp16"}, precision)) {
+    llvm::errs() << "dlc: unknown --precision '" << precision
+                 << "'; expected fp32, bf16 or fp16\n";
+    return kUserError;
+  }
   Session session;
   CompileStats stats;
   auto start = std::chrono::steady_clock::now();
@@ -368,6 +380,8 @@ int compileMain(llvm::StringRef modelPath) {
   opts.target = target;
   opts.tuningCache = tuningCache;
   opts.stopAfter = *stopAfter;
+  if (precision == "bf16" || precision == "fp16")
+    opts.precision = precision;
   mlir::dlc::buildCompilePipeline(pm, opts);
   if (dumpIR == "import")
     module->print(llvm::outs());

@@ -1,7 +1,7 @@
 //===- RunCommand.cpp - `dlc run`: execute a model on inputs --------------===//
 //
 //   dlc run model.json --input x=x.npy [--input ...] -o y.npy
-//       [--device=auto|cpu|cuda|reference] [--precision=f32|f64]
+//       [--device=auto|cpu|cuda|reference] [--precision=f32|f64|bf16|fp16]
 //
 // --device=cpu compiles the model in-process (the compile pipeline, then
 // emitCuda) and runs the emitted kernels on the host (runtime/CpuDevice.h);
@@ -103,17 +103,17 @@ cl::list<std::string> selectedOutputs(
              "model whose loss is not asked for"),
     cl::value_desc("name"), cl::sub(runCommand()), cl::cat(dlcCategory()));
 
-cl::opt<Precision> precision(
+cl::opt<std::string> precisionOpt(
     "precision",
-    cl::desc("Compute type of the reference interpreter (--device=reference "
-             "only; compiled kernels compute as emitted)"),
-    cl::values(clEnumValN(Precision::F32, "f32",
-                          "float; f16/bf16 values rounded after every op; "
-                          "outputs in their declared types (default)"),
-               clEnumValN(Precision::F64, "f64",
-                          "double, never rounded; float outputs written as "
-                          "f64")),
-    cl::init(Precision::F32), cl::sub(runCommand()), cl::cat(dlcCategory()));
+    cl::desc("Arithmetic: f32 (or fp32, the default) and f64 choose the "
+             "reference interpreter's compute type (f64: double, never "
+             "rounded, float outputs written as f64; compiled kernels compute "
+             "as emitted); bf16 and fp16 run the model in mixed precision "
+             "(--dlc-mixed-precision: contractions and activations in the "
+             "low type with f32 accumulation, softmax, norms and losses in "
+             "f32, f32 inputs, params and outputs), on any device"),
+    cl::value_desc("f32|fp32|f64|bf16|fp16"), cl::init("f32"),
+    cl::sub(runCommand()), cl::cat(dlcCategory()));
 
 int fail(const llvm::Twine &msg) {
   llvm::errs() << "dlc run: " << msg << "\n";
@@ -220,7 +220,7 @@ std::unique_ptr<dlc::Device> makeDevice(Device kind) {
 mlir::FailureOr<std::vector<NamedTensor>>
 runCompiled(mlir::ModuleOp module,
             const std::map<std::string, HostTensor> &inputs,
-            dlc::Device &device) {
+            dlc::Device &device, const std::string &lowPrecision) {
   auto params = materializeParams(module);
   if (failed(params))
     return mlir::failure();
@@ -229,7 +229,9 @@ runCompiled(mlir::ModuleOp module,
   if (failed(values))
     return mlir::failure();
   mlir::PassManager pm(module->getName());
-  mlir::dlc::buildCompilePipeline(pm, {});
+  mlir::dlc::PipelineOptions opts;
+  opts.precision = lowPrecision;
+  mlir::dlc::buildCompilePipeline(pm, opts);
   if (failed(pm.run(module)))
     return mlir::failure();
   auto emitted = mlir::dlc::emitCuda(func);
@@ -289,6 +291,21 @@ runCompiled(mlir::ModuleOp module,
 } // namespace
 
 int runMain() {
+  // --precision: the interpreter's compute type, and the low type of mixed
+  // precision ("": none).
+  Precision precision = Precision::F32;
+  std::string lowPrecision;
+  if (precisionOpt == "f64")
+    precision = Precision::F64;
+  else if (precisionOpt == "bf16" || precisionOpt == "fp16")
+    lowPrecision = precisionOpt;
+  else if (precisionOpt != "f32" && precisionOpt != "fp32")
+    return fail("unknown --precision '" + precisionOpt +
+                "'; expected f32 (fp32), f64, bf16 or fp16");
+  if (precision == Precision::F64 && device != Device::Reference)
+    return fail("--precision=f64 is the reference interpreter's arithmetic; "
+                "it needs --device=reference (compiled kernels compute in the "
+                "model's types, or bf16/fp16)");
   std::unique_ptr<dlc::Device> compiled;
   if (!profilePath.empty() && (device == Device::Reference || device == Device::Cpu))
     return fail("--profile times kernels on the GPU; it needs --device=cuda "
@@ -405,9 +422,20 @@ int runMain() {
     }
   }
 
+  // Mixed precision for the interpreter: it runs the rewritten graph,
+  // rounding bf16/fp16 values after every op as the kernels store them.
+  if (device == Device::Reference && !lowPrecision.empty()) {
+    mlir::PassManager pm((*module)->getName());
+    mlir::dlc::PipelineOptions opts;
+    opts.precision = lowPrecision;
+    opts.stopAfter = mlir::dlc::Phase::Import;
+    mlir::dlc::buildCompilePipeline(pm, opts);
+    if (failed(pm.run(*module)))
+      return kInternalError;
+  }
   auto results = device == Device::Reference
                      ? runModel(*module, tensors, {precision})
-                     : runCompiled(*module, tensors, *compiled);
+                     : runCompiled(*module, tensors, *compiled, lowPrecision);
   if (failed(results))
     return kUserError;
   if (!profilePath.empty()) {

@@ -4,6 +4,8 @@
 //       [--device=auto|cpu|cuda|reference] [--limit-train N] [--limit-test N]
 //       [--checkpoint-dir dir [--resume]] [--plot curves.png] [--seed S]
 //       [--dump-gradients grads.safetensors]
+//       [--precision=fp32|bf16|fp16 [--loss-scale S]
+//        [--loss-scale-growth-interval N]]
 //
 // The step (forward + backward + optimizer update, passes/TrainingStep.h)
 // is one function; the forward model alone evaluates the test set. Both run
@@ -16,6 +18,7 @@
 #include "codegen/CudaEmitter.h"
 #include "ir/Interpreter.h"
 #include "ir/ModelAttrs.h"
+#include "passes/LossScaling.h"
 #include "passes/Pipeline.h"
 #include "passes/TrainingStep.h"
 #include "runtime/Checkpoint.h"
@@ -102,7 +105,55 @@ cl::opt<Device> device(
                clEnumValN(Device::Reference, "reference",
                           "the reference interpreter")),
     cl::init(Device::Auto), DLC_TRAIN_OPT);
+cl::opt<std::string> precisionOpt(
+    "precision",
+    cl::desc("fp32 (default), or mixed precision: bf16 or fp16 activations "
+             "and contractions (f32 accumulation), f32 softmax/norms/losses, "
+             "f32 master weights and optimizer (docs/mixed-precision.md); "
+             "fp16 adds dynamic loss scaling"),
+    cl::value_desc("fp32|bf16|fp16"), cl::init("fp32"), DLC_TRAIN_OPT);
+cl::opt<double> lossScaleInit(
+    "loss-scale",
+    cl::desc("fp16: the initial loss scale (default 65536); halved after a "
+             "step whose gradients overflow (the step is skipped), doubled "
+             "after --loss-scale-growth-interval good steps"),
+    cl::init(65536.0), DLC_TRAIN_OPT);
+cl::opt<int64_t> lossScaleInterval(
+    "loss-scale-growth-interval",
+    cl::desc("fp16: good steps in a row before the loss scale doubles "
+             "(default 2000)"),
+    cl::init(2000), DLC_TRAIN_OPT);
 #undef DLC_TRAIN_OPT
+
+/// Dynamic loss scaling as torch.cuda.amp.GradScaler (backoff 0.5, growth
+/// 2): the step multiplies the loss by `scale` and the gradients by
+/// 1/scale, and reports whether any gradient was inf or nan.
+struct LossScaler {
+  float scale = 0; // 0: no loss scaling
+  int64_t goodSteps = 0;
+  HostTensor scaleT = HostTensor::zeros(DType::F32, {}),
+             inverseT = HostTensor::zeros(DType::F32, {});
+  void bind(std::map<std::string, const HostTensor *> &args) {
+    if (!scale)
+      return;
+    *reinterpret_cast<float *>(scaleT.bytes.data()) = scale;
+    *reinterpret_cast<float *>(inverseT.bytes.data()) = 1.0f / scale;
+    args["opt.loss_scale"] = &scaleT;
+    args["opt.grad_scale"] = &inverseT;
+  }
+  /// Updates the scale after a step; true when the step was skipped.
+  bool update(const HostTensor &skipped) {
+    if (!scale)
+      return false;
+    if (*reinterpret_cast<const float *>(skipped.bytes.data()) != 0) {
+      scale *= 0.5f, goodSteps = 0;
+      return true;
+    }
+    if (++goodSteps == lossScaleInterval)
+      scale *= 2.0f, goodSteps = 0;
+    return false;
+  }
+};
 
 int fail(const llvm::Twine &msg) {
   llvm::errs() << "dlc train: " << msg << "\n";
@@ -282,6 +333,18 @@ int trainMain() {
     return fail("--epochs must be at least 1");
   if (resume && checkpointDir.empty())
     return fail("--resume needs --checkpoint-dir");
+  if (!llvm::is_contained({"fp32", "f32", "bf16", "fp16"}, precisionOpt))
+    return fail("unknown --precision '" + precisionOpt +
+                "'; expected fp32, bf16 or fp16");
+  bool lowPrecision = precisionOpt == "bf16" || precisionOpt == "fp16";
+  LossScaler scaler;
+  if (precisionOpt == "fp16") {
+    if (!(lossScaleInit >= 1 && lossScaleInit <= 3.0e38))
+      return fail("--loss-scale must be a number from 1 to 3e38");
+    if (lossScaleInterval < 1)
+      return fail("--loss-scale-growth-interval must be at least 1");
+    scaler.scale = float(lossScaleInit);
+  }
 
   Session session;
   auto module = session.load(modelPath);
@@ -379,10 +442,30 @@ int trainMain() {
                  << ckpt.epoch << ", step " << step << ")\n";
   }
 
+  // Mixed precision: the forward graph (evaluation, and the step built from
+  // it, so the backward graph is low precision too) computes in bf16/fp16;
+  // params and the optimizer stay f32.
+  if (lowPrecision) {
+    mlir::PassManager pm((*module)->getName());
+    mlir::dlc::PipelineOptions opts;
+    opts.precision = precisionOpt;
+    opts.stopAfter = mlir::dlc::Phase::Import;
+    mlir::dlc::buildCompilePipeline(pm, opts);
+    if (failed(pm.run(*module)))
+      return kInternalError;
+  }
+
   // The training step.
   mlir::OwningOpRef<mlir::ModuleOp> stepModule = module->clone();
-  if (failed(mlir::dlc::buildTrainingStep(*stepModule)))
+  mlir::dlc::TrainingStepOptions stepOpts;
+  stepOpts.lossScaling = scaler.scale != 0;
+  if (stepOpts.lossScaling && failed(mlir::dlc::scaleTrainingLoss(*stepModule)))
+    return kInternalError;
+  if (failed(mlir::dlc::buildTrainingStep(*stepModule, stepOpts)))
     return kUserError;
+  if (stepOpts.lossScaling &&
+      failed(mlir::dlc::computeOverflowSkip(*stepModule)))
+    return kInternalError;
   mlir::func::FuncOp stepFunc = getModelFunction(*stepModule);
   auto stepValues = describeModel(stepFunc);
   if (failed(stepValues))
@@ -460,9 +543,17 @@ int trainMain() {
     *reinterpret_cast<float *>(stepT.bytes.data()) = float(step + 1);
     args["opt.step"] = &stepT;
     args["opt.lr"] = &lrT;
+    scaler.bind(args);
     std::map<std::string, HostTensor> out;
     if (!stepRunner->run(args, out, err))
       return fail(err);
+    if (scaler.scale) // the dumped gradients are the unscaled ones
+      for (auto &[name, t] : params) {
+        HostTensor &g = out.at("grad:" + name);
+        auto *v = reinterpret_cast<float *>(g.bytes.data());
+        for (int64_t i = 0; i < g.numel(); ++i)
+          v[i] /= scaler.scale;
+      }
     std::map<std::string, HostTensor> dump;
     dump["x"] = x;
     dump["labels"] = labels;
@@ -494,7 +585,12 @@ int trainMain() {
                << " test examples, batch " << io.batch << ", "
                << trainBatches.numBatches() << " steps per epoch, "
                << optimizer->name << " lr " << fmt(optimizer->lr, "%g") << ", device "
-               << where << "\n";
+               << where;
+  if (lowPrecision)
+    llvm::outs() << ", precision " << precisionOpt;
+  if (scaler.scale)
+    llvm::outs() << ", loss scale " << fmt(scaler.scale, "%g");
+  llvm::outs() << "\n";
   llvm::outs().flush();
   for (int64_t epoch = firstEpoch; epoch <= lastEpoch; ++epoch) {
     auto start = Clock::now();
@@ -512,9 +608,25 @@ int trainMain() {
       *reinterpret_cast<float *>(stepT.bytes.data()) = float(++step);
       args["opt.step"] = &stepT;
       args["opt.lr"] = &lrT;
+      scaler.bind(args);
       std::map<std::string, HostTensor> out;
       if (!stepRunner->run(args, out, err))
         return fail("step " + std::to_string(step) + ": " + err);
+      // An overflowed fp16 step changed nothing (the updates kept params
+      // and state); Adam's step count does not advance either.
+      if (scaler.scale && scaler.update(out.at("opt.skipped"))) {
+        llvm::outs() << "epoch " << epoch << " batch " << (b + 1)
+                     << ": step skipped, a gradient is inf or nan at loss "
+                        "scale "
+                     << fmt(scaler.scale * 2, "%g") << "; the scale is now "
+                     << fmt(scaler.scale, "%g") << "\n";
+        --step;
+        if (scaler.scale < 1)
+          return fail("the loss scale fell below 1: the gradients are inf "
+                      "or nan at any scale; lower the learning rate");
+        if (!std::isfinite(scalarOf(out.at(io.loss))))
+          continue; // nothing to record; params and state are unchanged
+      }
       double loss = scalarOf(out.at(io.loss));
       if (!std::isfinite(loss))
         return fail("step " + std::to_string(step) + ": the loss is " +
