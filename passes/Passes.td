@@ -259,6 +259,37 @@ def DlcAutodiff : Pass<"dlc-autodiff", "::mlir::ModuleOp"> {
   ];
 }
 
+def DlcUnrollRecurrent : Pass<"dlc-unroll-recurrent", "::mlir::func::FuncOp"> {
+  let summary = "Lower dlc.lstm and dlc.gru to matmuls and elementwise gate "
+                "math, one step at a time";
+  let description = [{
+    Runs on the imported graph before --dlc-autodiff (the backward graph then
+    comes from the rules of the ops it builds) and before --dlc-fuse. Per
+    op: the input projection of every step and direction is one
+    `dlc.dense` (x [seq, batch, input] by the weights of all gates and
+    directions, the input biases, and for LSTM the recurrence biases, as its
+    bias); then per direction and step one `dlc.dense` of the previous h
+    with the recurrence weights of all gates ([batch, G*H]; GRU's default
+    form needs a second one for the h gate, since r scales h before it),
+    and the gate math on slices of the gate tensor (sigmoid, tanh, the c/h
+    updates), elementwise ops of [batch, H] that --dlc-fuse puts in one
+    kernel per step. The first step with no initial state skips the
+    recurrent product. y stacks the steps' h with one `dlc.concat`; results
+    nobody reads are not built.
+
+    ```mlir
+    %y, %h, %c = dlc.lstm %x, %w, %r {hidden_size = 2 : i64} : ...
+    // becomes, for step 1 of 2 (step 0 has no recurrent product):
+    %p  = dlc.dense %x, %w2 : (tensor<2x1x3xf32>, tensor<8x3xf32>) -> tensor<2x1x8xf32>
+    %x1 = dlc.slice %p {starts = [1, 0, 0], ends = [2, 1, 8], ...}
+    %g1 = dlc.add (dlc.dense %h0, %r2), (dlc.reshape %x1)   // [1, 8]
+    %i  = dlc.sigmoid (dlc.slice %g1 [0:2]) ...   // o, f likewise, c~ = tanh
+    %c1 = dlc.add (dlc.mul %f, %c0), (dlc.mul %i, %cc)
+    %h1 = dlc.mul %o, (dlc.tanh %c1)
+    ```
+  }];
+}
+
 def DlcMixedPrecision : Pass<"dlc-mixed-precision", "::mlir::func::FuncOp"> {
   let summary = "Compute the float32 graph in bf16 or fp16, keeping the "
                 "numerically sensitive ops in float32";
