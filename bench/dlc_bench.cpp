@@ -56,7 +56,7 @@ using json = nlohmann::ordered_json;
 namespace {
 
 struct Options {
-  std::string dir, device = "cuda", jsonPath, name, dumpPath;
+  std::string dir, device = "cuda", jsonPath, name, dumpPath, outputsPath;
   int warmup = 10, iters = 100, rotate = 0;
   double copyMiB = 0;
   uint64_t seed = 1;
@@ -268,6 +268,14 @@ json benchCpu(const Program &program, const Options &o) {
         ++unwritten;
     }
   }
+  if (!o.outputsPath.empty()) {
+    std::map<std::string, HostTensor> outs;
+    for (const ProgramBuffer &b : program.buffers())
+      if (b.role == BufferRole::Output)
+        outs[b.modelName.empty() ? b.name : b.modelName] = tensors[b.name];
+    if (!writeSafetensors(o.outputsPath, outs, err))
+      die("--outputs: " + err);
+  }
   if (!o.dumpPath.empty()) {
     // Every input, param and output by its model name, for
     // bench/torch_bench.py --check (the same values through PyTorch).
@@ -422,6 +430,17 @@ json benchCuda(const Program &program, const Options &o) {
 
   // First run: eager, synchronized per kernel, so a fault names its kernel.
   launchAll(0, true, nullptr);
+  if (!o.outputsPath.empty()) {
+    std::map<std::string, HostTensor> outs;
+    for (const ProgramBuffer &b : program.buffers())
+      if (b.role == BufferRole::Output) {
+        HostTensor t = HostTensor::zeros(b.dtype, b.shape);
+        CK(d.memcpyDtoH(t.bytes.data(), sets[0][b.name], t.bytes.size(), err));
+        outs[b.modelName.empty() ? b.name : b.modelName] = std::move(t);
+      }
+    if (!writeSafetensors(o.outputsPath, outs, err))
+      die("--outputs: " + err);
+  }
 
   // One graph per set.
   std::vector<CUgraphExec> execs(rotate);
@@ -526,6 +545,8 @@ void usage() {
       "  --seed=N           random inputs' seed (default 1)\n"
       "  --name=NAME        the name in the JSON (default: the directory's)\n"
       "  --json=FILE        write the result as JSON\n"
+      "  --outputs=FILE     write the outputs of the first run (input set 0) as\n"
+      "                     .safetensors (bench/autotune.py compares schedules)\n"
       "  --dump=FILE        cpu: write every input, param and output (by model\n"
       "                     name) as .safetensors, for torch_bench.py --check\n");
 }
@@ -570,6 +591,8 @@ int main(int argc, char **argv) {
       o.copyMiB = num(v);
     } else if (val("--json", v)) {
       o.jsonPath = v;
+    } else if (val("--outputs", v)) {
+      o.outputsPath = v;
     } else if (val("--dump", v)) {
       o.dumpPath = v;
     } else if (val("--name", v)) {

@@ -202,19 +202,35 @@ int64_t log2Distance(int64_t a, int64_t b) {
   return std::abs(int64_t(llvm::Log2_64(a)) - int64_t(llvm::Log2_64(b)));
 }
 
-/// GEMM tiles: tile sides up to twice the (power-of-two rounded) problem,
-/// warps dividing them, and --dlc-tile's checks: a warp tile of 16x8 and tk a
-/// multiple of 16 with tensor cores, at most 1024 threads, grid y at most
-/// 65535, shared memory within the target's.
+/// The CUDA emitter's static shared memory per block (codegen/CudaEmitter.cpp
+/// emitTiledGemm and emitMmaGemm); tighter than the target's limit.
+constexpr int64_t kEmitterSharedBytes = 48 * 1024;
+
+/// Shared memory of the emitter's mma.sync GEMM: `bufs` padded A and B
+/// tiles of 16-bit elements and a 16x16 float staging tile per warp.
+int64_t mmaSharedBytes(int64_t tm, int64_t tn, int64_t tk, int64_t wm,
+                       int64_t wn, int64_t bufs) {
+  return bufs * (tm * (tk + 8) + tk * (tn + 8)) * 2 + wm * wn * 16 * 16 * 4;
+}
+
+/// GEMM tiles: power-of-two sides up to twice the problem, warps dividing
+/// them, and every check of --dlc-tile (warp tile 16x8 and tk a multiple of
+/// 16 with tensor cores, at most 1024 threads, grid y at most 65535, shared
+/// memory within the target's) and of the emitter (16x16 fragments per warp,
+/// or a tile that the block's threads divide; 48 KiB of shared memory).
+/// The emitter double-buffers when stages >= 2 and ignores stages on the
+/// FMA path, so stages are only 1 or the default's (>= 2) with tensor
+/// cores, and the default's without.
 void gemmCandidates(const Schedule &base, const TargetInfo &t,
                     std::vector<std::pair<int64_t, Schedule>> &out) {
   int64_t m = base.gemm[1], n = base.gemm[2], k = base.gemm[3];
   // The element size, from what the default's shared memory holds.
   int64_t perStage = base.tile[2] * (base.tile[0] + base.tile[1]);
   int64_t elemBytes = base.sharedBytes / (base.stages * perStage);
-  bool tensorCores = base.mma != Schedule::kMmaNone;
+  // The FMA path stages its tiles in the compute type: float, or double.
+  int64_t fmaBytes = elemBytes == 8 ? 8 : 4;
   SmallVector<StringRef, 2> mmas{Schedule::kMmaNone};
-  if (tensorCores)
+  if (base.mma != Schedule::kMmaNone)
     mmas.push_back(base.mma);
   auto cap = [](int64_t dim, int64_t lo) {
     return std::max<int64_t>(lo, llvm::PowerOf2Ceil(std::max<int64_t>(dim, 1)));
@@ -227,14 +243,22 @@ void gemmCandidates(const Schedule &base, const TargetInfo &t,
              tk *= 2)
           for (int64_t wm = 1; wm <= 4; wm *= 2)
             for (int64_t wn = 1; wn <= 4; wn *= 2)
-              for (int64_t stages = 2; stages <= 4; ++stages) {
-                if (tm % wm || tn % wn || 32 * wm * wn > 1024)
+              for (int64_t bufs = 1; bufs <= (tc ? 2 : 1); ++bufs) {
+                int64_t threads = 32 * wm * wn;
+                if (tm % wm || tn % wn || threads > 1024)
                   continue;
-                if (tc && ((tm / wm) % 16 || (tn / wn) % 8 || tk % 16))
+                if (tc && (tm % (16 * wm) || tn % (16 * wn) || tk % 16 ||
+                           mmaSharedBytes(tm, tn, tk, wm, wn, bufs) >
+                               kEmitterSharedBytes))
                   continue;
-                // Deeper than the k tiles buys nothing (but double-buffer).
-                if (stages > std::max<int64_t>(2, ceilDiv(k, tk)))
+                if (!tc && ((tm * tn) % threads ||
+                            (tm * tk + tk * tn) * fmaBytes >
+                                kEmitterSharedBytes))
                   continue;
+                int64_t stages =
+                    tc && bufs == 1 ? 1 : std::max<int64_t>(2, base.stages);
+                if (!tc)
+                  stages = base.stages;
                 int64_t shared = stages * (tm * tk + tk * tn) * elemBytes;
                 if (shared > t.maxSharedBytes || ceilDiv(m, tm) > 65535)
                   continue;
@@ -243,7 +267,7 @@ void gemmCandidates(const Schedule &base, const TargetInfo &t,
                 s.warps = {wm, wn};
                 s.stages = stages;
                 s.mma = mma.str();
-                s.block = {32 * wm * wn, 1, 1};
+                s.block = {threads, 1, 1};
                 s.grid = {std::max<int64_t>(1, ceilDiv(n, tn)),
                           std::max<int64_t>(1, ceilDiv(m, tm)), base.grid[2]};
                 s.sharedBytes = shared;
@@ -252,8 +276,7 @@ void gemmCandidates(const Schedule &base, const TargetInfo &t,
                             log2Distance(tk, base.tile[2]) +
                             log2Distance(wm, base.warps[0]) +
                             log2Distance(wn, base.warps[1]) +
-                            std::abs(stages - base.stages) +
-                            2 * (s.mma != base.mma);
+                            (stages != base.stages) + 2 * (s.mma != base.mma);
                 out.push_back({d, std::move(s)});
               }
   }

@@ -2,6 +2,7 @@
 //
 //   dlc tune model.json --tuning-cache=tune.json [--device=cpu|cuda]
 //       [--target=sm_90] [--max-candidates=N] [--repeat=N] [--seed=S]
+//   dlc tune model.json --list-candidates [--max-candidates=N]
 //
 // For every tiled_gemm and row_reduce fusion (one per signature), the
 // candidates of scheduleCandidates (passes/Schedule.h: valid by
@@ -93,6 +94,13 @@ cl::opt<unsigned> repeat("repeat",
                          cl::init(10), DLC_TUNE_OPT);
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"),
                        cl::init(1), DLC_TUNE_OPT);
+cl::opt<bool> listCandidates(
+    "list-candidates",
+    cl::desc("Print each fusion's candidates as one-entry tuning caches, one "
+             "JSON line each, and run nothing (bench/autotune.py compiles "
+             "them where dlc builds and times them on a GPU that has only "
+             "the runtime)"),
+    DLC_TUNE_OPT);
 #undef DLC_TUNE_OPT
 
 int fail(const llvm::Twine &msg, int code = kUserError) {
@@ -455,15 +463,36 @@ int tuneMain() {
   if (modelPath.empty())
     return fail("no model given; usage: dlc tune model.json "
                 "--tuning-cache=tune.json [--device=cpu|cuda]");
-  if (cachePath.empty())
+  if (cachePath.empty() && !listCandidates)
     return fail("--tuning-cache=<file.json> is required: where the results "
                 "go");
   if (!mlir::dlc::getTargetInfo(target))
     return fail("unknown --target '" + target + "'; expected sm_80 or sm_90");
   if (repeat < 1)
     return fail("--repeat must be at least 1");
-  // The cache's directory must take the file, checked before any tuning.
   std::string err;
+  if (listCandidates) {
+    Session session;
+    auto module = session.load(modelPath);
+    if (!module)
+      return kUserError;
+    CpuDevice unused;
+    Tuner tuner(*module, unused, false);
+    std::vector<Tunable> tunables;
+    if (!tuner.tunables(tunables))
+      return fail("the model does not compile (see above)", kInternalError);
+    for (const Tunable &t : tunables) {
+      // The default first (index 0), then the candidates.
+      llvm::outs() << llvm::formatv("{0}", llvm::json::Value(entry(t, t.base, false)))
+                   << "\n";
+      for (const mlir::dlc::Schedule &c :
+           mlir::dlc::scheduleCandidates(t.base, maxCandidates))
+        llvm::outs() << llvm::formatv("{0}", llvm::json::Value(entry(t, c, false)))
+                     << "\n";
+    }
+    return kOk;
+  }
+  // The cache's directory must take the file, checked before any tuning.
   llvm::SmallString<256> dir(cachePath.getValue());
   llvm::sys::path::remove_filename(dir);
   if (dir.empty())
