@@ -5,7 +5,7 @@
 //       [--checkpoint-dir dir [--resume]] [--plot curves.png] [--seed S]
 //       [--dump-gradients grads.safetensors]
 //       [--precision=fp32|bf16|fp16 [--loss-scale S]
-//        [--loss-scale-growth-interval N]]
+//        [--loss-scale-growth-interval N]] [--emit-step dir]
 //
 // The step (forward + backward + optimizer update, passes/TrainingStep.h)
 // is one function; the forward model alone evaluates the test set. Both run
@@ -21,6 +21,7 @@
 #include "passes/LossScaling.h"
 #include "passes/Pipeline.h"
 #include "passes/TrainingStep.h"
+#include "runtime/AtomicFile.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/CpuDevice.h"
 #include "runtime/CudaDevice.h"
@@ -32,6 +33,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -94,6 +96,11 @@ cl::opt<std::string> dumpGradients(
              "x, labels, the params, the loss and every gradient ('grad:"
              "<param>') to a .safetensors file, and exit"),
     cl::value_desc("file.safetensors"), DLC_TRAIN_OPT);
+cl::opt<std::string> emitStep(
+    "emit-step",
+    cl::desc("Write the compiled training step (kernels.cu, manifest.json) "
+             "to <dir> (--device=cpu or cuda; docs/training.md)"),
+    cl::value_desc("dir"), DLC_TRAIN_OPT);
 cl::opt<Device> device(
     "device", cl::desc("Where the step runs"),
     cl::values(clEnumValN(Device::Auto, "auto",
@@ -204,14 +211,38 @@ private:
   std::vector<ModelValue> values;
 };
 
+/// kernels.cu and manifest.json of `program` in `dir`; false with `err`.
+bool writeProgram(const std::string &dir, const mlir::dlc::CudaProgram &program,
+                  std::string &err) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
+    err = "--emit-step: cannot create '" + dir + "': " + ec.message();
+    return false;
+  }
+  for (auto [name, text] : {std::pair<const char *, const std::string *>{
+                                "kernels.cu", &program.source},
+                            {"manifest.json", &program.manifestJson}}) {
+    llvm::SmallString<256> path(dir);
+    llvm::sys::path::append(path, name);
+    if (!writeFileAtomically(std::string(path), {*text}, err)) {
+      err = "--emit-step: " + err;
+      return false;
+    }
+  }
+  return true;
+}
+
 class CompiledRunner : public Runner {
 public:
   /// Compiles `module` (consumed) and loads it on `dev`; false with `err`.
-  bool init(mlir::ModuleOp module, dlc::Device &dev, std::string &err) {
+  /// The optimizer updates stay whole: the pipeline's --dlc-fuse-optimizer
+  /// makes them one multi-tensor kernel. `emitDir`: where to write the
+  /// program too ("" for nowhere).
+  bool init(mlir::ModuleOp module, dlc::Device &dev, std::string &err,
+            const std::string &emitDir = "") {
     device = &dev;
     mlir::func::FuncOp func = getModelFunction(module);
     auto values = describeModel(func);
-    if (failed(values) || failed(mlir::dlc::expandOptimizerUpdates(func))) {
+    if (failed(values)) {
       err = "cannot describe the model (see above)";
       return false;
     }
@@ -226,6 +257,8 @@ public:
       err = "CUDA emission failed (see above)";
       return false;
     }
+    if (!emitDir.empty() && !writeProgram(emitDir, *emitted, err))
+      return false;
     if (!Program::parse(emitted->manifestJson, emitted->source, program, err))
       return false;
     for (const ProgramBuffer &b : program.buffers())
@@ -345,6 +378,9 @@ int trainMain() {
       return fail("--loss-scale-growth-interval must be at least 1");
     scaler.scale = float(lossScaleInit);
   }
+  if (!emitStep.empty() && device == Device::Reference)
+    return fail("--emit-step needs a compiled step (--device=cpu, cuda or "
+                "auto)");
 
   Session session;
   auto module = session.load(modelPath);
@@ -489,7 +525,7 @@ int trainMain() {
     auto evalC = std::make_unique<CompiledRunner>();
     mlir::OwningOpRef<mlir::ModuleOp> stepCopy = stepModule->clone();
     mlir::OwningOpRef<mlir::ModuleOp> fwdCopy = module->clone();
-    bool ok = stepC->init(*stepCopy, *dev, err);
+    bool ok = stepC->init(*stepCopy, *dev, err, emitStep);
     std::unique_ptr<dlc::Device> evalDev;
     if (ok) {
       evalDev = where == "cuda" ? nullptr : std::make_unique<CpuDevice>();
