@@ -107,6 +107,17 @@ static bool prepareTrainStep(ModuleOp module) {
     llvm::errs() << "dlc: --gradients-only needs --train-step\n";
     return false;
   }
+  if (trainStep && (precision == "bf16" || precision == "fp16")) {
+    // As in `dlc train`: the forward graph goes low before autodiff, so the
+    // backward graph is low too and the params stay f32 master weights.
+    PassManager pm(module->getName());
+    mlir::dlc::PipelineOptions opts;
+    opts.precision = precision;
+    opts.stopAfter = mlir::dlc::Phase::Import;
+    mlir::dlc::buildCompilePipeline(pm, opts);
+    if (failed(pm.run(module)))
+      return false;
+  }
   if (trainStep) {
     if (gradientsOnly) {
       PassManager pm(module->getName());
@@ -380,8 +391,8 @@ int compileMain(llvm::StringRef modelPath) {
   opts.target = target;
   opts.tuningCache = tuningCache;
   opts.stopAfter = *stopAfter;
-  if (precision == "bf16" || precision == "fp16")
-    opts.precision = precision;
+  if ((precision == "bf16" || precision == "fp16") && !trainStep)
+    opts.precision = precision; // a training step has it already
   mlir::dlc::buildCompilePipeline(pm, opts);
   if (dumpIR == "import")
     module->print(llvm::outs());
