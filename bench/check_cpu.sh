@@ -5,7 +5,8 @@
 # --device=cpu (one timed run; outputs poisoned first, so an unwritten
 # element fails; every input and output dumped), and, when a python3 with
 # torch is there, checks every dump against PyTorch in float64
-# (torch_bench.py --check) and runs torch_bench.py --dry-run.
+# (torch_bench.py --check), runs torch_bench.py --dry-run and the autotune
+# step (bench/autotune.py) on one small GEMM.
 #
 #   bash bench/check_cpu.sh path/to/dlc path/to/dlc-bench
 set -euo pipefail
@@ -32,6 +33,14 @@ for py in "${DLC_TORCH_PYTHON:-/usr/bin/python3}" python3; do
   if "$py" -c "import torch" 2>/dev/null; then
     "$py" "$ROOT/bench/torch_bench.py" --graphs "$TMP/graphs" --check "$TMP/dump"
     "$py" "$ROOT/bench/torch_bench.py" --graphs "$TMP/graphs" --dry-run
+    # The GPU autotune step (bench/autotune.py), on one small GEMM with two
+    # candidates: compiled here, timed and compared on the CPU device.
+    "$py" "$ROOT/bench/autotune.py" prepare "$DLC" --graphs-dir "$TMP/graphs" \
+      --build "$TMP/build" --max-candidates 2
+    "$py" "$ROOT/bench/autotune.py" run "$BENCH" --device cpu --build "$TMP/build" \
+      --work "$TMP" --out "$TMP/tuned" --graphs gemm_bf16_32 --warmup 0 --iters 1
+    "$DLC" "$TMP/graphs/gemm_bf16_32.json" --tuning-cache="$TMP/tuned/tuning-sm_90.json" \
+      --nvrtc=false > /dev/null
     break
   fi
 done

@@ -231,7 +231,7 @@ def adam_mlir(shapes, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
         g = arg(t, f'dlc.input = "grad:{name}"')
         m = arg(t, f'dlc.input = "state/exp_avg/{name}"')
         v = arg(t, f'dlc.input = "state/exp_avg_sq/{name}"')
-        body.append(f'    %u{i}:3 = "dlc.adam_update"({p}, {g}, {m}, {v}, {step}, {rate}) '
+        body.append(f'    %u{i}:3 = dlc.adam_update {p}, {g}, {m}, {v}, {step}, {rate} '
                     f'{{beta1 = {b1:.17e} : f64, beta2 = {b2:.17e} : f64, eps = {eps:.17e} : f64, '
                     f'weight_decay = 0.0 : f64}} : ({t}, {t}, {t}, {t}, tensor<f32>, tensor<f32>) '
                     f'-> ({t}, {t}, {t})')

@@ -7,11 +7,19 @@
 # is built there by bench/run.sh. Also writes bench/graphs-small/ and
 # compiles it (bench/build/small/, for the CPU check).
 #
-#   bash bench/prepare.sh [path/to/dlc]      (default: build-bench/bin/dlc,
-#                                             else build/bin/dlc)
+#   bash bench/prepare.sh [--autotune] [path/to/dlc]
+#                                 (default: build-bench/bin/dlc, else build/bin/dlc)
+#
+# --autotune: also compiles every GEMM graph's schedule candidates for sm_90
+# (bench/autotune.py prepare: bench/build/tune/sm_90/<graph>/c<i>/) for
+# `bench/run.sh --autotune`. bench/tuning/<target>.json, when present (a
+# cache an earlier --autotune run wrote), is passed to every compile as
+# --tuning-cache: tuned results persist.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+AUTOTUNE=0
+if [ "${1:-}" = --autotune ]; then AUTOTUNE=1; shift; fi
 DLC="${1:-}"
 if [ -z "$DLC" ]; then
   for c in build-bench/bin/dlc build/bin/dlc; do
@@ -33,7 +41,8 @@ fail=0
 for target in sm_90 sm_80; do
   while IFS=$'\t' read -r g file flags; do
     # shellcheck disable=SC2086
-    if ! "$DLC" "bench/graphs/$file" $flags --target=$target -o "bench/build/$target/$g" > "bench/build/$target-$g.log" 2>&1; then
+    cache=(); [ -f "bench/tuning/$target.json" ] && cache=(--tuning-cache="bench/tuning/$target.json")
+    if ! "$DLC" "bench/graphs/$file" $flags "${cache[@]}" --target=$target -o "bench/build/$target/$g" > "bench/build/$target-$g.log" 2>&1; then
       echo "prepare.sh: $g ($target) failed to compile:" >&2; cat "bench/build/$target-$g.log" >&2; fail=1
     fi
   done < <(graphs bench/graphs)
@@ -43,6 +52,9 @@ while IFS=$'\t' read -r g file flags; do
   "$DLC" "bench/graphs-small/$file" $flags --target=sm_90 -o "bench/build/small/$g" > "bench/build/small-$g.log" 2>&1 \
     || { echo "prepare.sh: small $g failed:" >&2; cat "bench/build/small-$g.log" >&2; fail=1; }
 done < <(graphs bench/graphs-small)
+if [ $AUTOTUNE = 1 ]; then
+  python3 bench/autotune.py prepare "$DLC" --target sm_90 --max-candidates 16 || fail=1
+fi
 cp bench/graphs/index.json bench/build/index.json
 "$DLC" --version > bench/build/dlc-version.txt 2>&1 || true
 git rev-parse HEAD > bench/build/commit.txt 2>/dev/null || true

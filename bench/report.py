@@ -31,6 +31,8 @@ def main():
     ap.add_argument("--dlc", required=True, help="directory of dlc-bench --json files")
     ap.add_argument("--copy", help="dlc-bench --copy JSON (a second bandwidth figure)")
     ap.add_argument("--meta", help="JSON of extra facts to record (commit, nvidia-smi, ...)")
+    ap.add_argument("--autotune", help="bench/autotune.py's autotune.json: GEMM graphs were "
+                                       "measured with the tuned schedule")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     a = ap.parse_args()
 
@@ -48,6 +50,9 @@ def main():
     gpu = torch_r.get("device_name") or next(
         (r.get("device_name") for r in dlc.values() if r.get("device_name")), "unknown")
 
+    tuned = {}
+    if a.autotune and os.path.exists(a.autotune):
+        tuned = json.load(open(a.autotune)).get("graphs", {})
     rows, targets = [], []
     for g in index["graphs"]:
         name, kind = g["name"], g["kind"]
@@ -70,6 +75,11 @@ def main():
             if "mnk" in g:
                 cb = ceil.get("gemm_bf16", {}).get(str(g["mnk"][0]), {}).get("TFLOPs")
                 row["pct_ceiling"] = 100 * row["rate"] / cb if cb else None
+        if name in tuned:
+            t_ = tuned[name]
+            row["autotuned"] = t_
+            row["note"] += (f"; autotuned: candidate {t_['best']} of {len(t_['candidates'])}, "
+                            f"{t_['default_us']:.1f} us with the default schedule")
         row["eager_over_dlc"] = et / dt if dt and et else None
         row["compile_over_dlc"] = ct / dt if dt and ct else None
         rows.append(row)
@@ -106,10 +116,15 @@ def main():
     for r in rows:
         rate = f"{r['rate']:.4g} {r['unit']}" if r.get("rate") else "-"
         err = " (dlc: failed)" if r["dlc_error"] else ""
+        err += " (tuned)" if r.get("autotuned") else ""
         md.append(f"| {r['name']}{err} | {r['kind']} | {fmt(r['dlc_us'], '.1f')} | "
                   f"{fmt(r['eager_us'], '.1f')} | {fmt(r['compile_us'], '.1f')} | {rate} | "
                   f"{fmt(r.get('pct_ceiling'), '.0f')} | {fmt(r['eager_over_dlc'], '.2f')} | "
                   f"{fmt(r['compile_over_dlc'], '.2f')} |")
+    if tuned:
+        md += ["", "Autotuned (bench/autotune.py): " + "; ".join(
+            f"{k}: {v['default_us']:.1f} -> {v['best_us']:.1f} us (candidate {v['best']}, "
+            f"{sum(1 for c in v['candidates'] if 'rejected' in c)} rejected)" for k, v in tuned.items())]
     md += ["", "Targets (docs/bench.md):", ""]
     for what, v, ok, unit in targets:
         if ok is None:

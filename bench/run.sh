@@ -3,7 +3,7 @@
 # from the repository root, after bench/prepare.sh ran where LLVM is and
 # bench/build travelled along:
 #
-#   bash bench/run.sh [--quick] [graph ...]
+#   bash bench/run.sh [--quick] [--autotune] [graph ...]
 #
 # 1. builds the runtime and dlc-bench (-DDLC_ENABLE_COMPILER=OFF, no tests)
 #    in bench/build-gpu, using bench/build/deps when the machine lacks the
@@ -17,17 +17,24 @@
 # 4. bench/results/<date>-<gpu>.{json,md} (bench/report.py), copied to $OUT
 #    when that is set, and the table printed last.
 #
-# --quick: 3 warm-ups and 20 timed runs instead of 10 and 100. Environment:
+# --quick: 3 warm-ups and 20 timed runs instead of 10 and 100. --autotune
+# (after `bash bench/prepare.sh --autotune`): first times every GEMM
+# graph's schedule candidates (bench/autotune.py run: rejects those whose
+# outputs differ from the default's), writes the tuning cache
+# tuning-<target>.json (to $OUT too; commit it as bench/tuning/), and
+# measures each GEMM graph with its fastest candidate. Environment:
 # DLC_BENCH_COMPILE_MODE (torch.compile mode, default 'default'),
 # DLC_BENCH_TARGET (sm_90/sm_80 override).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 WARMUP=10 ITERS=100
+AUTOTUNE=0
 ONLY=()
 for a in "$@"; do
   case "$a" in
     --quick) WARMUP=3 ITERS=20 ;;
+    --autotune) AUTOTUNE=1 ;;
     -*) echo "run.sh: unknown option $a" >&2; exit 1 ;;
     *) ONLY+=("$a") ;;
   esac
@@ -63,10 +70,30 @@ echo "== target $TARGET (compute capability $CC)"
 GRAPHS=("${ONLY[@]}")
 [ ${#GRAPHS[@]} -gt 0 ] || mapfile -t GRAPHS < <($PY -c "import json; print('\n'.join(g['name'] for g in json.load(open('bench/build/index.json'))['graphs']))")
 
+# The directory dlc-bench times for graph $1: its tuned candidate when
+# --autotune found a faster one.
+declare -A TUNED_DIR=()
+if [ $AUTOTUNE = 1 ]; then
+  echo "== autotune (bench/autotune.py, GEMM graphs)"
+  rm -rf "$WORK/tuned"
+  TG=()
+  for g in "${GRAPHS[@]}"; do [ -d "bench/build/tune/$TARGET/$g" ] && TG+=("$g"); done
+  if [ ${#TG[@]} -eq 0 ]; then
+    echo "run.sh: --autotune: no bench/build/tune/$TARGET/<gemm graph>: run bench/prepare.sh --autotune"
+  elif $PY bench/autotune.py run "$BENCH" --target "$TARGET" --graphs "${TG[@]}" --work "$WORK" \
+       --out "$WORK/tuned" --warmup 3 --iters 30; then
+    while IFS=$'\t' read -r g best; do
+      TUNED_DIR[$g]="bench/build/tune/$TARGET/$g/$best"
+    done < <($PY -c "import json,sys; [print(k, v['best'], sep='\t') for k, v in json.load(open(sys.argv[1]))['graphs'].items()]" "$WORK/tuned/autotune.json")
+  else
+    echo "run.sh: autotune failed (the default schedules are measured)"
+  fi
+fi
+
 echo "== dlc (dlc-bench, CUDA graph replay)"
 "$BENCH" --copy=1024 --warmup=$WARMUP --iters=$ITERS --json="$WORK/copy.json" || echo "run.sh: the copy kernel failed"
 for g in "${GRAPHS[@]}"; do
-  if ! "$BENCH" "bench/build/$TARGET/$g" --name="$g" --warmup=$WARMUP --iters=$ITERS --json="$WORK/dlc/$g.json" 2> "$WORK/dlc-$g.err"; then
+  if ! "$BENCH" "${TUNED_DIR[$g]:-bench/build/$TARGET/$g}" --name="$g" --warmup=$WARMUP --iters=$ITERS --json="$WORK/dlc/$g.json" 2> "$WORK/dlc-$g.err"; then
     cat "$WORK/dlc-$g.err" >&2
     $PY -c "import json,sys; json.dump({'name': sys.argv[1], 'error': open(sys.argv[2]).read()[-2000:]}, open(sys.argv[3], 'w'))" \
       "$g" "$WORK/dlc-$g.err" "$WORK/dlc/$g.json"
@@ -89,9 +116,11 @@ json.dump({"commit_run": sh("git rev-parse HEAD"), "commit_prepared": sh("cat be
 PYEOF
 echo "== report"
 $PY bench/report.py --index bench/build/index.json --torch "$WORK/torch.json" --dlc "$WORK/dlc" \
-    --copy "$WORK/copy.json" --meta "$WORK/meta.json" --out bench/results
+    --copy "$WORK/copy.json" --meta "$WORK/meta.json" --out bench/results \
+    $([ -f "$WORK/tuned/autotune.json" ] && echo --autotune "$WORK/tuned/autotune.json")
 if [ -n "${OUT:-}" ]; then
   LAST="$(ls -t bench/results/*.md 2>/dev/null | head -n 1)"
   mkdir -p "$OUT" && [ -n "$LAST" ] && cp "$LAST" "${LAST%.md}.json" "$OUT"/
+  [ -f "$WORK/tuned/tuning-$TARGET.json" ] && cp "$WORK/tuned/tuning-$TARGET.json" "$WORK/tuned/autotune.json" "$OUT"/
   tar czf "$OUT/bench-logs.tgz" -C "$WORK" dlc copy.json torch.json meta.json cmake.log build.log $(cd "$WORK" && ls dlc-*.err 2>/dev/null) 2>/dev/null
 fi
