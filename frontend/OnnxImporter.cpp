@@ -790,6 +790,101 @@ LogicalResult lowerConv(Imp &m) {
   return done(m, unlift(y, xs, m));
 }
 
+/// ConvTranspose is the gradient of a convolution with respect to its
+/// input: dlc.conv2d_backward_input with the transposed convolution's input
+/// as the cotangent and its [C_in, C_out/group, kH, kW] weight as the
+/// forward weight; 1-D windows lifted to 2-D as for Conv.
+LogicalResult lowerConvTranspose(Imp &m) {
+  Value x = m.in(0), w = m.in(1);
+  if (!x || !w)
+    return m.fail() << "needs inputs X and W";
+  auto xs = Imp::shapeOf(x), ws = Imp::shapeOf(w);
+  auto x4 = lift2d(m, x);
+  if (failed(x4))
+    return failure();
+  if (ws.size() != xs.size())
+    return m.fail() << "weight has rank " << ws.size() << ", the input "
+                    << xs.size();
+  size_t sp = xs.size() - 2;
+  int64_t group = m.attrInt("group", 1);
+  if (group <= 0 || xs[1] != ws[0] || ws[0] % group != 0)
+    return m.fail() << "weight is " << formatShape(ws) << " for "
+                    << xs[1] << " input channels in " << group << " groups";
+  SmallVector<int64_t> kernel(ws.begin() + 2, ws.end());
+  if (auto k = m.attrInts("kernel_shape"); k && *k != kernel)
+    return m.fail() << "kernel_shape does not match the weight's shape";
+  auto list = [&](const char *name, int64_t dflt, size_t n)
+      -> std::optional<SmallVector<int64_t>> {
+    auto v = m.attrInts(name);
+    if (!v)
+      return SmallVector<int64_t>(n, dflt);
+    if (v->size() != n)
+      return m.fail() << "attribute '" << name << "' has " << v->size()
+                      << " entries, expected " << n,
+             std::nullopt;
+    return *v;
+  };
+  auto stride = list("strides", 1, sp), dil = list("dilations", 1, sp),
+       pads = list("pads", 0, 2 * sp), outPad = list("output_padding", 0, sp);
+  if (!stride || !dil || !pads || !outPad)
+    return failure();
+  auto outShape = m.attrInts("output_shape");
+  if (outShape && outShape->size() == sp + 2)
+    outShape = SmallVector<int64_t>(outShape->begin() + 2, outShape->end());
+  if (outShape && outShape->size() != sp)
+    return m.fail() << "attribute 'output_shape' has " << outShape->size()
+                    << " entries, expected " << sp;
+  std::string autoPad = m.attrString("auto_pad", "NOTSET");
+  bool same = autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
+  if (!same && autoPad != "NOTSET" && autoPad != "VALID")
+    return m.fail() << "unsupported auto_pad '" << autoPad << "'";
+  SmallVector<int64_t> out(sp);
+  for (size_t i = 0; i < sp; ++i) {
+    int64_t k = kernel[i], s = (*stride)[i], d = (*dil)[i], op = (*outPad)[i];
+    if (k <= 0 || s <= 0 || d <= 0 || op < 0)
+      return m.fail() << "kernel, strides and dilations must be positive "
+                         "and output_padding not negative";
+    int64_t in = xs[2 + i], full = s * (in - 1) + op + (k - 1) * d + 1;
+    int64_t &pb = (*pads)[i], &pe = (*pads)[i + sp];
+    if (outShape || same) {
+      // The padding that gives the asked-for output size.
+      out[i] = outShape ? (*outShape)[i] : in * s;
+      int64_t total = full - out[i];
+      if (total < 0)
+        return m.unsupported("output_shape larger than the full transposed "
+                             "convolution");
+      bool upper = autoPad == "SAME_UPPER";
+      pb = upper ? total / 2 : total - total / 2;
+      pe = total - pb;
+    } else {
+      if (autoPad == "VALID")
+        pb = pe = 0;
+      if (pb < 0 || pe < 0)
+        return m.unsupported("negative pads");
+      out[i] = full - pb - pe;
+    }
+    if (out[i] <= 0)
+      return m.fail() << "the output would be empty";
+  }
+  SmallVector<int64_t> st(*stride), dl(*dil), pd(*pads), os(out);
+  Value w4 = w;
+  if (sp == 1) {
+    st = {1, st[0]};
+    dl = {1, dl[0]};
+    pd = {0, pd[0], 0, pd[1]};
+    os = {1, os[0]};
+    w4 = m.reshape(w, {ws[0], ws[1], 1, ws[2]});
+  }
+  Value y = m.op("conv2d_backward_input", {*x4, w4},
+                 {m.na("input_shape",
+                       m.i64s({xs[0], ws[1] * group, os[0], os[1]})),
+                  m.na("stride", m.i64s(st)), m.na("padding", m.i64s(pd)),
+                  m.na("dilation", m.i64s(dl)), m.na("groups", m.i64(group))});
+  if (Value bias = m.in(2))
+    y = m.op("add", {y, m.reshape(bias, {1, ws[1] * group, 1, 1})});
+  return done(m, unlift(y, xs, m));
+}
+
 LogicalResult lowerPool(Imp &m, bool isMax) {
   Value x = m.in(0);
   auto xs = Imp::shapeOf(x);
@@ -1688,6 +1783,7 @@ const std::map<std::string, Rule> &rules() {
     t["InstanceNormalization"] = lowerInstanceNorm;
     // Contractions and windows.
     t["Conv"] = lowerConv;
+    t["ConvTranspose"] = lowerConvTranspose;
     t["MaxPool"] = [](Imp &m) { return lowerPool(m, true); };
     t["AveragePool"] = [](Imp &m) { return lowerPool(m, false); };
     t["GlobalAveragePool"] = [](Imp &m) { return lowerGlobalPool(m, "reduce_mean"); };
