@@ -25,7 +25,11 @@ Operation *buildInferredOp(OpBuilder &builder, Location loc, StringRef opName,
   // take them positionally: the given operands fill the schema's slots in
   // order.
   const OpSchema *schema = lookupOp(opName.drop_front(4));
-  if (schema && state.name.hasTrait<OpTrait::AttrSizedOperandSegments>()) {
+  bool hasSegments = llvm::any_of(attrs, [](const NamedAttribute &a) {
+    return a.getName() == "operandSegmentSizes";
+  });
+  if (schema && !hasSegments &&
+      state.name.hasTrait<OpTrait::AttrSizedOperandSegments>()) {
     SmallVector<StringRef> slots;
     StringRef(schema->inputNames).split(slots, ',');
     SmallVector<int32_t> sizes;

@@ -31,9 +31,20 @@ struct Builder {
 
   Value slice(Value v, ArrayRef<int64_t> starts, ArrayRef<int64_t> ends,
               ArrayRef<int64_t> axes) {
+    // A slice that keeps everything (one step of a one-step sequence) is
+    // not built: fusion would see a no-op reshaping a contraction result.
+    auto shape = cast<RankedTensorType>(v.getType()).getShape();
+    bool whole = llvm::all_of(llvm::zip(starts, ends, axes), [&](auto e) {
+      auto [from, to, axis] = e;
+      return from == 0 && to == shape[axis];
+    });
+    if (whole)
+      return v;
     return SliceOp::create(b, loc, v, starts, ends, axes, ArrayRef<int64_t>{});
   }
   Value reshape(Value v, ArrayRef<int64_t> shape) {
+    if (cast<RankedTensorType>(v.getType()).getShape() == shape)
+      return v;
     return ReshapeOp::create(b, loc, v, shape);
   }
   Value add(Value x, Value y) {

@@ -48,11 +48,11 @@
 //  FUSED-NEXT:   dlc.slice
 //       FUSED:   dlc.fusion elementwise "k{{[0-9]+}}_lstm1_t0"
 //   FUSED-NOT:   dlc.fusion
-//       FUSED:   dlc.fusion contraction "k{{[0-9]+}}_lstm1_t1"
+//       FUSED:   dlc.fusion contraction "k{{[0-9]+}}_{{[a-z0-9_]*}}lstm1_t1"
 //   FUSED-NOT:   dlc.fusion
 //       FUSED:   dlc.fusion elementwise "k{{[0-9]+}}_lstm1_t1"
 //   FUSED-NOT:   dlc.fusion
-//       FUSED:   dlc.fusion contraction "k{{[0-9]+}}_lstm1_t2"
+//       FUSED:   dlc.fusion contraction "k{{[0-9]+}}_{{[a-z0-9_]*}}lstm1_t2"
 //   FUSED-NOT:   dlc.fusion
 //       FUSED:   dlc.fusion elementwise "k{{[0-9]+}}_lstm1_t2
 //   FUSED-NOT:   dlc.fusion
