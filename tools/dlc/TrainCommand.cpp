@@ -715,7 +715,10 @@ int trainMain() {
                  << fmt(first / w) << " last " << fmt(last / w) << " over "
                  << w << " batches) | test loss " << fmt(testL) << " acc "
                  << fmt(testA) << " | step " << step << " | " << fmt(secs, "%.1f")
-                 << "s\n";
+                 << "s";
+    if (scaler.scale)
+      llvm::outs() << " | loss scale " << fmt(scaler.scale, "%g");
+    llvm::outs() << "\n";
     llvm::outs().flush();
     if (!tty)
       llvm::errs() << "dlc train: epoch " << epoch << "/" << lastEpoch
