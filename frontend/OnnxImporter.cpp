@@ -1318,8 +1318,11 @@ LogicalResult lowerTile(Imp &m) {
 
 LogicalResult lowerPad(Imp &m) {
   Value x = m.in(0);
-  if (m.attrString("mode", "constant") != "constant")
-    return m.unsupported("Pad mode (only 'constant')");
+  // edge and reflect: copies of the border, or its mirror image, as
+  // numpy.pad builds them (axis by axis, so corners come from padded data).
+  std::string mode = m.attrString("mode", "constant");
+  if (mode != "constant" && mode != "edge" && mode != "reflect")
+    return m.unsupported("Pad mode '" + mode + "'");
   SmallVector<int64_t> pads;
   Value value;
   Type t = x ? Imp::elemOf(x) : Type();
@@ -1348,15 +1351,35 @@ LogicalResult lowerPad(Imp &m) {
       return m.unsupported("negative pads");
     SmallVector<Value> parts;
     SmallVector<int64_t> s(Imp::shapeOf(x));
-    auto block = [&](int64_t n) {
+    int64_t len = s[ax];
+    if (mode == "reflect" && (pb >= len || pe >= len))
+      return m.unsupported("reflect pads of " + std::to_string(std::max(pb, pe)) +
+                           " on an axis of " + std::to_string(len));
+    if (mode != "constant" && (pb || pe) && len == 0)
+      return m.fail() << "cannot " << mode << "-pad an empty axis";
+    auto block = [&](int64_t n, bool begin) {
       s[ax] = n;
-      return m.op("broadcast", {value}, {m.na("shape", m.i64s(s))});
+      if (mode == "constant")
+        return m.op("broadcast", {value}, {m.na("shape", m.i64s(s))});
+      if (mode == "edge")
+        return m.op("broadcast",
+                    {sliceAxis(m, x, ax, begin ? 0 : len - 1,
+                               begin ? 1 : len)},
+                    {m.na("shape", m.i64s(s))});
+      SmallVector<Value> rows; // reflect: x[n] .. x[1], x[len-2] .. x[len-1-n]
+      for (int64_t j = 0; j < n; ++j) {
+        int64_t i = begin ? n - j : len - 2 - j;
+        rows.push_back(sliceAxis(m, x, ax, i, i + 1));
+      }
+      return rows.size() == 1
+                 ? rows[0]
+                 : m.op("concat", rows, {m.na("axis", m.i64(ax))});
     };
     if (pb)
-      parts.push_back(block(pb));
+      parts.push_back(block(pb, true));
     parts.push_back(x);
     if (pe)
-      parts.push_back(block(pe));
+      parts.push_back(block(pe, false));
     if (parts.size() > 1)
       x = m.op("concat", parts, {m.na("axis", m.i64(ax))});
   }
@@ -1614,92 +1637,6 @@ LogicalResult lowerVariadic(Imp &m, const char *name, bool mean) {
   return done(m, acc);
 }
 
-const std::map<std::string, Rule> &rules() {
-  static const std::map<std::string, Rule> table = [] {
-    std::map<std::string, Rule> t;
-    // Unary ops with a dlc op of their own.
-    for (auto [onnx, dlc] : std::initializer_list<std::pair<const char *, const char *>>{
-             {"Neg", "neg"}, {"Exp", "exp"}, {"Log", "log"}, {"Sqrt", "sqrt"},
-             {"Tanh", "tanh"}, {"Sigmoid", "sigmoid"}, {"Relu", "relu"},
-             {"Erf", "erf"}})
-      t[onnx] = [dlc = dlc](Imp &m) { return done(m, m.op(dlc, {m.in(0)})); };
-    for (auto [onnx, dlc] : std::initializer_list<std::pair<const char *, const char *>>{
-             {"Add", "add"}, {"Sub", "sub"}, {"Mul", "mul"}, {"Div", "div"},
-             {"Pow", "pow"}})
-      t[onnx] = [dlc = dlc](Imp &m) { return lowerBinary(m, dlc); };
-    for (auto [onnx, dlc] : std::initializer_list<std::pair<const char *, const char *>>{
-             {"Equal", "eq"}, {"Less", "lt"}, {"Greater", "gt"},
-             {"LessOrEqual", "le"}, {"GreaterOrEqual", "ge"}})
-      t[onnx] = [dlc = dlc](Imp &m) {
-        if (failed(legacyBroadcast(m)))
-          return failure();
-        return done(m, m.compare(m.in(0), m.in(1), dlc));
-      };
-    t["Max"] = [](Imp &m) { return lowerVariadic(m, "maximum", false); };
-    t["Min"] = [](Imp &m) { return lowerVariadic(m, "minimum", false); };
-    t["Sum"] = [](Imp &m) { return lowerVariadic(m, "add", false); };
-    t["Mean"] = [](Imp &m) { return lowerVariadic(m, "add", true); };
-    // Decomposed activations.
-    t["Reciprocal"] = [](Imp &m) {
-      Value x = m.in(0);
-      return done(m, m.op("div", {m.scalar(1, Imp::elemOf(x)), x}));
-    };
-    t["Abs"] = [](Imp &m) { return done(m, absOf(m, m.in(0))); };
-    t["LeakyRelu"] = [](Imp &m) {
-      Value x = m.in(0);
-      Type ty = Imp::elemOf(x);
-      Value neg = m.op("mul", {x, m.scalar(m.attrFloat("alpha", 0.01), ty)});
-      return done(m, m.op("where", {m.compare(x, m.scalar(0, ty), "lt"), neg, x}));
-    };
-    t["PRelu"] = [](Imp &m) {
-      Value x = m.in(0), slope = m.in(1);
-      // Before opset 7 a [C] slope applies along dim 1.
-      auto xs = Imp::shapeOf(x), ss = Imp::shapeOf(slope);
-      if (m.opset < 7 && ss.size() == 1 && xs.size() > 2 && ss[0] == xs[1] &&
-          ss[0] != 1) {
-        SmallVector<int64_t> s(xs.size() - 1, 1);
-        s[0] = ss[0];
-        slope = m.reshape(slope, s);
-      }
-      Value neg = m.op("mul", {x, slope});
-      return done(m, m.op("where", {m.compare(x, m.scalar(0, Imp::elemOf(x)), "lt"),
-                                    neg, x}));
-    };
-    t["Elu"] = [](Imp &m) {
-      return done(m, eluOf(m, m.in(0), m.attrFloat("alpha", 1.0)));
-    };
-    t["Selu"] = [](Imp &m) {
-      Value x = m.in(0);
-      double alpha = m.attrFloat("alpha", 1.67326319217681884765625);
-      double gamma = m.attrFloat("gamma", 1.05070102214813232421875);
-      return done(m, m.op("mul", {eluOf(m, x, alpha),
-                                  m.scalar(gamma, Imp::elemOf(x))}));
-    };
-    t["Celu"] = [](Imp &m) {
-      Value x = m.in(0);
-      Type ty = Imp::elemOf(x);
-      double alpha = m.attrFloat("alpha", 1.0);
-      Value e = m.op("mul", {m.op("sub", {m.op("exp", {m.op("div", {x, m.scalar(alpha, ty)})}),
-                                          m.scalar(1, ty)}),
-                             m.scalar(alpha, ty)});
-      return done(m, m.op("add", {m.op("maximum", {x, m.scalar(0, ty)}),
-                                  m.op("minimum", {e, m.scalar(0, ty)})}));
-    };
-    t["HardSigmoid"] = [](Imp &m) {
-      return done(m, hardSigmoidOf(m, m.in(0), m.attrFloat("alpha", 0.2),
-                                   m.attrFloat("beta", 0.5)));
-    };
-    t["HardSwish"] = [](Imp &m) {
-      Value x = m.in(0);
-      return done(m, m.op("mul", {x, hardSigmoidOf(m, x, 1.0 / 6, 0.5)}));
-    };
-    t["Softplus"] = [](Imp &m) {
-      // max(x, 0) + log(1 + exp(-|x|)): no overflow for large x.
-      Value x = m.in(0);
-      Type ty = Imp::elemOf(x);
-      Value tail = m.op("log", {m.op("add", {m.scalar(1, ty),
-                                             m.op("exp", {m.op("neg", {absOf(m, x)})})})});
-      return done(m, m.op("add", {m.op("maximum", {x, m.scalar(0, ty)}), tail}));
 //===--- LSTM and GRU ---===//
 
 /// ONNX LSTM and GRU as dlc.lstm / dlc.gru: default activations only, no
@@ -1795,6 +1732,92 @@ LogicalResult lowerRecurrent(Imp &m, bool lstm) {
   return success();
 }
 
+const std::map<std::string, Rule> &rules() {
+  static const std::map<std::string, Rule> table = [] {
+    std::map<std::string, Rule> t;
+    // Unary ops with a dlc op of their own.
+    for (auto [onnx, dlc] : std::initializer_list<std::pair<const char *, const char *>>{
+             {"Neg", "neg"}, {"Exp", "exp"}, {"Log", "log"}, {"Sqrt", "sqrt"},
+             {"Tanh", "tanh"}, {"Sigmoid", "sigmoid"}, {"Relu", "relu"},
+             {"Erf", "erf"}})
+      t[onnx] = [dlc = dlc](Imp &m) { return done(m, m.op(dlc, {m.in(0)})); };
+    for (auto [onnx, dlc] : std::initializer_list<std::pair<const char *, const char *>>{
+             {"Add", "add"}, {"Sub", "sub"}, {"Mul", "mul"}, {"Div", "div"},
+             {"Pow", "pow"}})
+      t[onnx] = [dlc = dlc](Imp &m) { return lowerBinary(m, dlc); };
+    for (auto [onnx, dlc] : std::initializer_list<std::pair<const char *, const char *>>{
+             {"Equal", "eq"}, {"Less", "lt"}, {"Greater", "gt"},
+             {"LessOrEqual", "le"}, {"GreaterOrEqual", "ge"}})
+      t[onnx] = [dlc = dlc](Imp &m) {
+        if (failed(legacyBroadcast(m)))
+          return failure();
+        return done(m, m.compare(m.in(0), m.in(1), dlc));
+      };
+    t["Max"] = [](Imp &m) { return lowerVariadic(m, "maximum", false); };
+    t["Min"] = [](Imp &m) { return lowerVariadic(m, "minimum", false); };
+    t["Sum"] = [](Imp &m) { return lowerVariadic(m, "add", false); };
+    t["Mean"] = [](Imp &m) { return lowerVariadic(m, "add", true); };
+    // Decomposed activations.
+    t["Reciprocal"] = [](Imp &m) {
+      Value x = m.in(0);
+      return done(m, m.op("div", {m.scalar(1, Imp::elemOf(x)), x}));
+    };
+    t["Abs"] = [](Imp &m) { return done(m, absOf(m, m.in(0))); };
+    t["LeakyRelu"] = [](Imp &m) {
+      Value x = m.in(0);
+      Type ty = Imp::elemOf(x);
+      Value neg = m.op("mul", {x, m.scalar(m.attrFloat("alpha", 0.01), ty)});
+      return done(m, m.op("where", {m.compare(x, m.scalar(0, ty), "lt"), neg, x}));
+    };
+    t["PRelu"] = [](Imp &m) {
+      Value x = m.in(0), slope = m.in(1);
+      // Before opset 7 a [C] slope applies along dim 1.
+      auto xs = Imp::shapeOf(x), ss = Imp::shapeOf(slope);
+      if (m.opset < 7 && ss.size() == 1 && xs.size() > 2 && ss[0] == xs[1] &&
+          ss[0] != 1) {
+        SmallVector<int64_t> s(xs.size() - 1, 1);
+        s[0] = ss[0];
+        slope = m.reshape(slope, s);
+      }
+      Value neg = m.op("mul", {x, slope});
+      return done(m, m.op("where", {m.compare(x, m.scalar(0, Imp::elemOf(x)), "lt"),
+                                    neg, x}));
+    };
+    t["Elu"] = [](Imp &m) {
+      return done(m, eluOf(m, m.in(0), m.attrFloat("alpha", 1.0)));
+    };
+    t["Selu"] = [](Imp &m) {
+      Value x = m.in(0);
+      double alpha = m.attrFloat("alpha", 1.67326319217681884765625);
+      double gamma = m.attrFloat("gamma", 1.05070102214813232421875);
+      return done(m, m.op("mul", {eluOf(m, x, alpha),
+                                  m.scalar(gamma, Imp::elemOf(x))}));
+    };
+    t["Celu"] = [](Imp &m) {
+      Value x = m.in(0);
+      Type ty = Imp::elemOf(x);
+      double alpha = m.attrFloat("alpha", 1.0);
+      Value e = m.op("mul", {m.op("sub", {m.op("exp", {m.op("div", {x, m.scalar(alpha, ty)})}),
+                                          m.scalar(1, ty)}),
+                             m.scalar(alpha, ty)});
+      return done(m, m.op("add", {m.op("maximum", {x, m.scalar(0, ty)}),
+                                  m.op("minimum", {e, m.scalar(0, ty)})}));
+    };
+    t["HardSigmoid"] = [](Imp &m) {
+      return done(m, hardSigmoidOf(m, m.in(0), m.attrFloat("alpha", 0.2),
+                                   m.attrFloat("beta", 0.5)));
+    };
+    t["HardSwish"] = [](Imp &m) {
+      Value x = m.in(0);
+      return done(m, m.op("mul", {x, hardSigmoidOf(m, x, 1.0 / 6, 0.5)}));
+    };
+    t["Softplus"] = [](Imp &m) {
+      // max(x, 0) + log(1 + exp(-|x|)): no overflow for large x.
+      Value x = m.in(0);
+      Type ty = Imp::elemOf(x);
+      Value tail = m.op("log", {m.op("add", {m.scalar(1, ty),
+                                             m.op("exp", {m.op("neg", {absOf(m, x)})})})});
+      return done(m, m.op("add", {m.op("maximum", {x, m.scalar(0, ty)}), tail}));
     };
     t["Softsign"] = [](Imp &m) {
       Value x = m.in(0);
@@ -1806,6 +1829,17 @@ LogicalResult lowerRecurrent(Imp &m, bool lstm) {
       Type ty = Imp::elemOf(x);
       Value c = m.compare(x, m.scalar(m.attrFloat("alpha", 1.0), ty), "gt");
       return done(m, m.op("where", {c, x, m.scalar(0, ty)}));
+    };
+    t["Shrink"] = [](Imp &m) {
+      // x < -lambd: x + bias; x > lambd: x - bias; else 0.
+      Value x = m.in(0);
+      Type ty = Imp::elemOf(x);
+      double lambd = m.attrFloat("lambd", 0.5), bias = m.attrFloat("bias", 0);
+      Value hi = m.op("where", {m.compare(x, m.scalar(lambd, ty), "gt"),
+                                m.op("sub", {x, m.scalar(bias, ty)}),
+                                m.scalar(0, ty)});
+      return done(m, m.op("where", {m.compare(x, m.scalar(-lambd, ty), "lt"),
+                                    m.op("add", {x, m.scalar(bias, ty)}), hi}));
     };
     t["Sign"] = [](Imp &m) {
       Value x = m.in(0);
@@ -1885,6 +1919,8 @@ LogicalResult lowerRecurrent(Imp &m, bool lstm) {
     t["GlobalMaxPool"] = [](Imp &m) { return lowerGlobalPool(m, "reduce_max"); };
     t["Gemm"] = lowerGemm;
     t["MatMul"] = lowerMatMul;
+    t["LSTM"] = [](Imp &m) { return lowerRecurrent(m, true); };
+    t["GRU"] = [](Imp &m) { return lowerRecurrent(m, false); };
     // Shapes and data movement.
     t["Reshape"] = lowerReshape;
     t["Flatten"] = [](Imp &m) {
@@ -1959,5 +1995,3 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &ctx, StringRef path,
 }
 
 } // namespace dlc
-    t["LSTM"] = [](Imp &m) { return lowerRecurrent(m, true); };
-    t["GRU"] = [](Imp &m) { return lowerRecurrent(m, false); };
