@@ -111,7 +111,8 @@ double realAt(const HostTensor &t, int64_t i) {
 HostTensor intTensor(const std::vector<int64_t> &v,
                      std::vector<int64_t> shape) {
   HostTensor t = HostTensor::zeros(DType::I64, std::move(shape));
-  std::memcpy(t.bytes.data(), v.data(), 8 * v.size());
+  if (!v.empty()) // memcpy from an empty vector's null data() is UB
+    std::memcpy(t.bytes.data(), v.data(), 8 * v.size());
   return t;
 }
 
@@ -120,6 +121,34 @@ int64_t product(ArrayRef<int64_t> dims) {
   for (int64_t d : dims)
     p *= d;
   return p;
+}
+
+/// How many leading inputs an op type needs (the rest are optional).
+/// Variadic ops (Concat, Sum, ...) need every input they list.
+unsigned requiredInputs(const std::string &op, int64_t opset,
+                        unsigned listed) {
+  static const std::map<std::string, unsigned> fixed = {
+      {"Constant", 0}, {"Add", 2}, {"Sub", 2}, {"Mul", 2}, {"Div", 2},
+      {"Pow", 2}, {"Equal", 2}, {"Less", 2}, {"Greater", 2},
+      {"LessOrEqual", 2}, {"GreaterOrEqual", 2}, {"And", 2}, {"Or", 2},
+      {"Xor", 2}, {"PRelu", 2}, {"MatMul", 2}, {"Conv", 2}, {"Gemm", 2},
+      {"Expand", 2}, {"Tile", 2}, {"CastLike", 2}, {"Gather", 2},
+      {"LayerNormalization", 2}, {"Where", 3}, {"Range", 3},
+      {"InstanceNormalization", 3}, {"BatchNormalization", 5}};
+  static const std::set<std::string> variadic = {"Concat", "Sum", "Mean",
+                                                 "Max", "Min"};
+  if (variadic.count(op))
+    return std::max(listed, 1u);
+  if (op == "Reshape")
+    return opset < 5 ? 1 : 2;
+  if (op == "Slice")
+    return opset < 10 ? 1 : 3;
+  if (op == "Pad")
+    return opset < 11 ? 1 : 2;
+  if (op == "Unsqueeze")
+    return opset < 13 ? 1 : 2;
+  auto it = fixed.find(op);
+  return it == fixed.end() ? 1 : it->second;
 }
 
 class OnnxImporter;
@@ -516,6 +545,13 @@ LogicalResult OnnxImporter::lowerNode() {
   auto it = rules().find(node->op_type());
   if (it == rules().end())
     return fail() << "unsupported op";
+  // Rules read their required inputs unchecked; a missing one is an error
+  // here (an empty name marks an absent optional input in ONNX).
+  for (unsigned i = 0,
+                e = requiredInputs(node->op_type(), opset, numInputs());
+       i < e; ++i)
+    if (!hasInput(i))
+      return fail() << "missing input " << i;
   used.clear();
   Operation *marker = body->empty() ? nullptr : &body->back();
   if (failed(it->second(*this)))
@@ -573,8 +609,13 @@ void OnnxImporter::foldKnown(Operation *marker) {
     tb.clone(o, map);
   }
   SmallVector<Value> rets;
-  for (Value v : outVals)
+  for (Value v : outVals) {
+    // An output that is an earlier value (Expand to its own shape returns
+    // its input) was built before this node: nothing new to fold.
+    if (!map.contains(v))
+      return;
     rets.push_back(map.lookup(v));
+  }
   func::ReturnOp::create(tb, loc, rets);
   FailureOr<std::vector<HostTensor>> results;
   {
@@ -773,6 +814,9 @@ LogicalResult lowerConv(Imp &m) {
   if (xs.size() < 3)
     return m.fail() << "expects an input of rank 3 or 4";
   auto ws = Imp::shapeOf(w);
+  if (ws.size() != xs.size())
+    return m.fail() << "weight has rank " << ws.size() << ", the input "
+                    << xs.size();
   auto win = windowOf(m, xs, SmallVector<int64_t>(ws.drop_front(2)), false,
                       true);
   auto x4 = lift2d(m, x);
@@ -1132,12 +1176,19 @@ LogicalResult lowerReshape(Imp &m) {
       shape[i] = in[i];
     }
   // Resolve -1 here so the result is static even for an empty dim.
+  // Checked: the entries are the model's, and their product can overflow.
   int64_t known = 1, minus = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       if (minus >= 0)
         return m.fail() << "shape has more than one -1";
       minus = i;
+    } else if (shape[i] < 0) {
+      return m.fail() << "shape entry " << i << " is " << shape[i]
+                      << " (expected -1 or at least 0)";
+    } else if (shape[i] != 0 && known > kMaxOnnxElements / shape[i]) {
+      return m.fail() << "shape has more than " << kMaxOnnxElements
+                      << " elements";
     } else {
       known *= shape[i];
     }
@@ -1302,11 +1353,28 @@ LogicalResult lowerSplit(Imp &m) {
   return success();
 }
 
+constexpr int64_t kMaxTileRepeats = 4096;
+
 LogicalResult lowerTile(Imp &m) {
   Value x = m.in(0);
   auto reps = m.intsIn(1, "repeats");
   if (failed(reps))
     return failure();
+  auto xs = Imp::shapeOf(x);
+  if (reps->size() != xs.size())
+    return m.fail() << "repeats has " << reps->size()
+                    << " entries for an input of rank " << xs.size();
+  // Each repeat becomes a concat operand: bound them, and the result.
+  int64_t n = product(xs);
+  for (int64_t r : *reps) {
+    if (r < 1 || r > kMaxTileRepeats)
+      return m.fail() << "repeat " << r << " is outside [1, "
+                      << kMaxTileRepeats << "]";
+    if (n > kMaxOnnxElements / r)
+      return m.fail() << "result has more than " << kMaxOnnxElements
+                      << " elements";
+    n *= r;
+  }
   for (size_t ax = 0; ax < reps->size() && x; ++ax) {
     if ((*reps)[ax] == 1)
       continue;
@@ -1612,17 +1680,32 @@ Value castTo(Imp &m, Value x, Type t) {
 
 /// Opset < 7 binary ops take `broadcast` (and maybe `axis`): plain numpy
 /// suffix broadcasting is what `broadcast = 1` without axis means.
-LogicalResult legacyBroadcast(Imp &m) {
-  if (m.attr("axis"))
-    return m.unsupported("attribute 'axis' (legacy broadcast)");
+/// Before opset 7, `broadcast = 1` with `axis` lines B's dims up with A's
+/// from `axis` on: B reshaped to A's rank (ones around it) then broadcasts
+/// by numpy's rules. Without `rhs` to reshape, an axis is unsupported.
+LogicalResult legacyBroadcast(Imp &m, Value *rhs = nullptr) {
   m.attr("broadcast");
+  if (!m.attr("axis"))
+    return success();
+  if (!rhs || !*rhs || !m.in(0))
+    return m.unsupported("attribute 'axis' (legacy broadcast)");
+  int64_t ra = Imp::shapeOf(m.in(0)).size(), axis = m.attrInt("axis", 0);
+  auto bs = Imp::shapeOf(*rhs);
+  if (axis < 0)
+    axis += ra;
+  if (axis < 0 || axis + int64_t(bs.size()) > ra)
+    return m.fail() << "axis " << m.attrInt("axis", 0) << " does not fit B "
+                    << formatShape(bs) << " into A of rank " << ra;
+  SmallVector<int64_t> shape(ra, 1);
+  std::copy(bs.begin(), bs.end(), shape.begin() + axis);
+  *rhs = m.reshape(*rhs, shape);
   return success();
 }
 
 LogicalResult lowerBinary(Imp &m, const char *name) {
-  if (failed(legacyBroadcast(m)))
-    return failure();
   Value l = m.in(0), r = m.in(1);
+  if (failed(legacyBroadcast(m, &r)))
+    return failure();
   if (StringRef(name) == "pow" && l && r)
     r = castTo(m, r, Imp::elemOf(l)); // Pow allows a different exponent type
   return done(m, m.op(name, {l, r}));
