@@ -7,8 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 namespace dlc {
 
@@ -30,6 +32,32 @@ const char *stName(DType t) {
   case DType::I64: return "I64";
   }
   return "F32";
+}
+
+/// Test-only (test/Driver/train-kill.test): DLC_TEST_PAUSE_IN_SAVE=
+/// <epoch>:<file> makes the save of that epoch stop halfway through its
+/// temporary file, write the temporary file's path to <file> (renamed into
+/// place, so a reader sees all of it or nothing) and sleep until killed.
+/// A test can then kill the process at a known point of a save.
+std::function<void(const std::string &)> pauseInSave(int64_t epoch) {
+  const char *spec = std::getenv("DLC_TEST_PAUSE_IN_SAVE");
+  if (!spec)
+    return {};
+  char *rest = nullptr;
+  long long at = std::strtoll(spec, &rest, 10);
+  if (rest == spec || *rest != ':' || at != epoch)
+    return {};
+  std::string ready = rest + 1;
+  return [ready](const std::string &tmp) {
+    std::string part = ready + ".part";
+    if (FILE *f = std::fopen(part.c_str(), "w")) {
+      std::fprintf(f, "%s\n", tmp.c_str());
+      std::fclose(f);
+      std::rename(part.c_str(), ready.c_str());
+    }
+    for (;;)
+      ::pause();
+  };
 }
 
 } // namespace
@@ -62,7 +90,7 @@ bool writeCheckpoint(const std::string &path, const Checkpoint &ckpt,
     head[b] = static_cast<char>((uint64_t(text.size()) >> (8 * b)) & 0xff);
   head += text;
   chunks[0] = head;
-  return writeFileAtomically(path, chunks, err);
+  return writeFileAtomically(path, chunks, err, pauseInSave(ckpt.epoch));
 }
 
 bool readCheckpoint(const std::string &path, Checkpoint &ckpt,
