@@ -501,13 +501,6 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
       .Case([&](d::MseLossOp o) {
         return set(o, r, ref::mseLoss(fl(o.getInput()), fl(o.getTarget())));
       })
-      // Backward ops (built by --dlc-autodiff).
-      .Case([&](d::Conv2dBackwardInputOp o) {
-        return set(o, r,
-                   ref::conv2dBackwardInput(
-                       fl(o.getGradOutput()), fl(o.getWeight()),
-                       toVector(o.getInputShape()),
-                       window(o.getStride(), o.getPadding(), o.getDilation()),
       // Recurrent layers: the direct step-by-step definitions.
       .Case([&](d::LstmOp o) -> mlir::LogicalResult {
         auto res = ref::lstm(fl(o.getInput()), fl(o.getWeight()),
@@ -532,6 +525,13 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
           return mlir::failure();
         return set(o, o.getYH(), std::move(res.yh));
       })
+      // Backward ops (built by --dlc-autodiff).
+      .Case([&](d::Conv2dBackwardInputOp o) {
+        return set(o, r,
+                   ref::conv2dBackwardInput(
+                       fl(o.getGradOutput()), fl(o.getWeight()),
+                       toVector(o.getInputShape()),
+                       window(o.getStride(), o.getPadding(), o.getDilation()),
                        int64_t(o.getGroups())));
       })
       .Case([&](d::Conv2dBackwardWeightOp o) {
