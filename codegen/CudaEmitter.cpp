@@ -1682,7 +1682,7 @@ LogicalResult KernelEmitter::emit(KernelInfo &info) {
       pool = &op;
     else if (c == OpClass::Contraction || c == OpClass::Reduction)
       anchor = &op;
-    else if (c == OpClass::Other)
+    else if (c == OpClass::Other && !isOptimizerUpdate(&op))
       return fail(&op, "not a dlc compute op");
     std::string node = nodeName(op.getLoc());
     if (!node.empty() && !isa<ConstantOp>(op) &&

@@ -25,8 +25,7 @@ OpClass mlir::dlc::classifyOp(Operation *op) {
   if (isa<NegOp, ExpOp, LogOp, SqrtOp, RsqrtOp, TanhOp, SigmoidOp, ReluOp,
           ErfOp, GeluOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaximumOp,
           MinimumOp, CompareOp, WhereOp, CastOp, TransposeOp, SliceOp, ConcatOp,
-          BatchNormOp, SliceBackwardOp, SgdUpdateOp, AdamUpdateOp,
-          AdamwUpdateOp>(op))
+          BatchNormOp, SliceBackwardOp>(op))
     return OpClass::Elementwise;
   if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, SoftmaxOp, LogSoftmaxOp,
           LayerNormOp, SoftmaxCrossEntropyOp, MseLossOp>(op))

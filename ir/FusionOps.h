@@ -34,7 +34,8 @@ enum class OpClass {
   Pool,
   /// dlc.constant: cloned into each group that reads it.
   Constant,
-  /// Anything else (other dialects, dlc.fusion, dlc.yield): not fused.
+  /// Anything else (other dialects, dlc.fusion, dlc.yield, and the
+  /// optimizer updates, which --dlc-fuse-optimizer groups): not fused.
   Other,
 };
 

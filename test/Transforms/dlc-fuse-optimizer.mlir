@@ -1,5 +1,14 @@
 // RUN: dlc-opt %s --split-input-file --dlc-fuse-optimizer | FileCheck %s
 // RUN: dlc-opt %s --split-input-file --dlc-fuse-optimizer=max-tensors=2 | FileCheck %s --check-prefix=MAX2
+// RUN: dlc-opt %s --split-input-file --dlc-fuse | FileCheck %s --check-prefix=FUSE
+
+// --dlc-fuse alone leaves the updates alone (they are not elementwise ops
+// of one size; the fusion verifier admits them in multi_tensor bodies only).
+// FUSE-LABEL: func.func @sgd_step
+//   FUSE-NOT:   dlc.fusion
+//       FUSE:   dlc.sgd_update
+//   FUSE-NOT:   dlc.fusion
+//       FUSE:   return
 
 // Every update of a step, of odd sizes and two ranks, becomes one
 // multi-tensor fusion at the place of the last one; the shared step and lr

@@ -14,8 +14,8 @@ reference interpreter (f64). Both are compared with torch.optim in float64
 on the same tensors: the optimizer's state is preloaded as after step t-1,
 and the gradient is grad * grad_scale (skip: nothing may change).
 
-Tolerance: |got - want| <= 2e-6 * (|want| + 1) on the device (f32 math),
-1e-12 on the reference.
+Tolerance: |got - want| <= 1e-6 * (|want| + 1) on the device (f32 math: a
+few ulps, 1.3e-7 seen), 1e-12 on the reference; skip: bit-exact copies.
 """
 import argparse
 import os
@@ -179,7 +179,7 @@ def run_case(args, name, root):
                                 "opt.skip"]
         for tag, dev, tol in [
                 ("ref", ["--device=reference", "--precision=f64"], 1e-12),
-                ("dev", [f"--device={args.device}"], 2e-6)]:
+                ("dev", [f"--device={args.device}"], 1e-6)]:
             outdir = os.path.join(work, f"out_{tag}_{skip}")
             shutil.rmtree(outdir, ignore_errors=True)
             sh([args.dlc, "run", "step.mlir"] + dev +
