@@ -105,10 +105,10 @@ cl::list<std::string> selectedOutputs(
 
 cl::opt<std::string> precisionOpt(
     "precision",
-    cl::desc("Arithmetic: f32 (or fp32, the default) and f64 choose the "
-             "reference interpreter's compute type (f64: double, never "
-             "rounded, float outputs written as f64; compiled kernels compute "
-             "as emitted); bf16 and fp16 run the model in mixed precision "
+    cl::desc("Arithmetic: f32 (or fp32, the default): the model's types; "
+             "f64 (--device=reference only): the reference interpreter "
+             "computes in double, never rounded, float outputs written as "
+             "f64; bf16 and fp16 run the model in mixed precision "
              "(--dlc-mixed-precision: contractions and activations in the "
              "low type with f32 accumulation, softmax, norms and losses in "
              "f32, f32 inputs, params and outputs), on any device"),

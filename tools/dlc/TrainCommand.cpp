@@ -371,6 +371,10 @@ int trainMain() {
                 "'; expected fp32, bf16 or fp16");
   bool lowPrecision = precisionOpt == "bf16" || precisionOpt == "fp16";
   LossScaler scaler;
+  if (precisionOpt != "fp16" && (lossScaleInit.getNumOccurrences() ||
+                                 lossScaleInterval.getNumOccurrences()))
+    return fail("--loss-scale and --loss-scale-growth-interval need "
+                "--precision=fp16 (bf16 has f32's range: no loss scaling)");
   if (precisionOpt == "fp16") {
     if (!(lossScaleInit >= 1 && lossScaleInit <= 3.0e38))
       return fail("--loss-scale must be a number from 1 to 3e38");
