@@ -158,8 +158,18 @@ LogicalResult DlcAutodiffPass::run() {
   for (Operation &op : body.without_terminator())
     forward.push_back(&op);
   for (Operation *op : llvm::reverse(forward)) {
-    if (op->getNumResults() != 1)
+    if (op->getNumResults() != 1) {
+      // No rule takes several cotangents: fail rather than drop them
+      // (dlc.lstm/dlc.gru are differentiated after --dlc-unroll-recurrent).
+      if (llvm::any_of(op->getResults(),
+                       [&](Value r) { return cotangent.lookup(r); }))
+        return op->emitOpError()
+               << "has several results and no differentiation rule"
+               << (isa<LstmOp, GruOp>(op)
+                       ? "; run --dlc-unroll-recurrent before --dlc-autodiff"
+                       : "");
       continue;
+    }
     Value g = cotangent.lookup(op->getResult(0));
     if (!g)
       continue;
