@@ -2,7 +2,11 @@
 #include "runtime/HostTensor.h"
 
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace dlc {
 
@@ -61,6 +65,48 @@ std::string formatShape(const std::vector<int64_t> &shape) {
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
+}
+
+std::string formatBytes(uint64_t bytes) {
+  static const char *units[] = {"B", "KB", "MB", "GB", "TB", "PB", "EB"};
+  if (bytes < 1000)
+    return std::to_string(bytes) + " B";
+  double v = double(bytes);
+  int u = 0;
+  while (v >= 1000 && u < 6)
+    v /= 1000, ++u;
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f %s", v, units[u]);
+  return text;
+}
+
+bool checkHostMemory(uint64_t bytes, std::string &why) {
+  long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGESIZE);
+  if (pages > 0 && pageSize > 0) {
+    uint64_t phys = uint64_t(pages) * uint64_t(pageSize);
+    if (bytes > phys) {
+      why = "the host has " + formatBytes(phys) + " of memory";
+      return false;
+    }
+  }
+  struct rlimit limit;
+  if (::getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      bytes > uint64_t(limit.rlim_cur)) {
+    why = "the address-space limit (ulimit -v) is " +
+          formatBytes(uint64_t(limit.rlim_cur));
+    return false;
+  }
+  // Within both, malloc can still refuse (other limits, no overcommit):
+  // ask it. Untouched pages cost nothing.
+  if (bytes >= (uint64_t(1) << 30)) {
+    void *probe = std::malloc(size_t(bytes));
+    if (!probe) {
+      why = "malloc refused them";
+      return false;
+    }
+    std::free(probe);
+  }
+  return true;
 }
 
 } // namespace dlc

@@ -46,6 +46,17 @@ std::optional<int64_t> checkedNumel(const std::vector<int64_t> &shape);
 /// "[2, 3, 4]"
 std::string formatShape(const std::vector<int64_t> &shape);
 
+/// "512 B", "1.5 MB", "4.0 TB" (powers of 1000, one decimal).
+std::string formatBytes(uint64_t bytes);
+
+/// Whether `bytes` of host memory can be allocated now. False, with `why`
+/// ("the host has 134.7 GB of memory"), when they exceed
+/// physical memory or the address-space limit (RLIMIT_AS), or malloc
+/// refuses them. Callers check before allocating what a model's shapes ask
+/// for, so that an impossible allocation is a user error naming the tensor
+/// instead of an abort ("LLVM ERROR: out of memory").
+bool checkHostMemory(uint64_t bytes, std::string &why);
+
 } // namespace dlc
 
 #endif // DLC_RUNTIME_HOSTTENSOR_H

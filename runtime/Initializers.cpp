@@ -4,6 +4,7 @@
 #include "runtime/TensorFile.h"
 #include "runtime/reference/HostConvert.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace dlc {
@@ -182,6 +183,21 @@ bool materializeParam(const InitSpec &spec, const std::string &paramName,
   auto numel = checkedNumel(shape);
   if (!numel)
     return fail("invalid shape " + formatShape(shape));
+  // The tensor, and the doubles a scheme (or a float conversion) is drawn
+  // in: checked first, as a failed allocation would abort the process.
+  // (2^58 elements bound the byte counts below 2^63.)
+  uint64_t n = uint64_t(std::min<int64_t>(*numel, int64_t(1) << 58));
+  uint64_t bytes = n * dtypeSize(dtype);
+  uint64_t staging = spec.file.empty() ? n * sizeof(double) : 0;
+  std::string why;
+  if (!checkHostMemory(bytes + staging, why))
+    return fail("shape " + formatShape(shape) + " (" +
+                std::to_string(*numel) + " elements, " + formatBytes(bytes) +
+                " as " + std::string(dtypeName(dtype)) +
+                ") does not fit in host memory: it needs " +
+                formatBytes(bytes + staging) +
+                (staging ? " (with the f64 values it is drawn in)" : "") +
+                " and " + why);
   if (!spec.file.empty()) {
     std::string msg;
     if (!loadFromFile(spec, dtype, shape, out, msg))
