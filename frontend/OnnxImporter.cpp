@@ -22,8 +22,7 @@
 // Integer and bool initializers are known values (shapes, indices).
 //
 // Errors name the node, its op type and the opset:
-//   model.onnx:0:3: error: node 'Conv_3' (ConvTranspose, opset 13):
-//   unsupported op
+//   model.onnx:0:3: error: node 'Det_3' (Det, opset 13): unsupported op
 // The location is NameLoc(node name, FileLineColLoc(file, 0, node index)).
 //
 //===----------------------------------------------------------------------===//

@@ -58,6 +58,8 @@ def main(out):
                               name="Conv_3")
     save(model([conv_t], [vi("x", [1, 1, 4, 4]), vi("w", [1, 1, 3, 3])],
                [vi("y", [1, 1, 6, 6])]), "convtranspose.onnx")
+    save(model([helper.make_node("Det", ["x"], ["y"], name="Det_3")],
+               [vi("x", [3, 3])], [vi("y", [])]), "unmapped_op.onnx")
     save(model([helper.make_node("LeakyRelu", ["x"], ["y"], name="act",
                                  beta=2.0)], [x], [vi("y", [2, 3, 4])]),
          "bad_attr.onnx")
