@@ -45,7 +45,8 @@ TEST(OpSchemaTest, MatchesTheDialect) {
     ASSERT_TRUE(name) << op.name;
     std::set<std::string> ods, ours;
     for (StringAttr a : name->getAttributeNames())
-      ods.insert(a.str());
+      if (a != "operandSegmentSizes") // from the inputs given (dlc.lstm)
+        ods.insert(a.str());
     for (const ::dlc::AttrSpec &a : op.attrs)
       if (a.kind != ::dlc::AttrKind::ValueType)
         ours.insert(a.name);
