@@ -3,6 +3,7 @@
 //   dlc tune model.json --tuning-cache=tune.json [--device=cpu|cuda]
 //       [--target=sm_90] [--max-candidates=N] [--repeat=N] [--seed=S]
 //   dlc tune model.json --list-candidates [--max-candidates=N]
+//   ... [--train-step [--gradients-only]]     a training program's fusions
 //
 // For every tiled_gemm and row_reduce fusion (one per signature), the
 // candidates of scheduleCandidates (passes/Schedule.h: valid by
@@ -23,8 +24,10 @@
 #include "codegen/CudaEmitter.h"
 #include "ir/FusionOps.h"
 #include "ir/Interpreter.h"
+#include "passes/Passes.h"
 #include "passes/Pipeline.h"
 #include "passes/Schedule.h"
+#include "passes/TrainingStep.h"
 #include "runtime/AtomicFile.h"
 #include "runtime/CpuDevice.h"
 #include "runtime/CudaDevice.h"
@@ -94,6 +97,16 @@ cl::opt<unsigned> repeat("repeat",
                          cl::init(10), DLC_TUNE_OPT);
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"),
                        cl::init(1), DLC_TUNE_OPT);
+cl::opt<bool> tuneTrainStep(
+    "train-step",
+    cl::desc("Tune the model's training step (forward, backward, optimizer "
+             "update; as `dlc --train-step`) instead of its forward graph"),
+    DLC_TUNE_OPT);
+cl::opt<bool> tuneGradientsOnly(
+    "gradients-only",
+    cl::desc("With --train-step: forward and backward only (as `dlc "
+             "--train-step --gradients-only`)"),
+    DLC_TUNE_OPT);
 cl::opt<bool> listCandidates(
     "list-candidates",
     cl::desc("Print each fusion's candidates as one-entry tuning caches, one "
@@ -106,6 +119,23 @@ cl::opt<bool> listCandidates(
 int fail(const llvm::Twine &msg, int code = kUserError) {
   llvm::errs() << "dlc tune: " << msg << "\n";
   return code;
+}
+
+/// The model as `dlc` compiles it: its training step with --train-step
+/// (the same builders as CompileCommand.cpp); false after reporting.
+bool buildProgram(mlir::ModuleOp module) {
+  if (tuneGradientsOnly && !tuneTrainStep) {
+    llvm::errs() << "dlc tune: --gradients-only needs --train-step\n";
+    return false;
+  }
+  if (!tuneTrainStep)
+    return true;
+  if (tuneGradientsOnly) {
+    mlir::PassManager pm(module.getContext());
+    pm.addPass(mlir::dlc::createDlcAutodiff());
+    return succeeded(pm.run(module));
+  }
+  return succeeded(mlir::dlc::buildTrainingStep(module));
 }
 
 /// A tunable fusion: its name, cache key and default schedule.
@@ -277,9 +307,22 @@ public:
       return false;
     }
     uint64_t s = seed;
-    for (const ModelValue &mv : *values)
-      if (mv.kind == ModelValue::Kind::Input)
-        inputs[mv.name] = randomTensor(mv.dtype, mv.shape, s++ * 7919 + 1);
+    for (const ModelValue &mv : *values) {
+      if (mv.kind != ModelValue::Kind::Input)
+        continue;
+      HostTensor t = randomTensor(mv.dtype, mv.shape, s++ * 7919 + 1);
+      // A training step's optimizer inputs (passes/TrainingStep.h) as in a
+      // real step: step 10, lr 1e-3, second moments non-negative.
+      if (mv.dtype == DType::F32 && (mv.name == "opt.step" || mv.name == "opt.lr"))
+        *reinterpret_cast<float *>(t.bytes.data()) =
+            mv.name == "opt.step" ? 10.0f : 1e-3f;
+      else if (mv.dtype == DType::F32 &&
+               llvm::StringRef(mv.name).starts_with("state/exp_avg_sq/"))
+        for (int64_t i = 0; i < t.numel(); ++i)
+          reinterpret_cast<float *>(t.bytes.data())[i] =
+              std::fabs(reinterpret_cast<float *>(t.bytes.data())[i]);
+      inputs[mv.name] = std::move(t);
+    }
     return true;
   }
   const std::map<std::string, HostTensor> &modelInputs() const {
@@ -474,7 +517,7 @@ int tuneMain() {
   if (listCandidates) {
     Session session;
     auto module = session.load(modelPath);
-    if (!module)
+    if (!module || !buildProgram(*module))
       return kUserError;
     CpuDevice unused;
     Tuner tuner(*module, unused, false);
@@ -512,7 +555,7 @@ int tuneMain() {
 
   Session session;
   auto module = session.load(modelPath);
-  if (!module)
+  if (!module || !buildProgram(*module))
     return kUserError;
 
   std::unique_ptr<dlc::Device> dev;
