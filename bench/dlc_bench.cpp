@@ -5,7 +5,7 @@
 // (-DDLC_ENABLE_COMPILER=OFF). docs/bench.md.
 //
 //   dlc-bench DIR [--device=cuda|cpu] [--warmup=N] [--iters=N] [--rotate=K]
-//                 [--json=FILE] [--name=NAME]
+//                 [--json=FILE] [--name=NAME] [--outputs=FILE] [--dump=FILE]
 //   dlc-bench --copy=MiB [--device=cuda] ...   a float4 copy kernel of that
 //                 many MiB, through the same path: the copy-bandwidth ceiling
 //
@@ -23,6 +23,11 @@
 //
 // cpu: the same program on the CPU device (runtime/CpuDevice.h), timed with
 // the host clock: proves the harness end to end where there is no GPU.
+//
+// A training program's optimizer inputs hold what a real step would
+// (fillOf). --outputs writes the first run's outputs (input set 0; both
+// devices) and --dump (cpu) every input, param and output, as .safetensors
+// by model name: bench/autotune.py and torch_bench.py --check compare them.
 //
 // Prints one line per figure and writes the whole result as JSON with
 // --json. Exit code 0 ok, 1 any error (printed).
