@@ -5,6 +5,12 @@
 // read by several groups, then outlines each group into a dlc.fusion and
 // restores a topological order.
 //
+// The groups form a DAG that every merge must keep acyclic. A topological
+// order of it is kept up to date (Pearce and Kelly's dynamic topological
+// sort, applied to contracting two nodes), so that the cycle check searches
+// only the groups ordered between the two being merged: near-linear on long
+// chains instead of a search to the end of the graph per merge.
+//
 //===----------------------------------------------------------------------===//
 #include "ir/FusionOps.h"
 #include "passes/Passes.h"
@@ -73,7 +79,9 @@ private:
     return g.anchor ? classifyOp(g.anchor) : OpClass::Elementwise;
   }
   SmallVector<unsigned> successors(unsigned g);
+  SmallVector<unsigned> predecessors(unsigned g);
   bool reachesIndirectly(unsigned from, unsigned to);
+  unsigned reorderForMerge(unsigned a, unsigned b);
   bool canMerge(Group &a, Group &b);
   bool fitsEpilogue(Group &g, Operation *op);
   bool readsAnchor(Group &g, Operation *op);
@@ -96,6 +104,9 @@ private:
   unsigned maxOps, maxRecomputeOps;
   std::vector<Group> groups;
   DenseMap<Operation *, unsigned> groupIndex;
+  /// A topological order of the groups: an edge g -> h has order[g] <
+  /// order[h]. Positions may have gaps (merged-away groups).
+  std::vector<unsigned> order;
 };
 
 //===----------------------------------------------------------------------===//
@@ -117,23 +128,92 @@ SmallVector<unsigned> Partition::successors(unsigned g) {
   return out.takeVector();
 }
 
+SmallVector<unsigned> Partition::predecessors(unsigned g) {
+  llvm::SetVector<unsigned> out;
+  for (Operation *op : groups[g].ops)
+    // Operands of ops nested in an opaque op's region count as its own.
+    op->walk([&](Operation *inner) {
+      for (Value operand : inner->getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        if (!def)
+          continue;
+        auto it = groupIndex.find(def);
+        if (it != groupIndex.end() && it->second != g)
+          out.insert(it->second);
+      }
+    });
+  return out.takeVector();
+}
+
 /// Whether `to` depends on `from` through at least one other group: merging
-/// the two would then make a cycle.
+/// the two would then make a cycle. Only groups ordered before `to` can be
+/// on such a path.
 bool Partition::reachesIndirectly(unsigned from, unsigned to) {
+  if (order[from] > order[to])
+    return false;
   SmallVector<unsigned> stack;
   llvm::SmallDenseSet<unsigned> seen;
   for (unsigned s : successors(from))
-    if (s != to && seen.insert(s).second)
+    if (s != to && order[s] < order[to] && seen.insert(s).second)
       stack.push_back(s);
   while (!stack.empty()) {
     unsigned g = stack.pop_back_val();
-    if (g == to)
-      return true;
-    for (unsigned s : successors(g))
-      if (seen.insert(s).second)
+    for (unsigned s : successors(g)) {
+      if (s == to)
+        return true;
+      if (order[s] < order[to] && seen.insert(s).second)
         stack.push_back(s);
+    }
   }
   return false;
+}
+
+/// Before groups `a` and `b` (no path between them but a direct edge)
+/// become one: reorders the groups between them so that one position is
+/// after everything the merged group depends on and before everything that
+/// depends on it, and returns that position. With order[a] < order[b]: the
+/// ancestors of `b` ordered after `a`, then that position, then the
+/// descendants of `a` ordered before `b` (disjoint sets, as there is no
+/// indirect path), each set in its old relative order, take the positions
+/// these groups and `a` held. Other groups keep theirs.
+unsigned Partition::reorderForMerge(unsigned a, unsigned b) {
+  if (order[a] > order[b])
+    std::swap(a, b);
+  unsigned lo = order[a], hi = order[b];
+  auto collect = [&](unsigned start, bool forward) {
+    SmallVector<unsigned> found;
+    llvm::SmallDenseSet<unsigned> seen;
+    SmallVector<unsigned> stack{start};
+    while (!stack.empty()) {
+      unsigned g = stack.pop_back_val();
+      for (unsigned n : forward ? successors(g) : predecessors(g))
+        if (order[n] > lo && order[n] < hi && seen.insert(n).second) {
+          found.push_back(n);
+          stack.push_back(n);
+        }
+    }
+    auto byOrder = [&](unsigned x, unsigned y) { return order[x] < order[y]; };
+    llvm::sort(found, byOrder);
+    return found;
+  };
+  SmallVector<unsigned> before = collect(b, /*forward=*/false);
+  if (before.empty())
+    return lo; // b's ancestors all precede a
+  SmallVector<unsigned> after = collect(a, /*forward=*/true);
+  SmallVector<unsigned> slots;
+  for (unsigned g : before)
+    slots.push_back(order[g]);
+  slots.push_back(order[a]);
+  for (unsigned g : after)
+    slots.push_back(order[g]);
+  llvm::sort(slots);
+  unsigned next = 0;
+  for (unsigned g : before)
+    order[g] = slots[next++];
+  unsigned merged = slots[next++];
+  for (unsigned g : after)
+    order[g] = slots[next++];
+  return merged;
 }
 
 bool Partition::canMerge(Group &a, Group &b) {
@@ -246,6 +326,7 @@ SmallVector<Value> Partition::externalValues(Group &g) {
 //===----------------------------------------------------------------------===//
 
 void Partition::merge(Group &into, Group &from) {
+  order[indexOf(into)] = reorderForMerge(indexOf(into), indexOf(from));
   for (Operation *op : from.ops) {
     into.ops.push_back(op);
     groupIndex[op] = indexOf(into);
@@ -357,6 +438,7 @@ void Partition::run() {
         cls == OpClass::Pool)
       g.anchor = &op;
     groupIndex[&op] = groups.size();
+    order.push_back(groups.size()); // block order is topological
     groups.push_back(std::move(g));
   }
 
