@@ -53,6 +53,9 @@ def prepare(a):
         if out.returncode:
             sys.exit(f"autotune.py: dlc tune --list-candidates {model}: {out.stderr}")
         entries = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+        if not entries:
+            sys.exit(f"autotune.py: dlc tune --list-candidates {model} listed no schedule "
+                     "(no GEMM or row reduction in the graph?)")
         for i, e in enumerate(entries):
             d = os.path.join(root, g["name"], f"c{i}")
             os.makedirs(d)
