@@ -892,10 +892,9 @@ LogicalResult lowerConvTranspose(Imp &m) {
     if (outShape || same) {
       // The padding that gives the asked-for output size.
       out[i] = outShape ? (*outShape)[i] : in * s;
-      int64_t total = full - out[i];
-      if (total < 0)
-        return m.unsupported("output_shape larger than the full transposed "
-                             "convolution");
+      // Larger than the full result: the extra rows go at the end, as
+      // output_padding's do (the reference's output_shape example).
+      int64_t total = std::max<int64_t>(0, full - out[i]);
       bool upper = autoPad == "SAME_UPPER";
       pb = upper ? total / 2 : total - total / 2;
       pe = total - pb;
