@@ -14,6 +14,8 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/STLExtras.h"
 
+#include <algorithm>
+
 namespace mlir::dlc {
 #define GEN_PASS_DEF_DLCUNROLLRECURRENT
 #include "passes/Passes.h.inc"
@@ -75,15 +77,15 @@ struct Builder {
   /// Stacks same-shaped tensors along a new leading dim and reshapes to
   /// `shape`.
   Value stack(ArrayRef<Value> parts, ArrayRef<int64_t> shape) {
+    if (parts.size() == 1)
+      return reshape(parts.front(), shape);
     SmallVector<Value> rows;
     for (Value p : parts) {
       SmallVector<int64_t> s{1};
       llvm::append_range(s, cast<RankedTensorType>(p.getType()).getShape());
       rows.push_back(reshape(p, s));
     }
-    Value all = rows.size() == 1
-                    ? rows.front()
-                    : ConcatOp::create(b, loc, rows, int64_t(0)).getResult();
+    Value all = ConcatOp::create(b, loc, rows, int64_t(0));
     if (cast<RankedTensorType>(all.getType()).getShape() == shape)
       return all;
     return reshape(all, shape);
@@ -158,13 +160,35 @@ Value biasHalf(Builder &u, const Recurrent &r, Value bias, int64_t half) {
 void replaceResults(Builder &u, const Recurrent &r, Operation *op,
                     ArrayRef<SmallVector<Value>> ys,
                     ArrayRef<SmallVector<Value>> finals) {
-  if (!op->getResult(0).use_empty()) {
+  // Steps [from, to) of y, stacked as [to - from, D, B, H].
+  auto steps = [&](int64_t from, int64_t to) {
     SmallVector<Value> parts;
-    for (int64_t t = 0; t < r.seq; ++t)
+    for (int64_t t = from; t < to; ++t)
       llvm::append_range(parts, ys[t]);
-    op->getResult(0).replaceAllUsesWith(
-        u.stack(parts, {r.seq, r.dirs, r.batch, r.hidden}));
+    return u.stack(parts, {to - from, r.dirs, r.batch, r.hidden});
+  };
+  // A slice of y along the steps only (a classifier reading the last h)
+  // stacks just those steps, so that neither the whole y nor, backward,
+  // one slice of its gradient per step is built.
+  Value y = op->getResult(0);
+  for (Operation *user : llvm::make_early_inc_range(y.getUsers())) {
+    auto slice = dyn_cast<SliceOp>(user);
+    if (!slice || slice.getStarts().size() != 1 ||
+        (!slice.getAxes().empty() && slice.getAxes()[0] != 0 &&
+         slice.getAxes()[0] != -4) ||
+        (!slice.getSteps().empty() && slice.getSteps()[0] != 1))
+      continue;
+    auto clamp = [&](int64_t i) {
+      return std::clamp<int64_t>(i < 0 ? i + r.seq : i, 0, r.seq);
+    };
+    int64_t from = clamp(slice.getStarts()[0]), to = clamp(slice.getEnds()[0]);
+    if (from >= to)
+      continue;
+    slice.getResult().replaceAllUsesWith(steps(from, to));
+    slice.erase();
   }
+  if (!y.use_empty())
+    y.replaceAllUsesWith(steps(0, r.seq));
   for (auto [i, states] : llvm::enumerate(finals))
     if (!op->getResult(i + 1).use_empty())
       op->getResult(i + 1).replaceAllUsesWith(

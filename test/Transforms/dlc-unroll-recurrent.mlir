@@ -95,3 +95,18 @@ func.func @gru(%x: tensor<2x1x3xf32>, %w: tensor<2x6x3xf32>, %r: tensor<2x6x2xf3
 // FUSED-COUNT-4: dlc.fusion contraction "k{{[0-9]+}}_gru1_t{{[01]}}"
 //   FUSED-NOT:   dlc.fusion contraction
 //       FUSED:   return
+
+// -----
+
+// A slice of y along the steps (the last step, as a classifier reads it)
+// stacks only those steps: no concat of every step.
+
+// CHECK-LABEL: func.func @last_step
+//   CHECK-NOT:   dlc.concat
+//       CHECK:   %[[Y:.+]] = dlc.reshape %{{.+}} {shape = array<i64: 1, 1, 2, 4>} : (tensor<2x4xf32>) -> tensor<1x1x2x4xf32>
+//  CHECK-NEXT:   return %[[Y]]
+func.func @last_step(%x: tensor<3x2x3xf32>, %w: tensor<1x16x3xf32>, %r: tensor<1x16x4xf32>) -> tensor<1x1x2x4xf32> {
+  %y, %yh, %yc = dlc.lstm %x, %w, %r {hidden_size = 4 : i64} : (tensor<3x2x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32>) -> (tensor<3x1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x2x4xf32>)
+  %last = dlc.slice %y {starts = array<i64: -1>, ends = array<i64: 3>, axes = array<i64: 0>} : (tensor<3x1x2x4xf32>) -> tensor<1x1x2x4xf32>
+  return %last : tensor<1x1x2x4xf32>
+}
