@@ -274,7 +274,8 @@ def DlcUnrollRecurrent : Pass<"dlc-unroll-recurrent", "::mlir::func::FuncOp"> {
     and the gate math on slices of the gate tensor (sigmoid, tanh, the c/h
     updates), elementwise ops of [batch, H] that --dlc-fuse puts in one
     kernel per step. The first step with no initial state skips the
-    recurrent product. y stacks the steps' h with one `dlc.concat`; results
+    recurrent product. y stacks the steps' h with one `dlc.concat` (a
+    `dlc.slice` of y along the steps stacks just those steps); results
     nobody reads are not built.
 
     ```mlir
