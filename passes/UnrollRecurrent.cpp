@@ -92,8 +92,7 @@ struct Builder {
   }
 };
 
-/// What LSTM and GRU share: sizes, the input projection, per-direction
-/// weights and initial states, and the assembly of the results.
+/// The sizes of a recurrent op and the order of its steps.
 struct Recurrent {
   int64_t seq, batch, input, hidden, dirs, gates;
   bool reverse; // the only direction runs backwards
@@ -104,7 +103,7 @@ struct Recurrent {
   }
 };
 
-Recurrent describe(Operation *op, Value x, StringRef direction, int64_t hidden,
+Recurrent describe(Value x, StringRef direction, int64_t hidden,
                    int64_t gates) {
   auto shape = cast<RankedTensorType>(x.getType()).getShape();
   return {shape[0],
@@ -197,7 +196,7 @@ void replaceResults(Builder &u, const Recurrent &r, Operation *op,
 
 void unrollLstm(OpBuilder &b, LstmOp op) {
   Builder u{b, op.getLoc()};
-  Recurrent r = describe(op, op.getInput(), op.getDirection(),
+  Recurrent r = describe(op.getInput(), op.getDirection(),
                          op.getHiddenSize(), 4);
   const int64_t H = r.hidden, gh = 4 * H;
   // Both bias halves add to every step's gates: fold them into the
@@ -240,7 +239,7 @@ void unrollLstm(OpBuilder &b, LstmOp op) {
 
 void unrollGru(OpBuilder &b, GruOp op) {
   Builder u{b, op.getLoc()};
-  Recurrent r = describe(op, op.getInput(), op.getDirection(),
+  Recurrent r = describe(op.getInput(), op.getDirection(),
                          op.getHiddenSize(), 3);
   const int64_t H = r.hidden, gh = 3 * H;
   bool lbr = op.getLinearBeforeReset();
