@@ -9,7 +9,9 @@
 // private scratch directory. Float initializers are cached as safetensors
 // under the cache root; DLC_CACHE_DIR points that at <scratch>/cache, which
 // is emptied after every input, so a run writes nowhere else and its disk
-// use stays bounded however many distinct models it makes.
+// use stays bounded however many distinct models it makes. A run that
+// crashes cannot remove its directory; the next run removes those of dead
+// processes (the directory name carries the pid).
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/OnnxImport.h"
@@ -17,8 +19,11 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -33,13 +38,32 @@ void removeScratch() {
     return;
   (void)llvm::sys::fs::remove_directories(scratch);
 }
+
+/// Removes <base>/dlc-fuzz-onnx-<pid>-* of processes that no longer exist.
+void removeStaleScratch(const std::string &base) {
+  std::error_code ec;
+  const std::string prefix = "dlc-fuzz-onnx-";
+  for (llvm::sys::fs::directory_iterator it(base, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    llvm::StringRef name = llvm::sys::path::filename(it->path());
+    if (!name.consume_front(prefix))
+      continue;
+    long pid = 0;
+    if (name.consumeInteger(10, pid) || !name.starts_with("-") || pid <= 0)
+      continue;
+    if (::kill(pid_t(pid), 0) != 0 && errno == ESRCH)
+      (void)llvm::sys::fs::remove_directories(it->path());
+  }
+}
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
   const char *base = ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : nullptr;
   if (!base)
     base = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
-  std::string templ = std::string(base) + "/dlc-fuzz-onnx-XXXXXX";
+  removeStaleScratch(base);
+  std::string templ = std::string(base) + "/dlc-fuzz-onnx-" +
+                      std::to_string(::getpid()) + "-XXXXXX";
   if (!::mkdtemp(templ.data())) {
     std::perror("dlc-fuzz-onnx: mkdtemp");
     std::abort();
