@@ -1666,7 +1666,7 @@ LogicalResult lowerRange(Imp &m) {
 FailureOr<Type> castTarget(Imp &m, int64_t to) {
   auto d = dtypeOfOnnx(int(to));
   if (!d)
-    return m.unsupported("cast target " + onnxTypeName(int(to))), failure();
+    return FailureOr<Type>(m.unsupported("cast target " + onnxTypeName(int(to))));
   return mlirType(&m.context(), *d);
 }
 

@@ -19,6 +19,9 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <algorithm>
+#include <optional>
+
 namespace mlir::dlc {
 #define GEN_PASS_DEF_DLCAUTODIFF
 #include "passes/Passes.h.inc"
@@ -49,6 +52,62 @@ Value zerosOf(OpBuilder &b, Location loc, RankedTensorType type) {
   auto zero = FloatAttr::get(type.getElementType(), 0.0);
   return ConstantOp::create(b, loc,
                             DenseElementsAttr::get(type, ArrayRef<Attribute>{zero}));
+}
+
+/// When the slice_backward ops among `parts` together tile their common
+/// input along one axis (unit steps, every other dim whole, no gaps or
+/// overlaps), returns that axis and their grads in order along it: their sum
+/// is then the concat of the grads, an elementwise op that fuses with its
+/// producers, where the sum of zero-padded slice_backwards would be one
+/// kernel per part (an LSTM's four gate slices, a sequence's steps).
+std::optional<std::pair<int64_t, SmallVector<Value>>>
+tilingSlices(ArrayRef<Value> parts) {
+  std::optional<int64_t> axis;
+  SmallVector<std::pair<int64_t, Value>> ranges; // (begin on axis, grad)
+  for (Value part : parts) {
+    auto s = part.getDefiningOp<SliceBackwardOp>();
+    if (!s)
+      return std::nullopt;
+    ArrayRef<int64_t> in = s.getInputShape();
+    ArrayRef<int64_t> gs = cast<RankedTensorType>(s.getGrad().getType())
+                               .getShape();
+    SmallVector<int64_t> begin(in.size(), 0);
+    ArrayRef<int64_t> axes = s.getAxes(), steps = s.getSteps();
+    for (auto [j, st] : llvm::enumerate(s.getStarts())) {
+      int64_t a = axes.empty() ? int64_t(j) : axes[j];
+      if (a < 0)
+        a += int64_t(in.size());
+      if (!steps.empty() && steps[j] != 1)
+        return std::nullopt;
+      begin[a] = std::clamp<int64_t>(st < 0 ? st + in[a] : st, 0, in[a]);
+    }
+    std::optional<int64_t> cut;
+    for (size_t d = 0; d < in.size(); ++d)
+      if (gs[d] != in[d]) {
+        if (cut)
+          return std::nullopt;
+        cut = int64_t(d);
+      }
+    if (!cut || (axis && *axis != *cut))
+      return std::nullopt;
+    axis = cut;
+    ranges.push_back({begin[*cut], s.getGrad()});
+  }
+  if (!axis)
+    return std::nullopt;
+  llvm::stable_sort(ranges, llvm::less_first());
+  int64_t next = 0;
+  SmallVector<Value> grads;
+  for (auto &[begin, grad] : ranges) {
+    if (begin != next)
+      return std::nullopt;
+    next += cast<RankedTensorType>(grad.getType()).getDimSize(*axis);
+    grads.push_back(grad);
+  }
+  auto full = cast<RankedTensorType>(parts.front().getType());
+  if (next != full.getDimSize(*axis))
+    return std::nullopt;
+  return std::make_pair(*axis, std::move(grads));
 }
 
 struct DlcAutodiffPass
@@ -142,10 +201,32 @@ LogicalResult DlcAutodiffPass::run() {
   // The backward sweep, built before the return.
   OpBuilder b(ret);
   Operation *lastForward = ret->getPrevNode();
+  // Contributions are kept apart until a value's cotangent is needed (all
+  // its users are done by then) so that slices tiling it become a concat.
+  llvm::DenseMap<Value, SmallVector<std::pair<Value, Location>>> parts;
   llvm::DenseMap<Value, Value> cotangent;
   auto accumulate = [&](Value v, Value g, Location loc) {
-    Value &slot = cotangent[v];
-    slot = slot ? AddOp::create(b, loc, slot, g).getResult() : g;
+    parts[v].push_back({g, loc});
+  };
+  auto cotangentOf = [&](Value v) -> Value {
+    if (Value done = cotangent.lookup(v))
+      return done;
+    auto it = parts.find(v);
+    if (it == parts.end())
+      return {};
+    SmallVector<Value> slices, others;
+    for (auto &[g, loc] : it->second)
+      (g.getDefiningOp<SliceBackwardOp>() ? slices : others).push_back(g);
+    Location loc = it->second.front().second;
+    if (slices.size() > 1)
+      if (auto tiled = tilingSlices(slices)) {
+        slices = {ConcatOp::create(b, loc, tiled->second, tiled->first)};
+        loc = slices.front().getLoc();
+      }
+    Value sum;
+    for (Value g : llvm::concat<Value>(slices, others))
+      sum = sum ? AddOp::create(b, loc, sum, g).getResult() : g;
+    return cotangent[v] = sum;
   };
   if (active.contains(loss))
     cotangent[loss] = ConstantOp::create(
@@ -162,7 +243,7 @@ LogicalResult DlcAutodiffPass::run() {
       // No rule takes several cotangents: fail rather than drop them
       // (dlc.lstm/dlc.gru are differentiated after --dlc-unroll-recurrent).
       if (llvm::any_of(op->getResults(),
-                       [&](Value r) { return cotangent.lookup(r); }))
+                       [&](Value r) { return bool(cotangentOf(r)); }))
         return op->emitOpError()
                << "has several results and no differentiation rule"
                << (isa<LstmOp, GruOp>(op)
@@ -170,7 +251,7 @@ LogicalResult DlcAutodiffPass::run() {
                        : "");
       continue;
     }
-    Value g = cotangent.lookup(op->getResult(0));
+    Value g = cotangentOf(op->getResult(0));
     if (!g)
       continue;
     SmallVector<bool> wanted;
@@ -204,7 +285,7 @@ LogicalResult DlcAutodiffPass::run() {
   SmallVector<DictionaryAttr> resultAttrs;
   func.getAllResultAttrs(resultAttrs);
   for (auto &[arg, name] : wrt) {
-    Value g = cotangent.lookup(arg);
+    Value g = cotangentOf(arg);
     if (!g)
       g = zerosOf(b, arg.getLoc(), cast<RankedTensorType>(arg.getType()));
     results.push_back(g);

@@ -106,3 +106,51 @@ module attributes {dlc.training = {loss = "loss", optimizer = {name = "sgd"}}} {
     return %0 : tensor<f32>
   }
 }
+
+// -----
+
+// Slices that tile a value along one axis: its cotangent is the concat of
+// theirs (one elementwise op that fuses), not a sum of zero-padded
+// slice_backwards (a kernel each). The slices are read out of order.
+// CHECK-LABEL: func.func @tiling_slices
+//       CHECK:   %[[GB:.+]] = dlc.broadcast %{{.+}} {shape = array<i64: 2, 3>}
+//   CHECK-NOT:   dlc.slice_backward
+//       CHECK:   %[[B5:.+]] = dlc.broadcast %{{.+}} {shape = array<i64: 2, 5>}
+//       CHECK:   %[[GA:.+]] = dlc.mul %[[B5]], %{{.+}} : (tensor<2x5xf32>, tensor<2x5xf32>) -> tensor<2x5xf32>
+//   CHECK-NOT:   dlc.slice_backward
+//       CHECK:   %[[G:.+]] = dlc.concat %[[GB]], %[[GA]] {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x5xf32>) -> tensor<2x8xf32>
+//   CHECK-NOT:   dlc.add
+//       CHECK:   return %{{.+}}, %[[G]] : tensor<f32>, tensor<2x8xf32>
+module attributes {dlc.training = {loss = "loss", optimizer = {name = "sgd"}}} {
+  func.func @tiling_slices(%x: tensor<2xf32> {dlc.input = "x"}, %p: tensor<2x8xf32> {dlc.param = "p", dlc.init = {scheme = "zeros"}})
+      -> (tensor<f32> {dlc.output = "loss"}) {
+    %a = dlc.slice %p {starts = array<i64: 3>, ends = array<i64: 8>, axes = array<i64: 1>} : (tensor<2x8xf32>) -> tensor<2x5xf32>
+    %b = dlc.slice %p {starts = array<i64: 0>, ends = array<i64: 3>, axes = array<i64: 1>} : (tensor<2x8xf32>) -> tensor<2x3xf32>
+    %ta = dlc.tanh %a : tensor<2x5xf32>
+    %sa = dlc.reduce_sum %ta : (tensor<2x5xf32>) -> tensor<f32>
+    %sb = dlc.reduce_sum %b : (tensor<2x3xf32>) -> tensor<f32>
+    %l = dlc.add %sa, %sb : (tensor<f32>, tensor<f32>) -> tensor<f32>
+    return %l : tensor<f32>
+  }
+}
+
+// -----
+
+// A gap (column 3 is read by nobody): the slice_backwards are summed.
+// CHECK-LABEL: func.func @slices_with_a_gap
+//   CHECK-NOT:   dlc.concat
+//       CHECK:   %[[A:.+]] = dlc.slice_backward
+//       CHECK:   %[[B:.+]] = dlc.slice_backward
+//       CHECK:   %[[G:.+]] = dlc.add %[[A]], %[[B]]
+//       CHECK:   return %{{.+}}, %[[G]] : tensor<f32>, tensor<2x8xf32>
+module attributes {dlc.training = {loss = "loss", optimizer = {name = "sgd"}}} {
+  func.func @slices_with_a_gap(%x: tensor<2xf32> {dlc.input = "x"}, %p: tensor<2x8xf32> {dlc.param = "p", dlc.init = {scheme = "zeros"}})
+      -> (tensor<f32> {dlc.output = "loss"}) {
+    %a = dlc.slice %p {starts = array<i64: 4>, ends = array<i64: 8>, axes = array<i64: 1>} : (tensor<2x8xf32>) -> tensor<2x4xf32>
+    %b = dlc.slice %p {starts = array<i64: 0>, ends = array<i64: 3>, axes = array<i64: 1>} : (tensor<2x8xf32>) -> tensor<2x3xf32>
+    %sa = dlc.reduce_sum %a : (tensor<2x4xf32>) -> tensor<f32>
+    %sb = dlc.reduce_sum %b : (tensor<2x3xf32>) -> tensor<f32>
+    %l = dlc.add %sa, %sb : (tensor<f32>, tensor<f32>) -> tensor<f32>
+    return %l : tensor<f32>
+  }
+}
