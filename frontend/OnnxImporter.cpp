@@ -1332,6 +1332,8 @@ LogicalResult lowerSplit(Imp &m) {
     sizes = *v;
   } else {
     unsigned n = m.numOutputs();
+    if (n == 0)
+      return m.fail() << "has no outputs";
     if (s[axis] % n)
       return m.fail() << "dim " << s[axis] << " does not split evenly into "
                       << n;
@@ -1340,6 +1342,16 @@ LogicalResult lowerSplit(Imp &m) {
   if (sizes.size() != m.numOutputs())
     return m.fail() << "split has " << sizes.size() << " entries for "
                     << m.numOutputs() << " outputs";
+  // Checked first: the sizes are the model's, and their sum can overflow.
+  int64_t total = 0;
+  for (int64_t size : sizes) {
+    if (size < 0)
+      return m.fail() << "split size " << size << " is negative";
+    if (size > s[axis] - total)
+      return m.fail() << "split sizes add up to more than dim " << axis
+                      << " (" << s[axis] << ")";
+    total += size;
+  }
   int64_t at = 0;
   for (unsigned i = 0; i < sizes.size(); ++i) {
     Value y = sliceAxis(m, x, axis, at, at + sizes[i]);

@@ -55,6 +55,15 @@ def main(out):
     save(out, "missing_first_input",
          [helper.make_node("Transpose", [""], ["y"], name="t")],
          [x], [vi("y", [3, 2])])
+    # Split with no outputs: a division by zero (found after 555,416 runs).
+    save(out, "split_no_outputs",
+         [helper.make_node("Split", ["x"], [], name="s", axis=1)],
+         [x], [vi("y", [2, 3])], opset=11)
+    # Split sizes past the dim.
+    save(out, "split_sizes",
+         [helper.make_node("Split", ["x"], ["a", "b"], name="s", axis=1,
+                           split=[2, 2])],
+         [x], [vi("a", [2, 2])], opset=11)
     # Shape with an empty slice: memcpy from an empty vector's null data.
     # Valid: y is x itself, the empty shape only feeds nothing.
     save(out, "shape_empty",
