@@ -64,30 +64,32 @@ bool tensorFromProto(const TensorProto &t, HostTensor &out, std::string &err) {
           " values, the tensor holds " + std::to_string(got);
     return false;
   };
+  // An empty tensor has null data pointers, which memcpy must not get.
+  auto copy = [&](const void *from) {
+    if (!out.bytes.empty())
+      std::memcpy(out.bytes.data(), from, out.bytes.size());
+    return true;
+  };
   if (t.has_raw_data()) {
     const std::string &raw = t.raw_data();
     if (raw.size() != out.bytes.size())
       return mismatch(int64_t(raw.size() / elem));
-    std::memcpy(out.bytes.data(), raw.data(), raw.size());
-    return true;
+    return copy(raw.data());
   }
   uint8_t *p = out.bytes.data();
   switch (*dtype) {
   case DType::F32:
     if (t.float_data_size() != numel)
       return mismatch(t.float_data_size());
-    std::memcpy(p, t.float_data().data(), out.bytes.size());
-    return true;
+    return copy(t.float_data().data());
   case DType::F64:
     if (t.double_data_size() != numel)
       return mismatch(t.double_data_size());
-    std::memcpy(p, t.double_data().data(), out.bytes.size());
-    return true;
+    return copy(t.double_data().data());
   case DType::I64:
     if (t.int64_data_size() != numel)
       return mismatch(t.int64_data_size());
-    std::memcpy(p, t.int64_data().data(), out.bytes.size());
-    return true;
+    return copy(t.int64_data().data());
   default:
     // int32_data holds i32, bool and the bits of f16/bf16.
     if (t.int32_data_size() != numel)
