@@ -18,6 +18,7 @@
 #include "codegen/BackwardKernels.h"
 
 #include "codegen/CudaEmitter.h"
+#include "codegen/KernelText.h"
 #include "ir/DlcOps.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -42,27 +43,6 @@ int64_t product(ArrayRef<int64_t> d) {
     p *= x;
   return p;
 }
-std::string num(int64_t v) { return std::to_string(v); }
-
-/// The kernel body, line by line.
-class Writer {
-public:
-  Writer(llvm::raw_ostream &os, StringRef indent) : os(os), ind(indent) {}
-  void line(const Twine &s) { os << ind << s << "\n"; }
-  void open(const Twine &s) {
-    line(s + " {");
-    ind += "  ";
-  }
-  void close() {
-    ind.resize(ind.size() - 2);
-    line("}");
-  }
-
-private:
-  llvm::raw_ostream &os;
-  std::string ind;
-};
-
 /// Window attributes as the reference's Window2d reads them: stride [2],
 /// padding [top, left, ...], dilation [2] (absent: 1).
 struct Window {
@@ -89,7 +69,7 @@ Window windowOf(Operation *op) {
 }
 
 struct Emitter {
-  Writer &w;
+  KernelWriter &w;
   Operation *op;
   ArrayRef<std::string> ptr; // per operand of op
   std::string ct;            // compute type
@@ -318,7 +298,7 @@ mlir::dlc::emitBackwardKernel(FusionOp fusion, ArrayRef<std::string> operandPtr,
   Type et = cast<RankedTensorType>(result.getType()).getElementType();
   std::string ct = et.isF64() ? "double" : "float";
 
-  Writer w(os, indent);
+  KernelWriter w(os, indent);
   Emitter e{w, op, ptrs, ct, ct == "double" ? "0.0" : "0.0f"};
   w.open("for (idx_t i = dlc::blockInGrid() * dlc::threadsPerBlock() + "
          "dlc::threadInBlock(); i < " +

@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/CudaEmitter.h"
+#include "codegen/KernelText.h"
 #include "codegen/BackwardKernels.h"
 #include "codegen/MultiTensorKernels.h"
 
@@ -127,40 +128,6 @@ const llvm::StringMap<const char *> &comparePredicates() {
       {"eq", "=="}, {"ne", "!="}, {"lt", "<"},
       {"le", "<="}, {"gt", ">"},  {"ge", ">="}};
   return table;
-}
-
-std::string floatLiteral(double v, bool isDouble) {
-  if (std::isnan(v))
-    return isDouble ? "dlc::quietNan<double>()" : "dlc::quietNan<float>()";
-  if (std::isinf(v))
-    return std::string(v < 0 ? "-" : "") +
-           (isDouble ? "dlc::infinity<double>()" : "dlc::infinity<float>()");
-  // The shortest %g spelling that reads back exactly (0.5f, not 5e-01f).
-  std::string s;
-  char buf[64];
-  for (int digits = 1; digits <= 17; ++digits) {
-    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-    s = buf;
-    if (isDouble ? std::strtod(buf, nullptr) == v
-                 : std::strtof(buf, nullptr) == float(v))
-      break;
-  }
-  if (s.find_first_of(".e") == std::string::npos)
-    s += ".0";
-  return isDouble ? s : s + "f";
-}
-
-/// The model node an op came from (its NameLoc), or "".
-std::string nodeName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location l : fused.getLocations())
-      if (std::string n = nodeName(l); !n.empty())
-        return n;
-  if (auto cs = dyn_cast<CallSiteLoc>(loc))
-    return nodeName(cs.getCallee());
-  return "";
 }
 
 int64_t product(ArrayRef<int64_t> dims) {
@@ -1132,7 +1099,6 @@ LogicalResult KernelEmitter::emitRowReduce(Operation *anchor) {
 /// The contraction as a GEMM with index functions.
 FailureOr<KernelEmitter::Gemm> KernelEmitter::gemmOf(Operation *op) {
   Gemm g;
-  auto num = [](int64_t v) { return std::to_string(v); };
   if (isa<MatmulOp, BatchMatmulOp>(op)) {
     Value lhs = op->getOperand(0), rhs = op->getOperand(1);
     Dims ls = shapeOf(lhs), rs = shapeOf(rhs), os = shapeOf(op->getResult(0));
@@ -1339,7 +1305,6 @@ LogicalResult KernelEmitter::emitTiledGemm(Operation *anchor) {
   if (bytes > 48 * 1024)
     return fail(anchor, "tiles need " + std::to_string(bytes) +
                             " bytes of shared memory (48 KiB at most)");
-  auto num = [](int64_t v) { return std::to_string(v); };
   int64_t tilesM = (g->m + tm - 1) / tm, tilesN = (g->n + tn - 1) / tn;
   comment(anchor);
   line("// GEMM batch " + num(g->batch) + ", M " + num(g->m) + ", N " +
@@ -1423,7 +1388,6 @@ LogicalResult KernelEmitter::emitTiledGemm(Operation *anchor) {
 /// staging tile, one 16x16 accumulator at a time.
 LogicalResult KernelEmitter::emitMmaGemm(Operation *anchor, Gemm &g,
                                          std::string &why, bool &emitted) {
-  auto num = [](int64_t v) { return std::to_string(v); };
   Type want;
   MLIRContext *mctx = anchor->getContext();
   if (sched.mma == "mma_sync_f16")
@@ -1605,7 +1569,6 @@ LogicalResult KernelEmitter::emitPool(Operation *pool, Operation *contraction) {
   bool isMax = isa<MaxPool2dOp>(pool);
   const char *ct = computeType(result);
   bool isDouble = StringRef(ct) == "double";
-  auto num = [](int64_t v) { return std::to_string(v); };
   open("for (idx_t i = dlc::blockInGrid() * dlc::threadsPerBlock() + "
        "dlc::threadInBlock(); i < " +
        num(numElements(result)) +

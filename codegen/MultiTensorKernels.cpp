@@ -19,6 +19,7 @@
 #include "codegen/MultiTensorKernels.h"
 
 #include "codegen/CudaEmitter.h"
+#include "codegen/KernelText.h"
 #include "ir/DlcOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -36,8 +37,6 @@ using namespace mlir::dlc;
 
 namespace {
 
-std::string num(int64_t v) { return std::to_string(v); }
-
 int64_t numElements(Value v) {
   int64_t n = 1;
   for (int64_t d : cast<RankedTensorType>(v.getType()).getShape())
@@ -45,59 +44,10 @@ int64_t numElements(Value v) {
   return n;
 }
 
-/// The shortest spelling of `v` that reads back exactly, in the compute type.
-std::string literal(double v, bool isDouble) {
-  std::string s;
-  char buf[64];
-  for (int digits = 1; digits <= 17; ++digits) {
-    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-    s = buf;
-    if (isDouble ? std::strtod(buf, nullptr) == v
-                 : std::strtof(buf, nullptr) == float(v))
-      break;
-  }
-  if (s.find_first_of(".e") == std::string::npos)
-    s += ".0";
-  return isDouble ? s : s + "f";
-}
-
-std::string nodeName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location l : fused.getLocations())
-      if (std::string n = nodeName(l); !n.empty())
-        return n;
-  return "";
-}
-
-class Writer {
-public:
-  Writer(llvm::raw_ostream &os, StringRef indent) : os(os), ind(indent) {}
-  void line(const Twine &s) { os << ind << s << "\n"; }
-  void open(const Twine &s) {
-    line(s + " {");
-    ind += "  ";
-  }
-  void close() {
-    ind.resize(ind.size() - 2);
-    line("}");
-  }
-  void closeElse() {
-    ind.resize(ind.size() - 2);
-    line("} else {");
-    ind += "  ";
-  }
-
-private:
-  llvm::raw_ostream &os;
-  std::string ind;
-};
-
 /// Emits one segment: the update op `op` over its param's elements.
 class Segment {
 public:
-  Segment(Writer &w, Operation *op, ArrayRef<std::string> operandPtr,
+  Segment(KernelWriter &w, Operation *op, ArrayRef<std::string> operandPtr,
           const llvm::DenseMap<Value, SmallVector<unsigned, 1>> &yieldIndex,
           ArrayRef<SmallVector<std::string, 1>> resultPtrs, int64_t vw)
       : w(w), op(op), operandPtr(operandPtr), yieldIndex(yieldIndex),
@@ -112,7 +62,7 @@ public:
 
 private:
   std::pair<Value, Value> lossScaling() { return optimizerLossScaling(op); }
-  std::string lit(double v) { return literal(v, isDouble); }
+  std::string lit(double v) { return floatLiteral(v, isDouble); }
   double attr(StringRef name) {
     return cast<FloatAttr>(op->getAttr(name)).getValueAsDouble();
   }
@@ -123,7 +73,7 @@ private:
   LogicalResult scalar(Value v, StringRef name);
   void emitMath();
 
-  Writer &w;
+  KernelWriter &w;
   Operation *op;
   ArrayRef<std::string> operandPtr;
   const llvm::DenseMap<Value, SmallVector<unsigned, 1>> &yieldIndex;
@@ -324,7 +274,7 @@ LogicalResult mlir::dlc::emitMultiTensorKernel(
   for (auto [i, v] : llvm::enumerate(yield.getValues()))
     yieldIndex[v].push_back(i);
 
-  Writer w(os, indent);
+  KernelWriter w(os, indent);
   w.line("const idx_t k_blk = dlc::blockInGrid();");
   int64_t b0 = 0;
   for (Operation &op : fusion.getBodyBlock().without_terminator()) {
