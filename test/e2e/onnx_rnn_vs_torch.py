@@ -14,15 +14,13 @@ PyTorch's float32 (only summation order differs).
 """
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 
-import numpy as np
 import torch
 import torch.nn as nn
 
-RTOL, ATOL = 1e-4, 1e-5
+from onnx_vs_torch import compare  # same directory; same tolerances
 SEQ, BATCH, FEATURES, HIDDEN = 5, 3, 8, 16
 
 
@@ -71,31 +69,8 @@ def main():
             torch.manual_seed(len(name))
             model = MODELS[name]().eval()
             x = torch.randn(SEQ, BATCH, FEATURES)
-            path = os.path.join(work, f"{name}.onnx")
-            torch.onnx.export(model, x, path, opset_version=args.opset,
-                              input_names=["x"], output_names=["y"])
-            with torch.no_grad():
-                want = model(x).numpy()
-            np.save(os.path.join(work, "x.npy"), x.numpy())
-            out = os.path.join(work, "y.npy")
-            run = subprocess.run(
-                [args.dlc, "run", path, f"--device={args.device}",
-                 "--input", f"x={work}/x.npy", "-o", out],
-                capture_output=True, text=True, env=env)
-            label = f"{name} opset {args.opset} {args.device}"
-            if run.returncode != 0:
-                print(f"FAIL: {label}: dlc exited {run.returncode}: "
-                      f"{run.stderr.strip()}")
-                failures += 1
-                continue
-            got = np.load(out)
-            err = np.max(np.abs(got - want) / (ATOL + RTOL * np.abs(want)))
-            if got.shape != want.shape or not np.isfinite(err) or err > 1:
-                print(f"FAIL: {label}: shape {got.shape} vs {want.shape}, "
-                      f"max |got-want|/(atol+rtol|want|) = {err:.3g}")
-                failures += 1
-            else:
-                print(f"PASS: {label} (max error {err:.3g} of tolerance)")
+            failures += not compare(args, work, env, name, model, x,
+                                    args.opset)
     return 1 if failures else 0
 
 

@@ -61,6 +61,36 @@ MODELS = {
 }
 
 
+def compare(args, work, env, name, model, x, opset):
+    """Exports `model` at `opset`, runs it through `dlc run` on
+    args.device with input `x`, prints PASS/FAIL against PyTorch's output;
+    returns whether it passed. (onnx_rnn_vs_torch.py uses it too.)"""
+    path = os.path.join(work, f"{name}_{opset}.onnx")
+    torch.onnx.export(model, x, path, opset_version=opset,
+                      input_names=["x"], output_names=["y"])
+    with torch.no_grad():
+        want = model(x).numpy()
+    np.save(os.path.join(work, "x.npy"), x.numpy())
+    out = os.path.join(work, "y.npy")
+    run = subprocess.run(
+        [args.dlc, "run", path, f"--device={args.device}",
+         "--input", f"x={work}/x.npy", "-o", out],
+        capture_output=True, text=True, env=env)
+    label = f"{name} opset {opset} {args.device}"
+    if run.returncode != 0:
+        print(f"FAIL: {label}: dlc exited {run.returncode}: "
+              f"{run.stderr.strip()}")
+        return False
+    got = np.load(out)
+    err = np.max(np.abs(got - want) / (ATOL + RTOL * np.abs(want)))
+    if got.shape != want.shape or not np.isfinite(err) or err > 1:
+        print(f"FAIL: {label}: shape {got.shape} vs {want.shape}, "
+              f"max |got-want|/(atol+rtol|want|) = {err:.3g}")
+        return False
+    print(f"PASS: {label} (max error {err:.3g} of tolerance)")
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dlc", default="dlc")
@@ -77,31 +107,7 @@ def main():
                 torch.manual_seed(opset)
                 model = make().eval()
                 x = torch.randn(*shape)
-                path = os.path.join(work, f"{name}_{opset}.onnx")
-                torch.onnx.export(model, x, path, opset_version=opset,
-                                  input_names=["x"], output_names=["y"])
-                with torch.no_grad():
-                    want = model(x).numpy()
-                np.save(os.path.join(work, "x.npy"), x.numpy())
-                out = os.path.join(work, "y.npy")
-                run = subprocess.run(
-                    [args.dlc, "run", path, f"--device={args.device}",
-                     "--input", f"x={work}/x.npy", "-o", out],
-                    capture_output=True, text=True, env=env)
-                label = f"{name} opset {opset} {args.device}"
-                if run.returncode != 0:
-                    print(f"FAIL: {label}: dlc exited {run.returncode}: "
-                          f"{run.stderr.strip()}")
-                    failures += 1
-                    continue
-                got = np.load(out)
-                err = np.max(np.abs(got - want) / (ATOL + RTOL * np.abs(want)))
-                if got.shape != want.shape or not np.isfinite(err) or err > 1:
-                    print(f"FAIL: {label}: shape {got.shape} vs {want.shape}, "
-                          f"max |got-want|/(atol+rtol|want|) = {err:.3g}")
-                    failures += 1
-                else:
-                    print(f"PASS: {label} (max error {err:.3g} of tolerance)")
+                failures += not compare(args, work, env, name, model, x, opset)
     return 1 if failures else 0
 
 
