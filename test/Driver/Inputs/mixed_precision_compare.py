@@ -13,30 +13,14 @@ err <= N * u, and also when err == 0 for a tensor of more than one element,
 which would mean the low precision was never applied.
 """
 import argparse
-import json
 import os
-import struct
 import sys
 
 import numpy as np
 
+from safetensors_np import read_safetensors  # same directory
+
 UNIT_ROUNDOFF = {"bf16": 2.0 ** -8, "fp16": 2.0 ** -11}
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    types = {"F32": np.float32, "F64": np.float64, "I64": np.int64}
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        out[name] = np.frombuffer(data[8 + n + begin:8 + n + end],
-                                  types[info["dtype"]]).reshape(info["shape"])
-    return out
 
 
 def pairs(low, ref):

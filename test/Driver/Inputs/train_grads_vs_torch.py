@@ -3,28 +3,13 @@ with PyTorch autograd on the same weights and batch (the seed CNN).
 
 usage: train_grads_vs_torch.py grads.safetensors
 """
-import json
-import struct
 import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    dtypes = {"F32": np.float32, "F64": np.float64, "I64": np.int64}
-    out = {}
-    for k, v in header.items():
-        if k == "__metadata__":
-            continue
-        a, b = v["data_offsets"]
-        out[k] = np.frombuffer(data[a:b], dtype=dtypes[v["dtype"]]).reshape(v["shape"])
-    return out
+from safetensors_np import read_safetensors  # same directory
 
 
 t = read_safetensors(sys.argv[1])
