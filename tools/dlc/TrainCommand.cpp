@@ -160,6 +160,45 @@ struct LossScaler {
       scale *= 2.0f, goodSteps = 0;
     return false;
   }
+  /// The scaler's state goes into checkpoints ("scaler/scale",
+  /// "scaler/good_steps", as GradScaler's state_dict) so that --resume
+  /// continues with the scale the run had reached.
+  void save(std::map<std::string, HostTensor> &tensors) const {
+    if (!scale)
+      return;
+    HostTensor s = HostTensor::zeros(DType::F32, {}),
+               g = HostTensor::zeros(DType::I64, {});
+    *reinterpret_cast<float *>(s.bytes.data()) = scale;
+    *reinterpret_cast<int64_t *>(g.bytes.data()) = goodSteps;
+    tensors["scaler/scale"] = std::move(s);
+    tensors["scaler/good_steps"] = std::move(g);
+  }
+  /// Takes the scaler's tensors out of a checkpoint (dropped when this run
+  /// has no loss scaling); false with `err` when they are malformed.
+  bool restore(std::map<std::string, HostTensor> &tensors, std::string &err) {
+    auto s = tensors.find("scaler/scale"), g = tensors.find("scaler/good_steps");
+    if (s == tensors.end() && g == tensors.end())
+      return true;
+    if (s == tensors.end() || g == tensors.end() ||
+        s->second.dtype != DType::F32 || !s->second.shape.empty() ||
+        g->second.dtype != DType::I64 || !g->second.shape.empty()) {
+      err = "the loss scaler's state (scaler/scale f32 [], scaler/good_steps "
+            "i64 []) is incomplete or has the wrong type";
+      return false;
+    }
+    float sc = *reinterpret_cast<const float *>(s->second.bytes.data());
+    int64_t good = *reinterpret_cast<const int64_t *>(g->second.bytes.data());
+    if (!(sc >= 1 && sc <= 3.0e38f) || good < 0) {
+      err = "the loss scaler's state is out of range (scale " +
+            std::to_string(sc) + ", good steps " + std::to_string(good) + ")";
+      return false;
+    }
+    if (scale)
+      scale = sc, goodSteps = good;
+    tensors.erase(s);
+    tensors.erase(g);
+    return true;
+  }
 };
 
 int fail(const llvm::Twine &msg) {
@@ -472,6 +511,8 @@ int trainMain() {
     };
     if (!take(params, "param/") || !take(state, ""))
       return fail("--resume: " + err);
+    if (!scaler.restore(ckpt.tensors, err))
+      return fail("--resume: " + path + ": " + err);
     if (!ckpt.tensors.empty())
       return fail("--resume: " + path + ": tensor '" +
                   ckpt.tensors.begin()->first +
@@ -479,7 +520,10 @@ int trainMain() {
     firstEpoch = ckpt.epoch + 1;
     step = ckpt.step;
     llvm::errs() << "dlc train: resuming from " << path << " (epoch "
-                 << ckpt.epoch << ", step " << step << ")\n";
+                 << ckpt.epoch << ", step " << step;
+    if (scaler.scale)
+      llvm::errs() << ", loss scale " << fmt(scaler.scale, "%g");
+    llvm::errs() << ")\n";
   }
 
   // Mixed precision: the forward graph (evaluation, and the step built from
@@ -741,6 +785,7 @@ int trainMain() {
         ckpt.tensors["param/" + name] = t;
       for (auto &[name, t] : state)
         ckpt.tensors[name] = t;
+      scaler.save(ckpt.tensors);
       if (!writeCheckpoint(checkpointPath(checkpointDir, epoch), ckpt, err))
         return fail(err);
     }
