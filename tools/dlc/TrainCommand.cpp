@@ -615,19 +615,26 @@ int trainMain() {
     for (auto &[name, t] : params)
       args[name] = &t;
   };
+  // A training step's arguments: the batch, params, optimizer state, step
+  // number, learning rate and (fp16) the loss scale.
+  auto bindStep = [&](std::map<std::string, const HostTensor *> &args,
+                      const HostTensor &x, const HostTensor &labels,
+                      int64_t stepNumber) {
+    bindCommon(args, x, labels);
+    for (auto &[name, t] : state)
+      args[name] = &t;
+    *reinterpret_cast<float *>(stepT.bytes.data()) = float(stepNumber);
+    args["opt.step"] = &stepT;
+    args["opt.lr"] = &lrT;
+    scaler.bind(args);
+  };
 
   if (!dumpGradients.empty()) {
     HostTensor x, labels;
     trainBatches.shuffle(0, false);
     trainBatches.fill(0, x, labels);
     std::map<std::string, const HostTensor *> args;
-    bindCommon(args, x, labels);
-    for (auto &[name, t] : state)
-      args[name] = &t;
-    *reinterpret_cast<float *>(stepT.bytes.data()) = float(step + 1);
-    args["opt.step"] = &stepT;
-    args["opt.lr"] = &lrT;
-    scaler.bind(args);
+    bindStep(args, x, labels, step + 1);
     std::map<std::string, HostTensor> out;
     if (!stepRunner->run(args, out, err))
       return fail(err);
@@ -686,13 +693,7 @@ int trainMain() {
       HostTensor x, labels;
       trainBatches.fill(b, x, labels);
       std::map<std::string, const HostTensor *> args;
-      bindCommon(args, x, labels);
-      for (auto &[name, t] : state)
-        args[name] = &t;
-      *reinterpret_cast<float *>(stepT.bytes.data()) = float(++step);
-      args["opt.step"] = &stepT;
-      args["opt.lr"] = &lrT;
-      scaler.bind(args);
+      bindStep(args, x, labels, ++step);
       std::map<std::string, HostTensor> out;
       if (!stepRunner->run(args, out, err))
         return fail("step " + std::to_string(step) + ": " + err);
