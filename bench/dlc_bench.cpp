@@ -21,7 +21,7 @@
 // five eager passes with an event around each kernel give the per-kernel
 // medians. No host<->device copy is timed.
 //
-// cpu: the same program on the CPU device (runtime/CpuDevice.h), timed with
+// cpu: the same program on the CPU device (runtime/cpu/CpuDevice.h), timed with
 // the host clock: proves the harness end to end where there is no GPU.
 //
 // A training program's optimizer inputs hold what a real step would
@@ -33,14 +33,14 @@
 // --json. Exit code 0 ok, 1 any error (printed).
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CpuDevice.h"
-#include "runtime/CudaDevice.h"
-#include "runtime/CudaDriver.h"
-#include "runtime/KernelCache.h"
-#include "runtime/Nvrtc.h"
-#include "runtime/Program.h"
-#include "runtime/TensorFile.h"
-#include "runtime/reference/FloatConvert.h"
+#include "runtime/cpu/CpuDevice.h"
+#include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/CudaDriver.h"
+#include "runtime/nvrtc/KernelCache.h"
+#include "runtime/nvrtc/Nvrtc.h"
+#include "runtime/core/Program.h"
+#include "runtime/io/TensorFile.h"
+#include "runtime/core/FloatConvert.h"
 
 #include <nlohmann/json.hpp>
 

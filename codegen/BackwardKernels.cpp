@@ -1,7 +1,7 @@
 //===- BackwardKernels.cpp - kernels of the autodiff backward ops ---------===//
 //
 // One thread per output element, grid-stride loop; each element gathers the
-// contributions that runtime/reference/Backward.cpp scatters onto it:
+// contributions that ir/reference/Backward.cpp scatters onto it:
 //
 //  - conv2d_backward_input  dx[n][c][iy][ix]: the output positions (y, x)
 //    and taps (i, j) with iy = y*sh - pt + i*dh (same for x), over the
@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/BackwardKernels.h"
+#include "ir/ShapeUtils.h"
 
 #include "codegen/CudaEmitter.h"
 #include "codegen/KernelText.h"
@@ -34,15 +35,6 @@ namespace {
 
 using Dims = SmallVector<int64_t, 4>;
 
-Dims shapeOf(Value v) {
-  return Dims(cast<RankedTensorType>(v.getType()).getShape());
-}
-int64_t product(ArrayRef<int64_t> d) {
-  int64_t p = 1;
-  for (int64_t x : d)
-    p *= x;
-  return p;
-}
 /// Window attributes as the reference's Window2d reads them: stride [2],
 /// padding [top, left, ...], dilation [2] (absent: 1).
 struct Window {
@@ -95,8 +87,8 @@ struct Emitter {
   }
 
   LogicalResult convInput(Conv2dBackwardInputOp c) {
-    Dims is = shapeOf(c.getResult()), gs = shapeOf(c.getGradOutput()),
-         ws = shapeOf(c.getWeight());
+    Dims is(shapeOf(c.getResult())), gs(shapeOf(c.getGradOutput())),
+         ws(shapeOf(c.getWeight()));
     int64_t C = is[1], H = is[2], W = is[3];
     int64_t O = gs[1], OH = gs[2], OW = gs[3];
     int64_t CG = ws[1], KH = ws[2], KW = ws[3];
@@ -123,8 +115,8 @@ struct Emitter {
   }
 
   LogicalResult convWeight(Conv2dBackwardWeightOp c) {
-    Dims rs = shapeOf(c.getResult()), gs = shapeOf(c.getGradOutput()),
-         is = shapeOf(c.getInput());
+    Dims rs(shapeOf(c.getResult())), gs(shapeOf(c.getGradOutput())),
+         is(shapeOf(c.getInput()));
     int64_t N = is[0], C = is[1], H = is[2], W = is[3];
     int64_t O = gs[1], OH = gs[2], OW = gs[3];
     int64_t CG = rs[1], KH = rs[2], KW = rs[3];
@@ -159,7 +151,7 @@ struct Emitter {
   /// input element (iy, ix) of plane p.
   LogicalResult pool(bool isMax) {
     Value result = op->getResult(0);
-    Dims is = shapeOf(result), gs = shapeOf(op->getOperand(0));
+    Dims is(shapeOf(result)), gs(shapeOf(op->getOperand(0)));
     int64_t H = is[2], W = is[3], OH = gs[2], OW = gs[3];
     ArrayRef<int64_t> ks =
         cast<DenseI64ArrayAttr>(op->getAttr("kernel_size")).asArrayRef();
@@ -216,7 +208,7 @@ struct Emitter {
   }
 
   LogicalResult slice(SliceBackwardOp s) {
-    Dims in = shapeOf(s.getResult()), gs = shapeOf(s.getGrad());
+    Dims in(shapeOf(s.getResult())), gs(shapeOf(s.getGrad()));
     size_t rank = in.size();
     Dims begin(rank, 0), step(rank, 1);
     ArrayRef<int64_t> axes = s.getAxes(), steps = s.getSteps();

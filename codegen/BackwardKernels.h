@@ -6,7 +6,7 @@
 // of its own, and CudaEmitter hands such a fusion to emitBackwardKernel.
 // Every kernel is one thread per output element (grid-stride loop) that
 // gathers what lands on its element, so no atomics are needed; the
-// semantics are runtime/reference/Backward.cpp's.
+// semantics are ir/reference/Backward.cpp's.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DLC_CODEGEN_BACKWARDKERNELS_H

@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/CudaEmitter.h"
+#include "ir/ShapeUtils.h"
 #include "codegen/KernelText.h"
 #include "codegen/BackwardKernels.h"
 #include "codegen/MultiTensorKernels.h"
@@ -93,12 +94,6 @@ TypeNames typeNames(Type t) {
 Type elementType(Value v) {
   return cast<RankedTensorType>(v.getType()).getElementType();
 }
-Dims shapeOf(Value v) {
-  return Dims(cast<RankedTensorType>(v.getType()).getShape());
-}
-int64_t numElements(Value v) {
-  return cast<RankedTensorType>(v.getType()).getNumElements();
-}
 const char *computeType(Value v) { return typeNames(elementType(v)).compute; }
 
 /// Elementwise op spellings: {0}, {1}, {2} are the operands.
@@ -130,12 +125,6 @@ const llvm::StringMap<const char *> &comparePredicates() {
   return table;
 }
 
-int64_t product(ArrayRef<int64_t> dims) {
-  int64_t p = 1;
-  for (int64_t d : dims)
-    p *= d;
-  return p;
-}
 Dims stridesOf(ArrayRef<int64_t> shape) {
   Dims s(shape.size(), 1);
   for (int64_t i = int64_t(shape.size()) - 2; i >= 0; --i)
@@ -485,7 +474,7 @@ FailureOr<std::string> KernelEmitter::at(Value v, const std::string &idx) {
 FailureOr<std::string> KernelEmitter::atOp(Operation *op,
                                            const std::string &idx) {
   Value result = op->getResult(0);
-  Dims outShape = shapeOf(result);
+  Dims outShape(shapeOf(result));
   auto operandAt = [&](unsigned i) -> FailureOr<std::string> {
     Value in = op->getOperand(i);
     if (auto it = vectorLoaded.find(in); it != vectorLoaded.end())
@@ -502,7 +491,7 @@ FailureOr<std::string> KernelEmitter::atOp(Operation *op,
     return at(t.getInput(),
               transposeIndex(idx, shapeOf(t.getInput()), t.getPerm(), false));
   if (auto s = dyn_cast<SliceOp>(op)) {
-    Dims in = shapeOf(s.getInput());
+    Dims in(shapeOf(s.getInput()));
     size_t rank = in.size();
     Dims start(rank, 0), step(rank, 1);
     ArrayRef<int64_t> axes = s.getAxes();
@@ -635,7 +624,7 @@ FailureOr<std::string> KernelEmitter::constant(ConstantOp op,
 
 FailureOr<std::string> KernelEmitter::concat(ConcatOp op,
                                              const std::string &idx) {
-  Dims outShape = shapeOf(op.getResult());
+  Dims outShape(shapeOf(op.getResult()));
   int64_t axis = op.getAxis();
   if (axis < 0)
     axis += outShape.size();
@@ -751,7 +740,7 @@ LogicalResult KernelEmitter::emitPointwise() {
       return fail(fusion, "an elementwise fusion whose results differ in "
                           "size");
   const int64_t vw = sched.vectorWidth;
-  Dims outShape = shapeOf(yield.getValues()[0]);
+  Dims outShape(shapeOf(yield.getValues()[0]));
   if (vw <= 1 || outShape.empty() || outShape.back() % vw != 0) {
     open("for (idx_t i = dlc::blockInGrid() * dlc::threadsPerBlock() + "
          "dlc::threadInBlock(); i < " +
@@ -778,12 +767,12 @@ LogicalResult KernelEmitter::emitPointwise() {
        "; first += dlc::blocksPerGrid() * dlc::threadsPerBlock() * " + w +
        ")");
   bool sameShapes = llvm::all_of(yield.getValues(), [&](Value v) {
-    return shapeOf(v) == outShape;
+    return shapeOf(v) == ArrayRef<int64_t>(outShape);
   });
   for (BlockArgument a : fusion.getBodyBlock().getArguments()) {
     if (!sameShapes || !readsBroadcastOnly(a))
       continue;
-    Dims as = shapeOf(a);
+    Dims as(shapeOf(a));
     std::string base = broadcastIndex("first", outShape, as);
     const std::string &ptr = ctx.operandPtr[a.getArgNumber()];
     std::string name = fresh("p");
@@ -887,7 +876,7 @@ std::string rowIndex(ArrayRef<int64_t> shape, ArrayRef<bool> reduced) {
 
 LogicalResult KernelEmitter::emitRowReduce(Operation *anchor) {
   Value input = anchor->getOperand(0);
-  Dims shape = shapeOf(input);
+  Dims shape(shapeOf(input));
   int64_t rank = shape.size();
   SmallVector<bool> reduced(rank, false);
   auto norm = [&](int64_t a) { return a < 0 ? a + rank : a; };
@@ -1101,7 +1090,7 @@ FailureOr<KernelEmitter::Gemm> KernelEmitter::gemmOf(Operation *op) {
   Gemm g;
   if (isa<MatmulOp, BatchMatmulOp>(op)) {
     Value lhs = op->getOperand(0), rhs = op->getOperand(1);
-    Dims ls = shapeOf(lhs), rs = shapeOf(rhs), os = shapeOf(op->getResult(0));
+    Dims ls(shapeOf(lhs)), rs(shapeOf(rhs)), os(shapeOf(op->getResult(0)));
     size_t r = os.size();
     g.m = os[r - 2];
     g.n = os[r - 1];
@@ -1169,7 +1158,7 @@ FailureOr<KernelEmitter::Gemm> KernelEmitter::gemmOf(Operation *op) {
   }
   auto c = cast<Conv2dOp>(op);
   Value in = c.getInput(), w = c.getWeight();
-  Dims is = shapeOf(in), ws = shapeOf(w), os = shapeOf(c.getResult());
+  Dims is(shapeOf(in)), ws(shapeOf(w)), os(shapeOf(c.getResult()));
   int64_t C = is[1], H = is[2], W = is[3];
   int64_t O = ws[0], CG = ws[1], KH = ws[2], KW = ws[3];
   int64_t OH = os[2], OW = os[3];
@@ -1556,7 +1545,7 @@ LogicalResult KernelEmitter::emitMmaGemm(Operation *anchor, Gemm &g,
 /// lone pool) or computed from the contraction and its epilogue.
 LogicalResult KernelEmitter::emitPool(Operation *pool, Operation *contraction) {
   Value in = pool->getOperand(0), result = pool->getResult(0);
-  Dims is = shapeOf(in), os = shapeOf(result);
+  Dims is(shapeOf(in)), os(shapeOf(result));
   ArrayRef<int64_t> ks =
       cast<DenseI64ArrayAttr>(pool->getAttr("kernel_size")).asArrayRef();
   ArrayRef<int64_t> st =
@@ -1789,7 +1778,7 @@ FailureOr<CudaProgram> mlir::dlc::emitCuda(func::FuncOp func) {
   for (BlockArgument arg : func.getArguments()) {
     Buffer b;
     b.type = elementType(arg);
-    b.shape = shapeOf(arg);
+    b.shape = Dims(shapeOf(arg));
     unsigned i = arg.getArgNumber();
     if (auto p = func.getArgAttrOfType<StringAttr>(i, ::dlc::attrs::kParam)) {
       b.role = "param";
@@ -1810,7 +1799,7 @@ FailureOr<CudaProgram> mlir::dlc::emitCuda(func::FuncOp func) {
     Buffer b;
     b.role = "output";
     b.type = elementType(v);
-    b.shape = shapeOf(v);
+    b.shape = Dims(shapeOf(v));
     auto out = func.getResultAttrOfType<StringAttr>(i, ::dlc::attrs::kOutput);
     if (out)
       b.modelName = out.getValue().str();
@@ -1857,7 +1846,7 @@ FailureOr<CudaProgram> mlir::dlc::emitCuda(func::FuncOp func) {
       Buffer b;
       b.role = "intermediate";
       b.type = elementType(r);
-      b.shape = shapeOf(r);
+      b.shape = Dims(shapeOf(r));
       b.offset = offset;
       std::string node = nodeName(yield.getValues()[i].getLoc());
       b.name = names.unique(node.empty()

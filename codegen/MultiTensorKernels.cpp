@@ -12,11 +12,12 @@
 //     return;
 //   }
 //
-// The math is runtime/reference/Optimizer.cpp's (torch.optim), in the
+// The math is ir/reference/Optimizer.cpp's (torch.optim), in the
 // compute type (f32 for f16/bf16/f32 params, f64 for f64).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/MultiTensorKernels.h"
+#include "ir/ShapeUtils.h"
 
 #include "codegen/CudaEmitter.h"
 #include "codegen/KernelText.h"
@@ -37,12 +38,6 @@ using namespace mlir::dlc;
 
 namespace {
 
-int64_t numElements(Value v) {
-  int64_t n = 1;
-  for (int64_t d : cast<RankedTensorType>(v.getType()).getShape())
-    n *= d;
-  return n;
-}
 
 /// Emits one segment: the update op `op` over its param's elements.
 class Segment {

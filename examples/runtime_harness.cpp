@@ -11,9 +11,9 @@
 // Exit code 0 on success, 1 on any error (printed).
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CpuDevice.h"
-#include "runtime/Program.h"
-#include "runtime/TensorFile.h"
+#include "runtime/cpu/CpuDevice.h"
+#include "runtime/core/Program.h"
+#include "runtime/io/TensorFile.h"
 
 #include <cmath>
 #include <cstdio>

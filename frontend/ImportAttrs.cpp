@@ -7,7 +7,7 @@
 #include "frontend/Importer.h"
 
 #include "ir/ModelAttrs.h"
-#include "runtime/TensorFile.h"
+#include "runtime/io/TensorFile.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"

@@ -12,7 +12,7 @@
 #include "frontend/JsonPositions.h"
 #include "frontend/JsonSupport.h"
 #include "frontend/OpSchema.h"
-#include "runtime/HostTensor.h"
+#include "runtime/core/HostTensor.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"

@@ -27,6 +27,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/BuildOp.h"
+#include "ir/ShapeUtils.h"
 #include "frontend/Import.h"
 #include "frontend/OnnxImport.h"
 #include "frontend/OnnxTensor.h"
@@ -35,9 +36,9 @@
 #include "ir/DlcOps.h"
 #include "ir/Interpreter.h"
 #include "ir/ModelAttrs.h"
-#include "runtime/Env.h"
-#include "runtime/CacheDir.h"
-#include "runtime/TensorFile.h"
+#include "runtime/core/Env.h"
+#include "runtime/core/CacheDir.h"
+#include "runtime/io/TensorFile.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Traits.h"
@@ -59,6 +60,8 @@
 #include <set>
 
 using namespace mlir;
+using mlir::dlc::shapeOf;
+using mlir::dlc::product;
 using onnx::AttributeProto;
 using onnx::NodeProto;
 
@@ -115,12 +118,6 @@ HostTensor intTensor(const std::vector<int64_t> &v,
   return t;
 }
 
-int64_t product(ArrayRef<int64_t> dims) {
-  int64_t p = 1;
-  for (int64_t d : dims)
-    p *= d;
-  return p;
-}
 
 /// How many leading inputs an op type needs (the rest are optional).
 /// Variadic ops (Concat, Sum, ...) need every input they list.
@@ -306,9 +303,6 @@ public:
   }
   Value compare(Value l, Value r, StringRef pred) {
     return op("compare", {l, r}, {na("predicate", b.getStringAttr(pred))});
-  }
-  static ArrayRef<int64_t> shapeOf(Value v) {
-    return cast<RankedTensorType>(v.getType()).getShape();
   }
   static Type elemOf(Value v) {
     return cast<RankedTensorType>(v.getType()).getElementType();
@@ -790,7 +784,7 @@ FailureOr<Window> windowOf(Imp &m, ArrayRef<int64_t> inShape,
 
 /// Checks the input is 3-D or 4-D and lifts a 3-D one to 4-D.
 FailureOr<Value> lift2d(Imp &m, Value x) {
-  auto s = Imp::shapeOf(x);
+  auto s = shapeOf(x);
   if (s.size() == 4)
     return x;
   if (s.size() == 3)
@@ -803,16 +797,16 @@ FailureOr<Value> lift2d(Imp &m, Value x) {
 Value unlift(Value y, ArrayRef<int64_t> inShape, Imp &m) {
   if (!y || inShape.size() == 4)
     return y;
-  auto s = Imp::shapeOf(y);
+  auto s = shapeOf(y);
   return m.reshape(y, {s[0], s[1], s[3]});
 }
 
 LogicalResult lowerConv(Imp &m) {
   Value x = m.in(0), w = m.in(1);
-  auto xs = Imp::shapeOf(x);
+  auto xs = shapeOf(x);
   if (xs.size() < 3)
     return m.fail() << "expects an input of rank 3 or 4";
-  auto ws = Imp::shapeOf(w);
+  auto ws = shapeOf(w);
   if (ws.size() != xs.size())
     return m.fail() << "weight has rank " << ws.size() << ", the input "
                     << xs.size();
@@ -841,7 +835,7 @@ LogicalResult lowerConvTranspose(Imp &m) {
   Value x = m.in(0), w = m.in(1);
   if (!x || !w)
     return m.fail() << "needs inputs X and W";
-  auto xs = Imp::shapeOf(x), ws = Imp::shapeOf(w);
+  auto xs = shapeOf(x), ws = shapeOf(w);
   auto x4 = lift2d(m, x);
   if (failed(x4))
     return failure();
@@ -929,7 +923,7 @@ LogicalResult lowerConvTranspose(Imp &m) {
 
 LogicalResult lowerPool(Imp &m, bool isMax) {
   Value x = m.in(0);
-  auto xs = Imp::shapeOf(x);
+  auto xs = shapeOf(x);
   if (xs.size() < 3)
     return m.fail() << "expects an input of rank 3 or 4";
   if (m.outputUsed(1))
@@ -961,7 +955,7 @@ LogicalResult lowerPool(Imp &m, bool isMax) {
 LogicalResult lowerGlobalPool(Imp &m, const char *reduce) {
   Value x = m.in(0);
   SmallVector<int64_t> axes;
-  for (int64_t i = 2, r = Imp::shapeOf(x).size(); i < r; ++i)
+  for (int64_t i = 2, r = shapeOf(x).size(); i < r; ++i)
     axes.push_back(i);
   return done(m, m.op(reduce, {x},
                       {m.na("axes", m.i64s(axes)),
@@ -979,9 +973,9 @@ LogicalResult lowerGemm(Imp &m) {
   if (!a)
     return failure();
   Type t = Imp::elemOf(a);
-  auto bs = Imp::shapeOf(bm);
+  auto bs = shapeOf(bm);
   if (tb && alpha == 1 && bs.size() == 2 &&
-      (!c || (beta == 1 && Imp::shapeOf(c) == ArrayRef<int64_t>{bs[0]}))) {
+      (!c || (beta == 1 && shapeOf(c) == ArrayRef<int64_t>{bs[0]}))) {
     SmallVector<Value> ins{a, bm};
     if (c)
       ins.push_back(c);
@@ -1002,7 +996,7 @@ LogicalResult lowerGemm(Imp &m) {
 
 LogicalResult lowerMatMul(Imp &m) {
   Value a = m.in(0), bm = m.in(1);
-  auto as = Imp::shapeOf(a), bs = Imp::shapeOf(bm);
+  auto as = shapeOf(a), bs = shapeOf(bm);
   bool vecA = as.size() == 1, vecB = bs.size() == 1;
   if (vecA)
     a = m.reshape(a, {1, as[0]});
@@ -1012,7 +1006,7 @@ LogicalResult lowerMatMul(Imp &m) {
   if (!y)
     return failure();
   if (vecA || vecB) {
-    SmallVector<int64_t> s(Imp::shapeOf(y));
+    SmallVector<int64_t> s(shapeOf(y));
     if (vecB)
       s.pop_back();
     if (vecA)
@@ -1024,7 +1018,7 @@ LogicalResult lowerMatMul(Imp &m) {
 
 LogicalResult lowerSoftmax(Imp &m, const char *name) {
   Value x = m.in(0);
-  auto s = Imp::shapeOf(x);
+  auto s = shapeOf(x);
   int64_t rank = s.size();
   int64_t axis = m.attrInt("axis", m.opset < 13 ? 1 : -1);
   if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
@@ -1123,7 +1117,7 @@ LogicalResult lowerSqueeze(Imp &m, bool unsqueeze) {
     axes = *a;
     given = true;
   }
-  SmallVector<int64_t> s(Imp::shapeOf(x));
+  SmallVector<int64_t> s(shapeOf(x));
   if (unsqueeze) {
     if (!given)
       return m.fail() << "needs axes";
@@ -1165,7 +1159,7 @@ LogicalResult lowerReshape(Imp &m) {
     shape = *a;
   }
   bool allowZero = m.attrInt("allowzero", 0) != 0;
-  auto in = Imp::shapeOf(x);
+  auto in = shapeOf(x);
   for (size_t i = 0; i < shape.size(); ++i)
     if (shape[i] == 0 && !allowZero) {
       if (i >= in.size())
@@ -1226,7 +1220,7 @@ LogicalResult lowerSlice(Imp &m) {
       steps = *st;
     }
   }
-  auto shape = Imp::shapeOf(x);
+  auto shape = shapeOf(x);
   int64_t rank = shape.size();
   if (axes.empty())
     for (size_t i = 0; i < starts.size(); ++i)
@@ -1266,7 +1260,7 @@ Value sliceAxis(Imp &m, Value x, int64_t axis, int64_t b, int64_t e) {
 
 LogicalResult lowerGather(Imp &m) {
   Value data = m.in(0);
-  auto ds = Imp::shapeOf(data);
+  auto ds = shapeOf(data);
   int64_t rank = ds.size();
   int64_t axis = m.attrInt("axis", 0);
   if (axis < -rank || axis >= rank)
@@ -1303,7 +1297,7 @@ LogicalResult lowerConcat(Imp &m) {
   SmallVector<Value> ins;
   for (unsigned i = 0; i < m.numInputs(); ++i)
     if (Value v = m.in(i))
-      if (product(Imp::shapeOf(v)) != 0 || m.numInputs() == 1)
+      if (product(shapeOf(v)) != 0 || m.numInputs() == 1)
         ins.push_back(v);
   int64_t axis = m.attrInt("axis", 1);
   if (ins.empty())
@@ -1315,7 +1309,7 @@ LogicalResult lowerConcat(Imp &m) {
 
 LogicalResult lowerSplit(Imp &m) {
   Value x = m.in(0);
-  auto s = Imp::shapeOf(x);
+  auto s = shapeOf(x);
   int64_t rank = s.size();
   int64_t axis = m.attrInt("axis", 0);
   if (axis < -rank || axis >= rank)
@@ -1370,7 +1364,7 @@ LogicalResult lowerTile(Imp &m) {
   auto reps = m.intsIn(1, "repeats");
   if (failed(reps))
     return failure();
-  auto xs = Imp::shapeOf(x);
+  auto xs = shapeOf(x);
   if (reps->size() != xs.size())
     return m.fail() << "repeats has " << reps->size()
                     << " entries for an input of rank " << xs.size();
@@ -1419,7 +1413,7 @@ LogicalResult lowerPad(Imp &m) {
       return m.unsupported("Pad axes input");
     value = m.hasInput(2) ? m.reshape(m.in(2), {}) : m.scalar(0, t);
   }
-  int64_t rank = Imp::shapeOf(x).size();
+  int64_t rank = shapeOf(x).size();
   if (int64_t(pads.size()) != 2 * rank)
     return m.fail() << "pads has " << pads.size() << " entries, expected "
                     << 2 * rank;
@@ -1428,7 +1422,7 @@ LogicalResult lowerPad(Imp &m) {
     if (pb < 0 || pe < 0)
       return m.unsupported("negative pads");
     SmallVector<Value> parts;
-    SmallVector<int64_t> s(Imp::shapeOf(x));
+    SmallVector<int64_t> s(shapeOf(x));
     int64_t len = s[ax];
     if (mode == "reflect" && (pb >= len || pe >= len))
       return m.unsupported("reflect pads of " + std::to_string(std::max(pb, pe)) +
@@ -1471,10 +1465,10 @@ LogicalResult lowerExpand(Imp &m) {
     return failure();
   SmallVector<int64_t> target;
   bool compatible =
-      OpTrait::util::getBroadcastedShape(Imp::shapeOf(x), *shape, target);
+      OpTrait::util::getBroadcastedShape(shapeOf(x), *shape, target);
   if (!compatible)
     return m.fail() << "cannot broadcast the input to the shape";
-  if (ArrayRef<int64_t>(target) == Imp::shapeOf(x))
+  if (ArrayRef<int64_t>(target) == shapeOf(x))
     return done(m, x);
   return done(m, m.op("broadcast", {x}, {m.na("shape", m.i64s(target))}));
 }
@@ -1521,7 +1515,7 @@ LogicalResult lowerLayerNorm(Imp &m) {
     return m.unsupported("stash_type");
   if (m.outputUsed(1) || m.outputUsed(2))
     return m.unsupported("outputs Mean and InvStdDev");
-  auto s = Imp::shapeOf(x);
+  auto s = shapeOf(x);
   int64_t rank = s.size(), axis = m.attrInt("axis", -1);
   if (axis < -rank || axis >= rank)
     return m.fail() << "axis " << axis << " out of range for rank " << rank;
@@ -1529,7 +1523,7 @@ LogicalResult lowerLayerNorm(Imp &m) {
     axis += rank;
   SmallVector<int64_t> norm(s.drop_front(axis));
   auto fit = [&](Value v) -> Value {
-    if (!v || Imp::shapeOf(v) == ArrayRef<int64_t>(norm))
+    if (!v || shapeOf(v) == ArrayRef<int64_t>(norm))
       return v;
     return m.op("broadcast", {v}, {m.na("shape", m.i64s(norm))});
   };
@@ -1545,7 +1539,7 @@ LogicalResult lowerLayerNorm(Imp &m) {
 
 LogicalResult lowerInstanceNorm(Imp &m) {
   Value x = m.in(0), scale = m.in(1), bias = m.in(2);
-  auto s = Imp::shapeOf(x);
+  auto s = shapeOf(x);
   if (s.size() < 3)
     return m.fail() << "expects an input of rank 3 or more";
   Type t = Imp::elemOf(x);
@@ -1699,8 +1693,8 @@ LogicalResult legacyBroadcast(Imp &m, Value *rhs = nullptr) {
     return success();
   if (!rhs || !*rhs || !m.in(0))
     return m.unsupported("attribute 'axis' (legacy broadcast)");
-  int64_t ra = Imp::shapeOf(m.in(0)).size(), axis = m.attrInt("axis", 0);
-  auto bs = Imp::shapeOf(*rhs);
+  int64_t ra = shapeOf(m.in(0)).size(), axis = m.attrInt("axis", 0);
+  auto bs = shapeOf(*rhs);
   if (axis < 0)
     axis += ra;
   if (axis < 0 || axis + int64_t(bs.size()) > ra)
@@ -1744,9 +1738,9 @@ LogicalResult lowerRecurrent(Imp &m, bool lstm) {
   Value x = m.in(0);
   if (!x || !m.in(1) || !m.in(2))
     return failure();
-  if (Imp::shapeOf(x).size() != 3)
+  if (shapeOf(x).size() != 3)
     return m.fail() << "expects X of rank 3, got rank "
-                    << Imp::shapeOf(x).size();
+                    << shapeOf(x).size();
   std::string direction = m.attrString("direction", "forward");
   const AttributeProto *hidden = m.attr("hidden_size");
   if (!hidden)
@@ -1777,7 +1771,7 @@ LogicalResult lowerRecurrent(Imp &m, bool lstm) {
   if (m.hasInput(4)) {
     // Sequence lengths that are all the full length change nothing.
     const auto &k = m.knownIn(4);
-    int64_t seq = Imp::shapeOf(x)[layout == 1 ? 1 : 0];
+    int64_t seq = shapeOf(x)[layout == 1 ? 1 : 0];
     bool full = k.has_value();
     for (int64_t i = 0; full && i < k->numel(); ++i)
       full = intAt(*k, i) == seq;
@@ -1865,7 +1859,7 @@ const std::map<std::string, Rule> &rules() {
     t["PRelu"] = [](Imp &m) {
       Value x = m.in(0), slope = m.in(1);
       // Before opset 7 a [C] slope applies along dim 1.
-      auto xs = Imp::shapeOf(x), ss = Imp::shapeOf(slope);
+      auto xs = shapeOf(x), ss = shapeOf(slope);
       if (m.opset < 7 && ss.size() == 1 && xs.size() > 2 && ss[0] == xs[1] &&
           ss[0] != 1) {
         SmallVector<int64_t> s(xs.size() - 1, 1);
@@ -2019,7 +2013,7 @@ const std::map<std::string, Rule> &rules() {
     t["Flatten"] = [](Imp &m) {
       Value x = m.in(0);
       int64_t axis = m.attrInt("axis", 1);
-      int64_t rank = Imp::shapeOf(x).size();
+      int64_t rank = shapeOf(x).size();
       if (axis < 0)
         axis += rank;
       return done(m, m.op("flatten", {x}, {m.na("axis", m.i64(axis))}));
@@ -2030,7 +2024,7 @@ const std::map<std::string, Rule> &rules() {
       if (auto p = m.attrInts("perm"))
         perm = *p;
       else
-        for (int64_t i = Imp::shapeOf(x).size() - 1; i >= 0; --i)
+        for (int64_t i = shapeOf(x).size() - 1; i >= 0; --i)
           perm.push_back(i);
       return done(m, m.op("transpose", {x}, {m.na("perm", m.i64s(perm))}));
     };

@@ -9,7 +9,7 @@
 #ifndef DLC_FRONTEND_ONNXTENSOR_H
 #define DLC_FRONTEND_ONNXTENSOR_H
 
-#include "runtime/HostTensor.h"
+#include "runtime/core/HostTensor.h"
 
 // Debian's generated header, without onnx_pb.h's ONNX_ML switch: ONNX_API
 // marks symbols for a DLL build and is empty here.

@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/DlcInterfaces.h"
+#include "ir/ShapeUtils.h"
 #include "ir/DlcOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -29,14 +30,9 @@ using namespace mlir::dlc;
 namespace {
 
 RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-ArrayRef<int64_t> shapeOf(Value v) { return typeOf(v).getShape(); }
 Type elemOf(Value v) { return typeOf(v).getElementType(); }
 bool isFloatTensor(Value v) { return isa<FloatType>(elemOf(v)); }
 
-int64_t product(ArrayRef<int64_t> dims) {
-  return std::accumulate(dims.begin(), dims.end(), int64_t(1),
-                         std::multiplies<int64_t>());
-}
 
 SmallVector<int64_t> iota(int64_t from, int64_t to) {
   SmallVector<int64_t> v;
@@ -45,9 +41,6 @@ SmallVector<int64_t> iota(int64_t from, int64_t to) {
   return v;
 }
 
-int64_t normAxis(int64_t axis, int64_t rank) {
-  return axis < 0 ? axis + rank : axis;
-}
 
 /// The op builders a rule uses, at the builder's insertion point and the
 /// forward op's location.
@@ -132,7 +125,7 @@ struct Vjp {
     if (axes.empty())
       out.assign(rank, 1);
     for (int64_t a : axes)
-      out[normAxis(a, rank)] = 1;
+      out[normalizeAxis(a, rank)] = 1;
     return out;
   }
   /// The normalized reduced axes (all dims when `axes` is empty).
@@ -142,7 +135,7 @@ struct Vjp {
       return iota(0, rank);
     SmallVector<int64_t> out;
     for (int64_t a : axes)
-      out.push_back(normAxis(a, rank));
+      out.push_back(normalizeAxis(a, rank));
     llvm::sort(out);
     return out;
   }
@@ -335,7 +328,7 @@ LogicalResult vjp(ReduceMaxOp op, Vjp &v, Value g, ArrayRef<bool>,
 }
 LogicalResult vjp(SoftmaxOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
   Value y = op.getResult(); // y (g - sum(g y))
-  int64_t axis = normAxis(int64_t(op.getAxis()), shapeOf(y).size());
+  int64_t axis = normalizeAxis(int64_t(op.getAxis()), shapeOf(y).size());
   Value s = v.reduceSum(v.mul(g, y), {axis}, true);
   out[0] = v.mul(y, v.sub(g, s));
   return success();
@@ -343,7 +336,7 @@ LogicalResult vjp(SoftmaxOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
 LogicalResult vjp(LogSoftmaxOp op, Vjp &v, Value g, ArrayRef<bool>,
                   Grads &out) {
   Value y = op.getResult(); // g - softmax(x) sum(g)
-  int64_t axis = normAxis(int64_t(op.getAxis()), shapeOf(y).size());
+  int64_t axis = normalizeAxis(int64_t(op.getAxis()), shapeOf(y).size());
   Value s = v.reduceSum(g, {axis}, true);
   out[0] = v.sub(g, v.mul(v.exp(y), s));
   return success();
@@ -352,7 +345,7 @@ LogicalResult vjp(LayerNormOp op, Vjp &v, Value g, ArrayRef<bool> w,
                   Grads &out) {
   Value x = op.getInput();
   int64_t rank = shapeOf(x).size();
-  int64_t axis = normAxis(int64_t(op.getAxis()), rank);
+  int64_t axis = normalizeAxis(int64_t(op.getAxis()), rank);
   SmallVector<int64_t> norm = iota(axis, rank), lead = iota(0, axis);
   int64_t n = product(shapeOf(x).drop_front(axis));
   auto mean = [&](Value t) {
@@ -498,7 +491,7 @@ LogicalResult vjp(TransposeOp op, Vjp &v, Value g, ArrayRef<bool>,
 LogicalResult vjp(ConcatOp op, Vjp &v, Value g, ArrayRef<bool> w,
                   Grads &out) {
   int64_t rank = shapeOf(g).size();
-  int64_t axis = normAxis(int64_t(op.getAxis()), rank);
+  int64_t axis = normalizeAxis(int64_t(op.getAxis()), rank);
   int64_t offset = 0;
   for (auto [i, input] : llvm::enumerate(op.getInputs())) {
     int64_t len = shapeOf(input)[axis];

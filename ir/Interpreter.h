@@ -22,7 +22,7 @@
 #ifndef DLC_IR_INTERPRETER_H
 #define DLC_IR_INTERPRETER_H
 
-#include "runtime/HostTensor.h"
+#include "runtime/core/HostTensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -78,14 +78,14 @@ struct NamedTensor {
 };
 
 /// Materializes every dlc.param of the model function of `module` from its
-/// dlc.init (runtime/Initializers.h, with the module's dlc.seed, 0 when
+/// dlc.init (ir/reference/Initializers.h, with the module's dlc.seed, 0 when
 /// absent), by parameter name. Shared by the reference interpreter and the
 /// compiled devices, so both see the same weights.
 mlir::FailureOr<std::map<std::string, HostTensor>>
 materializeParams(mlir::ModuleOp module);
 
 /// Runs a model module: binds `inputs` to dlc.input arguments by name,
-/// materializes every dlc.param from its dlc.init (runtime/Initializers.h,
+/// materializes every dlc.param from its dlc.init (ir/reference/Initializers.h,
 /// with the module's dlc.seed, 0 when absent), and returns the dlc.output
 /// results by name, in result order. Missing, unknown or mismatched inputs
 /// are errors.

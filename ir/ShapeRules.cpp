@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/DlcOps.h"
+#include "ir/ShapeUtils.h"
 
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
@@ -49,17 +50,8 @@ std::string fmt(ArrayRef<int64_t> dims) {
 RankedTensorType tensorOf(Value v) {
   return cast<RankedTensorType>(v.getType());
 }
-ArrayRef<int64_t> shapeOf(Value v) { return tensorOf(v).getShape(); }
 Type elemOf(Value v) { return tensorOf(v).getElementType(); }
 
-/// Normalizes `axis` into [0, rank) (or [0, rank] when `inclusive`).
-std::optional<int64_t> normAxis(int64_t axis, int64_t rank,
-                                bool inclusive = false) {
-  int64_t hi = inclusive ? rank + 1 : rank;
-  if (axis < -rank || axis >= hi)
-    return std::nullopt;
-  return axis < 0 ? axis + rank : axis;
-}
 
 /// Numpy broadcasting of two shapes; nullopt when incompatible.
 std::optional<SmallVector<int64_t>> broadcast(ArrayRef<int64_t> a,
@@ -142,7 +134,7 @@ Type reduceRule(Value input, ArrayRef<int64_t> axes, bool keepdims,
   int64_t rank = in.size();
   SmallVector<bool> reduced(rank, axes.empty());
   for (int64_t a : axes) {
-    auto ax = normAxis(a, rank);
+    auto ax = checkedAxis(a, rank);
     if (!ax)
       return Err(err) << "expects axes in [" << -rank << ", " << rank
                       << "), got " << fmt(axes);
@@ -162,7 +154,7 @@ Type reduceRule(Value input, ArrayRef<int64_t> axes, bool keepdims,
 
 Type softmaxRule(Value input, int64_t axis, std::string &err) {
   int64_t rank = shapeOf(input).size();
-  if (!normAxis(axis, rank))
+  if (!checkedAxis(axis, rank))
     return Err(err) << "expects axis in [" << -rank << ", " << rank
                     << "), got " << axis;
   return input.getType();
@@ -192,7 +184,7 @@ bool slicedShape(SmallVectorImpl<int64_t> &shape, ArrayRef<int64_t> starts,
   }
   SmallVector<bool> seen(rank, false);
   for (size_t i = 0; i < starts.size(); ++i) {
-    auto ax = normAxis(axes[i], rank);
+    auto ax = checkedAxis(axes[i], rank);
     if (!ax || seen[*ax]) {
       Err(err) << "expects distinct axes in [" << -rank << ", " << rank
                << "), got " << fmt(axes);
@@ -215,12 +207,6 @@ bool slicedShape(SmallVectorImpl<int64_t> &shape, ArrayRef<int64_t> starts,
   return true;
 }
 
-int64_t product(ArrayRef<int64_t> dims) {
-  int64_t p = 1;
-  for (int64_t d : dims)
-    p *= d;
-  return p;
-}
 
 /// Adapts a rule over an op adaptor to inferReturnTypes and verify().
 template <typename OpT, typename Rule>
@@ -363,7 +349,7 @@ DLC_SHAPE_RULE(LayerNormOp, [](LayerNormOp::Adaptor a,
   auto in = shapeOf(a.getInput());
   int64_t rank = in.size();
   int64_t axisAttr = a.getAxis(); // I64Attr getters return uint64_t
-  auto axis = normAxis(axisAttr, rank);
+  auto axis = checkedAxis(axisAttr, rank);
   if (!axis)
     return Err(err) << "expects axis in [" << -rank << ", " << rank
                     << "), got " << axisAttr;
@@ -551,7 +537,7 @@ DLC_SHAPE_RULE(FlattenOp, [](FlattenOp::Adaptor a, std::string &err) -> Type {
   auto in = shapeOf(a.getInput());
   int64_t rank = in.size();
   int64_t axisAttr = a.getAxis(); // I64Attr getters return uint64_t
-  auto axis = normAxis(axisAttr, rank, /*inclusive=*/true);
+  auto axis = checkedAxis(axisAttr, rank, /*inclusive=*/true);
   if (!axis)
     return Err(err) << "expects axis in [" << -rank << ", " << rank
                     << "], got " << axisAttr;
@@ -587,7 +573,7 @@ DLC_SHAPE_RULE(ConcatOp, [](ConcatOp::Adaptor a, std::string &err) -> Type {
   SmallVector<int64_t> out(shapeOf(inputs[0]));
   int64_t rank = out.size();
   int64_t axisAttr = a.getAxis(); // I64Attr getters return uint64_t
-  auto axis = normAxis(axisAttr, rank);
+  auto axis = checkedAxis(axisAttr, rank);
   if (!axis)
     return Err(err) << "expects axis in [" << -rank << ", " << rank
                     << "), got " << axisAttr;

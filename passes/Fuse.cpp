@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/FusionOps.h"
+#include "ir/ShapeUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/Analysis/TopologicalSortUtils.h"
@@ -35,9 +36,6 @@ using namespace mlir::dlc;
 
 namespace {
 
-int64_t numElements(Value v) {
-  return cast<RankedTensorType>(v.getType()).getNumElements();
-}
 /// Every fusible dlc op has one result.
 int64_t resultSize(Operation *op) { return numElements(op->getResult(0)); }
 

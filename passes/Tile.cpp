@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/FusionOps.h"
+#include "ir/ShapeUtils.h"
 #include "passes/Passes.h"
 #include "passes/Schedule.h"
 
@@ -29,16 +30,7 @@ namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-int64_t product(ArrayRef<int64_t> v) {
-  int64_t p = 1;
-  for (int64_t x : v)
-    p *= x;
-  return p;
-}
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
 Type elementOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getElementType();
 }
@@ -61,10 +53,6 @@ int64_t maxVectorWidth(Type t) {
   return std::min<int64_t>(8, 16 / elementBytes(t));
 }
 
-/// Normalizes `axis` into [0, rank).
-int64_t normAxis(int64_t axis, int64_t rank) {
-  return axis < 0 ? axis + rank : axis;
-}
 
 //===----------------------------------------------------------------------===//
 // Facts about a fusion
@@ -133,15 +121,15 @@ void rowsOf(Operation *op, Problem &p) {
   bool lastAxis = true; // whether the row includes the innermost dim
   int64_t rowLength = numel;
   if (auto sm = dyn_cast<SoftmaxOp>(op)) {
-    int64_t axis = normAxis(static_cast<int64_t>(sm.getAxis()), rank);
+    int64_t axis = normalizeAxis(static_cast<int64_t>(sm.getAxis()), rank);
     rowLength = rank ? in[axis] : 1;
     lastAxis = axis == rank - 1;
   } else if (auto lsm = dyn_cast<LogSoftmaxOp>(op)) {
-    int64_t axis = normAxis(static_cast<int64_t>(lsm.getAxis()), rank);
+    int64_t axis = normalizeAxis(static_cast<int64_t>(lsm.getAxis()), rank);
     rowLength = rank ? in[axis] : 1;
     lastAxis = axis == rank - 1;
   } else if (auto ln = dyn_cast<LayerNormOp>(op)) {
-    int64_t axis = normAxis(static_cast<int64_t>(ln.getAxis()), rank);
+    int64_t axis = normalizeAxis(static_cast<int64_t>(ln.getAxis()), rank);
     rowLength = product(in.drop_front(axis));
   } else if (isa<SoftmaxCrossEntropyOp>(op)) {
     rowLength = in.back(); // logits [N, C]: one row per sample
@@ -160,7 +148,7 @@ void rowsOf(Operation *op, Problem &p) {
       rowLength = 1;
       lastAxis = false;
       for (int64_t a : axes) {
-        int64_t axis = normAxis(a, rank);
+        int64_t axis = normalizeAxis(a, rank);
         rowLength *= in[axis];
         lastAxis |= axis == rank - 1;
       }

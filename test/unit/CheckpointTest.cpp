@@ -1,6 +1,6 @@
 //===- CheckpointTest.cpp - training checkpoints --------------------------===//
-#include "runtime/Checkpoint.h"
-#include "runtime/TensorFile.h"
+#include "train/Checkpoint.h"
+#include "runtime/io/TensorFile.h"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 // own. A program that does not compile fails the whole library.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CpuDevice.h"
+#include "runtime/cpu/CpuDevice.h"
 
 #include <gtest/gtest.h>
 

@@ -6,8 +6,8 @@
 // grid-stride loop without barriers (run as a plain loop), and the errors.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CpuDevice.h"
-#include "runtime/reference/FloatConvert.h"
+#include "runtime/cpu/CpuDevice.h"
+#include "runtime/core/FloatConvert.h"
 
 #include <gtest/gtest.h>
 

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/CudaDevice.h"
-#include "runtime/Trace.h"
+#include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/Trace.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/CudaDriver.h"
+#include "runtime/cuda/CudaDriver.h"
 
 #include <gtest/gtest.h>
 

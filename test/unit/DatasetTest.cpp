@@ -1,5 +1,5 @@
 //===- DatasetTest.cpp - IDX gz reader, batching, shuffling ---------------===//
-#include "runtime/Dataset.h"
+#include "train/Dataset.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>

@@ -15,7 +15,7 @@
 #include "ir/Interpreter.h"
 #include "ir/ModelAttrs.h"
 #include "passes/Passes.h"
-#include "runtime/reference/HostConvert.h"
+#include "ir/reference/HostConvert.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -607,7 +607,7 @@ std::string rnnModuleText(const RnnCase &c) {
 }
 
 /// Autodiff of the unrolled graph vs central differences of the direct
-/// reference kernel (runtime/reference/Recurrent.cpp), every element of every
+/// reference kernel (ir/reference/Recurrent.cpp), every element of every
 /// operand; and the two forward losses agree.
 TEST_F(GradientCheckTest, RecurrentLayersUnrolled) {
   std::vector<RnnCase> cases;

@@ -6,9 +6,9 @@
 // does not stay on the test runner).
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/AtomicFile.h"
-#include "runtime/HostTensor.h"
-#include "runtime/Initializers.h"
+#include "runtime/core/AtomicFile.h"
+#include "runtime/core/HostTensor.h"
+#include "ir/reference/Initializers.h"
 
 #include "TempDir.h"
 

@@ -1,8 +1,8 @@
 //===- InitializersTest.cpp - parameter initializers ----------------------===//
-#include "runtime/Initializers.h"
+#include "ir/reference/Initializers.h"
 
-#include "runtime/TensorFile.h"
-#include "runtime/reference/HostConvert.h"
+#include "runtime/io/TensorFile.h"
+#include "ir/reference/HostConvert.h"
 
 #include <gtest/gtest.h>
 

@@ -9,8 +9,8 @@
 #include "ir/Interpreter.h"
 
 #include "ir/DlcDialect.h"
-#include "runtime/Initializers.h"
-#include "runtime/reference/HostConvert.h"
+#include "ir/reference/Initializers.h"
+#include "ir/reference/HostConvert.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"

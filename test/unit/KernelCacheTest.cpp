@@ -5,9 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/Env.h"
-#include "runtime/Hash.h"
-#include "runtime/KernelCache.h"
+#include "runtime/core/Env.h"
+#include "runtime/nvrtc/Hash.h"
+#include "runtime/nvrtc/KernelCache.h"
 
 #include "test/unit/TempDir.h"
 

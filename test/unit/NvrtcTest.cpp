@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/Nvrtc.h"
+#include "runtime/nvrtc/Nvrtc.h"
 
 #include "test/unit/TempDir.h"
 

@@ -1,5 +1,5 @@
 //===- OptimizerTest.cpp - optimizer update kernels vs hand-computed values ===//
-#include "runtime/reference/Optimizer.h"
+#include "ir/reference/Optimizer.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 //===- ProgramTest.cpp - manifest parsing and binding checks --------------===//
-#include "runtime/Program.h"
+#include "runtime/core/Program.h"
 
 #include <gtest/gtest.h>
 

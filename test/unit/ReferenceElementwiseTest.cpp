@@ -4,9 +4,9 @@
 // (float64) and written down with where they came from.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/reference/Elementwise.h"
-#include "runtime/reference/FloatConvert.h"
-#include "runtime/reference/HostConvert.h"
+#include "ir/reference/Elementwise.h"
+#include "runtime/core/FloatConvert.h"
+#include "ir/reference/HostConvert.h"
 
 #include <gtest/gtest.h>
 

@@ -5,10 +5,10 @@
 // written here (one sum per output element, a bounds check per tap).
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/reference/Contraction.h"
-#include "runtime/reference/Loss.h"
-#include "runtime/reference/Movement.h"
-#include "runtime/reference/Reduction.h"
+#include "ir/reference/Contraction.h"
+#include "ir/reference/Loss.h"
+#include "ir/reference/Movement.h"
+#include "ir/reference/Reduction.h"
 
 #include <gtest/gtest.h>
 

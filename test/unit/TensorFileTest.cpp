@@ -1,5 +1,5 @@
 //===- TensorFileTest.cpp - .npy and .safetensors read/write --------------===//
-#include "runtime/TensorFile.h"
+#include "runtime/io/TensorFile.h"
 
 #include <gtest/gtest.h>
 

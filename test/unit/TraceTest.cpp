@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/Trace.h"
+#include "runtime/cuda/Trace.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -13,7 +13,7 @@
 #include "ir/DlcDialect.h"
 #include "ir/DlcOps.h"
 #include "ir/Interpreter.h"
-#include "runtime/reference/HostConvert.h"
+#include "ir/reference/HostConvert.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

@@ -13,7 +13,7 @@
 #include "codegen/CudaEmitter.h"
 #include "ir/DlcDialect.h"
 #include "ir/ModelAttrs.h"
-#include "runtime/Nvrtc.h"
+#include "runtime/nvrtc/Nvrtc.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

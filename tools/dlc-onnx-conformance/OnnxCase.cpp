@@ -8,8 +8,8 @@
 #include "ir/Interpreter.h"
 #include "ir/ModelAttrs.h"
 #include "passes/Pipeline.h"
-#include "runtime/AtomicFile.h"
-#include "runtime/Program.h"
+#include "runtime/core/AtomicFile.h"
+#include "runtime/core/Program.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"

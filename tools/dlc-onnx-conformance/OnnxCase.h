@@ -10,8 +10,8 @@
 #ifndef DLC_TOOLS_ONNXCONFORMANCE_ONNXCASE_H
 #define DLC_TOOLS_ONNXCONFORMANCE_ONNXCASE_H
 
-#include "runtime/CpuDevice.h"
-#include "runtime/HostTensor.h"
+#include "runtime/cpu/CpuDevice.h"
+#include "runtime/core/HostTensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"

@@ -35,9 +35,9 @@
 #include "tools/dlc-onnx-conformance/ForkPool.h"
 #include "tools/dlc-onnx-conformance/OnnxCase.h"
 
-#include "runtime/CacheDir.h"
-#include "runtime/Env.h"
-#include "runtime/Program.h"
+#include "runtime/core/CacheDir.h"
+#include "runtime/core/Env.h"
+#include "runtime/core/Program.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"

@@ -16,9 +16,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringSwitch.h"
-#include "runtime/AtomicFile.h"
-#include "runtime/KernelCache.h"
-#include "runtime/Nvrtc.h"
+#include "runtime/core/AtomicFile.h"
+#include "runtime/nvrtc/KernelCache.h"
+#include "runtime/nvrtc/Nvrtc.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"

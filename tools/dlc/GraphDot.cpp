@@ -9,7 +9,7 @@
 
 #include "ir/DlcOps.h"
 #include "ir/ModelAttrs.h"
-#include "runtime/AtomicFile.h"
+#include "runtime/core/AtomicFile.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"

@@ -4,7 +4,7 @@
 //       [--device=auto|cpu|cuda|reference] [--precision=f32|f64|bf16|fp16]
 //
 // --device=cpu compiles the model in-process (the compile pipeline, then
-// emitCuda) and runs the emitted kernels on the host (runtime/CpuDevice.h);
+// emitCuda) and runs the emitted kernels on the host (runtime/cpu/CpuDevice.h);
 // params come from the same initializers as the reference interpreter's.
 //
 // Inputs are read and checked against the model before anything runs;
@@ -17,11 +17,11 @@
 #include "codegen/CudaEmitter.h"
 #include "ir/Interpreter.h"
 #include "passes/Pipeline.h"
-#include "runtime/CpuDevice.h"
-#include "runtime/CudaDevice.h"
-#include "runtime/Trace.h"
-#include "runtime/TensorFile.h"
-#include "runtime/reference/HostConvert.h"
+#include "runtime/cpu/CpuDevice.h"
+#include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/Trace.h"
+#include "runtime/io/TensorFile.h"
+#include "ir/reference/HostConvert.h"
 
 #include "ir/ModelAttrs.h"
 
