@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/CudaEmitter.h"
+#include "codegen/DefaultSchedule.h"
 #include "ir/ShapeUtils.h"
 #include "codegen/KernelText.h"
 #include "codegen/BackwardKernels.h"
@@ -130,36 +131,6 @@ Dims stridesOf(ArrayRef<int64_t> shape) {
   for (int64_t i = int64_t(shape.size()) - 2; i >= 0; --i)
     s[i] = s[i + 1] * shape[i + 1];
   return s;
-}
-
-//===----------------------------------------------------------------------===//
-// Schedule
-//===----------------------------------------------------------------------===//
-
-struct Schedule {
-  std::string target = "sm_80";
-  std::string strategy;
-  std::array<int64_t, 3> block{256, 1, 1}, grid{1, 1, 1};
-  int64_t threadsPerRow = 32, rowsPerBlock = 8;
-  std::array<int64_t, 3> tile{32, 32, 16};
-  std::array<int64_t, 3> warps{1, 1, 1}; // wm, wn (third unused)
-  int64_t stages = 1, vectorWidth = 1;
-  int64_t chunk = 0; // multi_tensor
-  std::string mma = "none";
-  bool fromAttr = false;
-};
-
-std::array<int64_t, 3> readTriple(DictionaryAttr d, StringRef key,
-                                  std::array<int64_t, 3> dflt) {
-  if (auto a = dyn_cast_or_null<DenseI64ArrayAttr>(d.get(key)))
-    for (size_t i = 0; i < 3 && i < size_t(a.size()); ++i)
-      dflt[i] = a[i];
-  return dflt;
-}
-int64_t readInt(DictionaryAttr d, StringRef key, int64_t dflt) {
-  if (auto a = dyn_cast_or_null<IntegerAttr>(d.get(key)))
-    return a.getInt();
-  return dflt;
 }
 
 //===----------------------------------------------------------------------===//
@@ -326,6 +297,7 @@ private:
   LogicalResult storeYields(const llvm::DenseMap<Value, std::string> &known);
 
   // Strategies.
+  LogicalResult emitForOps(Operation *anchor, Operation *pool);
   LogicalResult emitPointwise();
   LogicalResult emitRowReduce(Operation *anchor);
   LogicalResult emitPool(Operation *pool, Operation *contraction);
@@ -907,7 +879,7 @@ LogicalResult KernelEmitter::emitRowReduce(Operation *anchor) {
   std::string inIdx = rowIndex(shape, reduced);
 
   int64_t tpr = sched.threadsPerRow, rpb = sched.rowsPerBlock;
-  int64_t threads = sched.block[0] * sched.block[1] * sched.block[2];
+  int64_t threads = sched.threadsPerBlock();
   if (tpr <= 0 || (tpr & (tpr - 1)) != 0 || tpr * rpb != threads ||
       (threads > 32 && threads % 32 != 0))
     return fail(anchor, "schedule has threads_per_row " + std::to_string(tpr) +
@@ -1274,17 +1246,18 @@ LogicalResult KernelEmitter::emitTiledGemm(Operation *anchor) {
   FailureOr<Gemm> g = gemmOf(anchor);
   if (failed(g))
     return failure();
-  if (sched.mma != "none") {
+  if (sched.mma != MmaMode::None) {
     std::string why;
     bool emitted = false;
     if (failed(emitMmaGemm(anchor, *g, why, emitted)))
       return failure();
     if (emitted)
       return success();
-    line("// " + sched.mma + " not honoured: " + why + "; FMA path");
+    line("// " + stringifyMmaMode(sched.mma).str() + " not honoured: " + why +
+         "; FMA path");
   }
-  int64_t threads = sched.block[0] * sched.block[1] * sched.block[2];
-  auto [tm, tn, tk] = sched.tile;
+  int64_t threads = sched.threadsPerBlock();
+  int64_t tm = sched.tile[0], tn = sched.tile[1], tk = sched.tile[2];
   if (threads <= 0 || (tm * tn) % threads != 0)
     return fail(anchor, "tile " + std::to_string(tm) + "x" +
                             std::to_string(tn) + " is not a multiple of " +
@@ -1379,19 +1352,23 @@ LogicalResult KernelEmitter::emitMmaGemm(Operation *anchor, Gemm &g,
                                          std::string &why, bool &emitted) {
   Type want;
   MLIRContext *mctx = anchor->getContext();
-  if (sched.mma == "mma_sync_f16")
+  switch (sched.mma) {
+  case MmaMode::F16:
     want = Float16Type::get(mctx);
-  else if (sched.mma == "mma_sync_bf16")
+    break;
+  case MmaMode::Bf16:
     want = BFloat16Type::get(mctx);
-  else
-    return why = "unknown mode", success();
+    break;
+  case MmaMode::None:
+    return why = "no tensor-core mode", success();
+  }
   for (unsigned i = 0; i < 2; ++i)
     if (elementType(anchor->getOperand(i)) != want)
       return why = "the operands are not " +
                    std::string(typeNames(want).dtype),
              success();
-  int64_t threads = sched.block[0] * sched.block[1] * sched.block[2];
-  auto [tm, tn, tk] = sched.tile;
+  int64_t threads = sched.threadsPerBlock();
+  int64_t tm = sched.tile[0], tn = sched.tile[1], tk = sched.tile[2];
   int64_t wm = sched.warps[0], wn = sched.warps[1];
   if (wm <= 0 || wn <= 0 || threads != 32 * wm * wn || tm % (16 * wm) ||
       tn % (16 * wn) || tk % 16)
@@ -1417,7 +1394,8 @@ LogicalResult KernelEmitter::emitMmaGemm(Operation *anchor, Gemm &g,
   int64_t numK = (g.k + tk - 1) / tk;
   comment(anchor);
   line("// GEMM batch " + num(g.batch) + ", M " + num(g.m) + ", N " +
-       num(g.n) + ", K " + num(g.k) + " on tensor cores (" + sched.mma +
+       num(g.n) + ", K " + num(g.k) + " on tensor cores (" +
+       stringifyMmaMode(sched.mma).str() +
        ": WMMA 16x16x16, float accumulator)" +
        (bufs == 2 ? ", double-buffered" : ""));
   line("constexpr int kTileM = " + num(tm) + ", kTileN = " + num(tn) +
@@ -1671,11 +1649,37 @@ LogicalResult KernelEmitter::emit(KernelInfo &info) {
           work.push_back(user->getResult(0));
     }
   }
+  bool contraction = anchor && classifyOp(anchor) == OpClass::Contraction;
+  switch (sched.strategy) {
+  case Strategy::TiledGemm:
+    if (contraction && !pool)
+      return emitTiledGemm(anchor);
+    break;
+  case Strategy::RowReduce:
+    if (anchor && !contraction)
+      return emitRowReduce(anchor);
+    break;
+  case Strategy::DirectPool:
+    if (pool && (!anchor || contraction))
+      return emitPool(pool, anchor);
+    break;
+  case Strategy::Pointwise:
+    if (!anchor && !pool)
+      return emitPointwise();
+    break;
+  case Strategy::MultiTensor:
+    break; // optimizer updates only, above
+  }
+  return emitForOps(anchor, pool);
+}
+
+/// A schedule that does not fit the fusion's ops (a default schedule names
+/// a lone pool pointwise; a hand-written one may name anything): the kernel
+/// the ops call for, one thread per output element for a contraction.
+LogicalResult KernelEmitter::emitForOps(Operation *anchor, Operation *pool) {
   if (anchor && classifyOp(anchor) == OpClass::Contraction) {
     if (pool)
       return emitPool(pool, anchor);
-    if (sched.strategy == "tiled_gemm")
-      return emitTiledGemm(anchor);
     return emitDirectContraction(anchor);
   }
   if (anchor)
@@ -1689,63 +1693,6 @@ LogicalResult KernelEmitter::emit(KernelInfo &info) {
 //===----------------------------------------------------------------------===//
 // The program
 //===----------------------------------------------------------------------===//
-
-Schedule scheduleFor(FusionOp fusion, Operation *anchor, Operation *pool) {
-  Schedule s;
-  auto yield = cast<YieldOp>(fusion.getBodyBlock().getTerminator());
-  int64_t outElems = yield.getValues().empty()
-                         ? 1
-                         : numElements(yield.getValues()[0]);
-  bool contraction = anchor && classifyOp(anchor) == OpClass::Contraction;
-  if (contraction)
-    s.strategy = pool ? "direct_pool" : "tiled_gemm";
-  else if (anchor)
-    s.strategy = "row_reduce";
-  else
-    s.strategy = "pointwise";
-  s.grid = {std::min<int64_t>((outElems + 255) / 256, 65535), 1, 1};
-  if (s.strategy == "row_reduce") {
-    int64_t len = numElements(anchor->getOperand(0));
-    int64_t rows = std::max<int64_t>(
-        1, isa<SoftmaxCrossEntropyOp, MseLossOp>(anchor)
-               ? 1
-               : numElements(anchor->getResult(0)));
-    if (isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(anchor))
-      rows = 0; // set below from the reduced extent
-    (void)len;
-    s.threadsPerRow = 32;
-    s.rowsPerBlock = 8;
-    s.block = {256, 1, 1};
-    s.grid = {std::max<int64_t>(1, std::min<int64_t>(65535, (outElems + 7) /
-                                                                 8)),
-              1, 1};
-    (void)rows;
-  }
-  if (isMultiTensorFusion(fusion)) { // without --dlc-tile: scalar, 4 per thread
-    s.strategy = "multi_tensor";
-    s.chunk = s.block[0] * 4;
-    s.grid = {multiTensorBlocks(fusion, s.chunk), 1, 1};
-  }
-  if (auto d = fusion->getAttrOfType<DictionaryAttr>("schedule")) {
-    s.fromAttr = true;
-    if (auto t = d.getAs<StringAttr>("target"))
-      s.target = t.str();
-    if (auto t = d.getAs<StringAttr>("strategy"))
-      s.strategy = t.str();
-    s.block = readTriple(d, "block", s.block);
-    s.grid = readTriple(d, "grid", s.grid);
-    s.threadsPerRow = readInt(d, "threads_per_row", s.threadsPerRow);
-    s.rowsPerBlock = readInt(d, "rows_per_block", s.rowsPerBlock);
-    s.tile = readTriple(d, "tile", s.tile);
-    s.warps = readTriple(d, "warps", s.warps);
-    s.stages = readInt(d, "stages", s.stages);
-    s.vectorWidth = readInt(d, "vector_width", s.vectorWidth);
-    s.chunk = readInt(d, "chunk", s.chunk);
-    if (auto m = d.getAs<StringAttr>("mma"))
-      s.mma = m.str();
-  }
-  return s;
-}
 
 /// The element type and shape of a buffer, in the manifest.
 nlohmann::ordered_json bufferJson(const Buffer &b) {
@@ -1866,21 +1813,22 @@ FailureOr<CudaProgram> mlir::dlc::emitCuda(func::FuncOp func) {
   std::string target = "sm_80";
   for (Operation &op : func.getBody().front().without_terminator()) {
     auto fusion = cast<FusionOp>(op);
-    Operation *anchor = nullptr, *pool = nullptr;
+    Operation *anchor = nullptr;
     for (Operation &inner : fusion.getBodyBlock().without_terminator()) {
       OpClass c = classifyOp(&inner);
-      if (c == OpClass::Pool)
-        pool = &inner;
-      else if (c == OpClass::Contraction || c == OpClass::Reduction)
+      if (c == OpClass::Contraction || c == OpClass::Reduction)
         anchor = &inner;
     }
-    Schedule sched = scheduleFor(fusion, anchor, pool);
-    if (sched.fromAttr)
+    FailureOr<Schedule> scheduled = kernelSchedule(fusion);
+    if (failed(scheduled))
+      return failure();
+    const Schedule &sched = *scheduled;
+    if (fusion->getAttrOfType<DictionaryAttr>(Schedule::kAttrName))
       target = sched.target;
     KernelInfo info;
     info.name = fusion.getName().str();
-    info.block = sched.block;
-    info.grid = sched.grid;
+    info.block = {sched.block[0], sched.block[1], sched.block[2]};
+    info.grid = {sched.grid[0], sched.grid[1], sched.grid[2]};
     if (anchor && isa<SoftmaxCrossEntropyOp, MseLossOp>(anchor))
       info.grid = {1, 1, 1}; // one block sums the whole loss
     // Parameters: inputs, then outputs, then the arena.

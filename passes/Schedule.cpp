@@ -1,4 +1,11 @@
 //===- Schedule.cpp - the GPU schedule of a dlc.fusion --------------------===//
+//
+// The one reader and writer of the `schedule` dictionary: the enum
+// spellings, the strict reader --dlc-tile and the driver use, the lenient
+// overlay the CUDA emitter uses on hand-written schedules, and the
+// candidates an autotuner tries.
+//
+//===----------------------------------------------------------------------===//
 #include "passes/Schedule.h"
 
 #include "mlir/IR/Builders.h"
@@ -18,6 +25,69 @@ std::optional<TargetInfo> mlir::dlc::getTargetInfo(StringRef target) {
   return std::nullopt;
 }
 
+//===----------------------------------------------------------------------===//
+// Spellings
+//===----------------------------------------------------------------------===//
+
+StringRef mlir::dlc::stringifyStrategy(Strategy s) {
+  switch (s) {
+  case Strategy::Pointwise:
+    return "pointwise";
+  case Strategy::RowReduce:
+    return "row_reduce";
+  case Strategy::TiledGemm:
+    return "tiled_gemm";
+  case Strategy::DirectPool:
+    return "direct_pool";
+  case Strategy::MultiTensor:
+    return "multi_tensor";
+  }
+  llvm_unreachable("unknown strategy");
+}
+
+std::optional<Strategy> mlir::dlc::symbolizeStrategy(StringRef name) {
+  for (Strategy s : {Strategy::Pointwise, Strategy::RowReduce,
+                     Strategy::TiledGemm, Strategy::DirectPool,
+                     Strategy::MultiTensor})
+    if (stringifyStrategy(s) == name)
+      return s;
+  return std::nullopt;
+}
+
+StringRef mlir::dlc::stringifyMmaMode(MmaMode m) {
+  switch (m) {
+  case MmaMode::None:
+    return "none";
+  case MmaMode::F16:
+    return "mma_sync_f16";
+  case MmaMode::Bf16:
+    return "mma_sync_bf16";
+  }
+  llvm_unreachable("unknown mma mode");
+}
+
+std::optional<MmaMode> mlir::dlc::symbolizeMmaMode(StringRef name) {
+  for (MmaMode m : {MmaMode::None, MmaMode::F16, MmaMode::Bf16})
+    if (stringifyMmaMode(m) == name)
+      return m;
+  return std::nullopt;
+}
+
+llvm::raw_ostream &mlir::dlc::operator<<(llvm::raw_ostream &os, Strategy s) {
+  return os << stringifyStrategy(s);
+}
+llvm::raw_ostream &mlir::dlc::operator<<(llvm::raw_ostream &os, MmaMode m) {
+  return os << stringifyMmaMode(m);
+}
+llvm::json::Value mlir::dlc::toJSON(Strategy s) {
+  return stringifyStrategy(s);
+}
+llvm::json::Value mlir::dlc::toJSON(MmaMode m) { return stringifyMmaMode(m); }
+
+//===----------------------------------------------------------------------===//
+// The dictionary form
+//===----------------------------------------------------------------------===//
+
 DictionaryAttr mlir::dlc::toAttr(MLIRContext *ctx, const Schedule &s) {
   Builder b(ctx);
   SmallVector<NamedAttribute> attrs;
@@ -28,7 +98,7 @@ DictionaryAttr mlir::dlc::toAttr(MLIRContext *ctx, const Schedule &s) {
     add(key, b.getI64IntegerAttr(v));
   };
   add("target", b.getStringAttr(s.target));
-  add("strategy", b.getStringAttr(s.strategy));
+  add("strategy", b.getStringAttr(stringifyStrategy(s.strategy)));
   if (!s.signature.empty())
     add("signature", b.getStringAttr(s.signature));
   add("block", b.getDenseI64ArrayAttr(s.block));
@@ -49,7 +119,7 @@ DictionaryAttr mlir::dlc::toAttr(MLIRContext *ctx, const Schedule &s) {
     add("tile", b.getDenseI64ArrayAttr(s.tile));
     add("warps", b.getDenseI64ArrayAttr(s.warps));
     addInt("stages", s.stages);
-    add("mma", b.getStringAttr(s.mma));
+    add("mma", b.getStringAttr(stringifyMmaMode(s.mma)));
   }
   return b.getDictionaryAttr(attrs);
 }
@@ -129,8 +199,9 @@ mlir::dlc::fromAttr(DictionaryAttr dict,
                     llvm::function_ref<InFlightDiagnostic()> emitError) {
   Schedule s;
   DictReader r(dict, emitError);
+  std::string strategy, mma;
   r.str("target", s.target);
-  r.str("strategy", s.strategy);
+  r.str("strategy", strategy);
   r.str("signature", s.signature, /*required=*/false);
   r.array("block", 3, s.block);
   r.array("grid", 3, s.grid);
@@ -142,6 +213,12 @@ mlir::dlc::fromAttr(DictionaryAttr dict,
   if (!getTargetInfo(s.target))
     r.error("schedule: expects target 'sm_80' or 'sm_90', got '" + s.target +
             "'");
+  std::optional<Strategy> kind = symbolizeStrategy(strategy);
+  if (!kind) {
+    r.error("schedule: unknown strategy '" + strategy + "'");
+    return failure();
+  }
+  s.strategy = *kind;
   if (s.isRowReduce()) {
     r.i64("threads_per_row", s.threadsPerRow);
     r.i64("rows_per_block", s.rowsPerBlock);
@@ -152,12 +229,13 @@ mlir::dlc::fromAttr(DictionaryAttr dict,
     r.array("tile", 3, s.tile);
     r.array("warps", 2, s.warps);
     r.i64("stages", s.stages);
-    r.str("mma", s.mma);
-    if (r.ok() && s.mma != Schedule::kMmaNone && s.mma != Schedule::kMmaF16 &&
-        s.mma != Schedule::kMmaBf16)
+    r.str("mma", mma);
+    std::optional<MmaMode> mode = symbolizeMmaMode(mma);
+    if (r.ok() && !mode)
       r.error("schedule: expects mma 'none', 'mma_sync_f16' or "
               "'mma_sync_bf16', got '" +
-              s.mma + "'");
+              mma + "'");
+    s.mma = mode.value_or(MmaMode::None);
     if (r.ok() &&
         (!allPositive(s.tile) || !allPositive(s.warps) || s.stages < 1))
       r.error("schedule: expects positive tile, warps and stages");
@@ -165,8 +243,6 @@ mlir::dlc::fromAttr(DictionaryAttr dict,
     r.i64("chunk", s.chunk);
     if (r.ok() && s.chunk < 1)
       r.error("schedule: expects a positive chunk");
-  } else if (!s.isPointwise() && !s.isDirectPool()) {
-    r.error("schedule: unknown strategy '" + s.strategy + "'");
   }
   if (r.ok() && (!allPositive(s.block) || !allPositive(s.grid)))
     r.error("schedule: expects positive block and grid sizes");
@@ -175,6 +251,67 @@ mlir::dlc::fromAttr(DictionaryAttr dict,
   if (!r.ok())
     return failure();
   return s;
+}
+
+namespace {
+
+/// Copies the leading values of `key`'s array into `out` (all of them when
+/// `out` is empty); anything else leaves `out` as it is.
+template <unsigned N>
+void overlayArray(DictionaryAttr dict, StringRef key,
+                  SmallVector<int64_t, N> &out) {
+  auto a = dyn_cast_or_null<DenseI64ArrayAttr>(dict.get(key));
+  if (!a)
+    return;
+  if (out.empty())
+    out.assign(a.asArrayRef().begin(), a.asArrayRef().end());
+  for (size_t i = 0; i < out.size() && i < size_t(a.size()); ++i)
+    out[i] = a[i];
+}
+
+void overlayInt(DictionaryAttr dict, StringRef key, int64_t &out) {
+  if (auto a = dyn_cast_or_null<IntegerAttr>(dict.get(key)))
+    out = a.getInt();
+}
+
+} // namespace
+
+LogicalResult
+mlir::dlc::overlayAttr(DictionaryAttr dict, Schedule &s,
+                       llvm::function_ref<InFlightDiagnostic()> emitError) {
+  if (auto t = dict.getAs<StringAttr>("target"))
+    s.target = t.str();
+  if (auto t = dict.getAs<StringAttr>("signature"))
+    s.signature = t.str();
+  if (auto t = dict.getAs<StringAttr>("strategy")) {
+    std::optional<Strategy> kind = symbolizeStrategy(t.getValue());
+    if (!kind)
+      return emitError() << "schedule: unknown strategy '" << t.getValue()
+                         << "'";
+    s.strategy = *kind;
+  }
+  if (auto m = dict.getAs<StringAttr>("mma")) {
+    std::optional<MmaMode> mode = symbolizeMmaMode(m.getValue());
+    if (!mode)
+      return emitError() << "schedule: expects mma 'none', 'mma_sync_f16' or "
+                            "'mma_sync_bf16', got '"
+                         << m.getValue() << "'";
+    s.mma = *mode;
+  }
+  overlayArray(dict, "block", s.block);
+  overlayArray(dict, "grid", s.grid);
+  overlayInt(dict, "vector_width", s.vectorWidth);
+  overlayInt(dict, "shared_bytes", s.sharedBytes);
+  overlayInt(dict, "threads_per_row", s.threadsPerRow);
+  overlayInt(dict, "rows_per_block", s.rowsPerBlock);
+  overlayInt(dict, "rows", s.rows);
+  overlayInt(dict, "row_length", s.rowLength);
+  overlayInt(dict, "chunk", s.chunk);
+  overlayArray(dict, "gemm", s.gemm);
+  overlayArray(dict, "tile", s.tile);
+  overlayArray(dict, "warps", s.warps);
+  overlayInt(dict, "stages", s.stages);
+  return success();
 }
 
 FailureOr<Schedule> mlir::dlc::readSchedule(FusionOp fusion) {
@@ -229,14 +366,14 @@ void gemmCandidates(const Schedule &base, const TargetInfo &t,
   int64_t elemBytes = base.sharedBytes / (base.stages * perStage);
   // The FMA path stages its tiles in the compute type: float, or double.
   int64_t fmaBytes = elemBytes == 8 ? 8 : 4;
-  SmallVector<StringRef, 2> mmas{Schedule::kMmaNone};
-  if (base.mma != Schedule::kMmaNone)
+  SmallVector<MmaMode, 2> mmas{MmaMode::None};
+  if (base.mma != MmaMode::None)
     mmas.push_back(base.mma);
   auto cap = [](int64_t dim, int64_t lo) {
     return std::max<int64_t>(lo, llvm::PowerOf2Ceil(std::max<int64_t>(dim, 1)));
   };
-  for (StringRef mma : mmas) {
-    bool tc = mma != Schedule::kMmaNone;
+  for (MmaMode mma : mmas) {
+    bool tc = mma != MmaMode::None;
     for (int64_t tm = 16; tm <= std::min<int64_t>(256, cap(m, 16)); tm *= 2)
       for (int64_t tn = 16; tn <= std::min<int64_t>(256, cap(n, 16)); tn *= 2)
         for (int64_t tk = tc ? 16 : 8; tk <= std::min<int64_t>(64, cap(k, 16));
@@ -266,7 +403,7 @@ void gemmCandidates(const Schedule &base, const TargetInfo &t,
                 s.tile = {tm, tn, tk};
                 s.warps = {wm, wn};
                 s.stages = stages;
-                s.mma = mma.str();
+                s.mma = mma;
                 s.block = {threads, 1, 1};
                 s.grid = {std::max<int64_t>(1, ceilDiv(n, tn)),
                           std::max<int64_t>(1, ceilDiv(m, tm)), base.grid[2]};

@@ -1,8 +1,11 @@
 //===- Schedule.h - the GPU schedule of a dlc.fusion ------------*- C++ -*-===//
 //
 // The `schedule` attribute that --dlc-tile sets on every dlc.fusion, as a
-// typed struct. The tiling pass writes it, the CUDA emitter and the driver
-// read it, all through this header (format: docs/schedule.md).
+// typed struct with the strategy and tensor-core mode as enums. The tiling
+// pass writes it, the CUDA emitter and the driver read it, all through this
+// header (format: docs/schedule.md); the attribute keeps its string
+// spellings, so the printed IR is the same. Built as its own library
+// (DlcSchedule) so that codegen can read schedules without the passes.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DLC_PASSES_SCHEDULE_H
@@ -15,6 +18,8 @@
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
 #include <optional>
@@ -35,23 +40,43 @@ struct TargetInfo {
 /// std::nullopt for anything else.
 std::optional<TargetInfo> getTargetInfo(llvm::StringRef target);
 
+/// How a fusion becomes a kernel; the attribute spells it as the string in
+/// the comment (docs/schedule.md). The CUDA emitter switches on it, so a new
+/// strategy is a new enumerator, a case there and a file in codegen/.
+enum class Strategy {
+  Pointwise,  ///< "pointwise"
+  RowReduce,  ///< "row_reduce"
+  TiledGemm,  ///< "tiled_gemm"
+  DirectPool, ///< "direct_pool"
+  MultiTensor ///< "multi_tensor"
+};
+
+/// The tensor-core mode of a tiled_gemm schedule.
+enum class MmaMode {
+  None, ///< "none": FMA
+  F16,  ///< "mma_sync_f16"
+  Bf16  ///< "mma_sync_bf16"
+};
+
+/// The attribute spellings, both ways (std::nullopt for an unknown name).
+llvm::StringRef stringifyStrategy(Strategy s);
+std::optional<Strategy> symbolizeStrategy(llvm::StringRef name);
+llvm::StringRef stringifyMmaMode(MmaMode m);
+std::optional<MmaMode> symbolizeMmaMode(llvm::StringRef name);
+
+/// Printed and serialized (tuning caches, reports) as their spellings.
+llvm::raw_ostream &operator<<(llvm::raw_ostream &os, Strategy s);
+llvm::raw_ostream &operator<<(llvm::raw_ostream &os, MmaMode m);
+llvm::json::Value toJSON(Strategy s);
+llvm::json::Value toJSON(MmaMode m);
+
 struct Schedule {
   /// The attribute name on dlc.fusion.
   static constexpr llvm::StringLiteral kAttrName = "schedule";
-  // Strategies.
-  static constexpr llvm::StringLiteral kPointwise = "pointwise";
-  static constexpr llvm::StringLiteral kRowReduce = "row_reduce";
-  static constexpr llvm::StringLiteral kTiledGemm = "tiled_gemm";
-  static constexpr llvm::StringLiteral kDirectPool = "direct_pool";
-  static constexpr llvm::StringLiteral kMultiTensor = "multi_tensor";
-  // Tensor-core modes (tiled_gemm).
-  static constexpr llvm::StringLiteral kMmaNone = "none";
-  static constexpr llvm::StringLiteral kMmaF16 = "mma_sync_f16";
-  static constexpr llvm::StringLiteral kMmaBf16 = "mma_sync_bf16";
 
   // Every strategy.
-  std::string target;    ///< "sm_80" | "sm_90"
-  std::string strategy;  ///< one of the k* strategies above
+  std::string target; ///< "sm_80" | "sm_90"
+  Strategy strategy = Strategy::Pointwise;
   std::string signature; ///< the fusion's kind, ops and types (tuning key)
   llvm::SmallVector<int64_t, 3> block{1, 1, 1}; ///< threads per block
   llvm::SmallVector<int64_t, 3> grid{1, 1, 1};  ///< blocks
@@ -70,15 +95,15 @@ struct Schedule {
   llvm::SmallVector<int64_t, 3> tile;  ///< tm, tn, tk
   llvm::SmallVector<int64_t, 2> warps; ///< wm, wn
   int64_t stages = 0;
-  std::string mma; ///< kMmaNone | kMmaF16 | kMmaBf16 ("" off tiled_gemm)
+  MmaMode mma = MmaMode::None; ///< written on tiled_gemm only
 
   int64_t threadsPerBlock() const { return block[0] * block[1] * block[2]; }
   int64_t numBlocks() const { return grid[0] * grid[1] * grid[2]; }
-  bool isPointwise() const { return strategy == kPointwise; }
-  bool isRowReduce() const { return strategy == kRowReduce; }
-  bool isTiledGemm() const { return strategy == kTiledGemm; }
-  bool isDirectPool() const { return strategy == kDirectPool; }
-  bool isMultiTensor() const { return strategy == kMultiTensor; }
+  bool isPointwise() const { return strategy == Strategy::Pointwise; }
+  bool isRowReduce() const { return strategy == Strategy::RowReduce; }
+  bool isTiledGemm() const { return strategy == Strategy::TiledGemm; }
+  bool isDirectPool() const { return strategy == Strategy::DirectPool; }
+  bool isMultiTensor() const { return strategy == Strategy::MultiTensor; }
 };
 
 /// The dictionary form (keys as in docs/schedule.md; fields that do not
@@ -90,6 +115,16 @@ DictionaryAttr toAttr(MLIRContext *ctx, const Schedule &s);
 FailureOr<Schedule>
 fromAttr(DictionaryAttr dict,
          llvm::function_ref<InFlightDiagnostic()> emitError);
+
+/// Overlays on `s` the keys `dict` sets, leniently, for schedules written
+/// by hand (the codegen lit tests set a few keys of a fusion and leave the
+/// rest to the emitter's default, codegen/DefaultSchedule.h): a missing key,
+/// or one of another attribute type, keeps s's value; an array sets as many
+/// leading values as it has (all of them when s's is empty). Fails through
+/// `emitError` only on a strategy or mma name that is not one of the above.
+LogicalResult
+overlayAttr(DictionaryAttr dict, Schedule &s,
+            llvm::function_ref<InFlightDiagnostic()> emitError);
 
 /// The schedule of `fusion`; an error on the op when it has none (run
 /// --dlc-tile first) or it is malformed.

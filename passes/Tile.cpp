@@ -60,7 +60,7 @@ int64_t maxVectorWidth(Type t) {
 
 /// What the schedule is computed from; none of it is a choice.
 struct Problem {
-  StringRef strategy;
+  Strategy strategy = Strategy::Pointwise;
   /// pointwise: output elements; direct_pool: pooled elements.
   int64_t numel = 0;
   /// row_reduce.
@@ -175,7 +175,7 @@ Problem analyze(FusionOp fusion) {
   // param; a segment's tail is scalar, so no dim constrains the vector width
   // (dim 0).
   if (fusion.getKind() == FusionOp::kMultiTensor) {
-    p.strategy = Schedule::kMultiTensor;
+    p.strategy = Strategy::MultiTensor;
     for (Operation &op : fusion.getBodyBlock().without_terminator())
       if (isOptimizerUpdate(&op)) {
         p.segments.push_back(product(shapeOf(op.getResult(0))));
@@ -189,7 +189,7 @@ Problem analyze(FusionOp fusion) {
   for (Operation &op : fusion.getBodyBlock().without_terminator())
     if (isa<Conv2dBackwardInputOp, Conv2dBackwardWeightOp, MaxPool2dBackwardOp,
             AvgPool2dBackwardOp, SliceBackwardOp>(op)) {
-      p.strategy = Schedule::kDirectPool;
+      p.strategy = Strategy::DirectPool;
       p.numel = product(shapeOf(op.getResult(0)));
       p.element = elementOf(op.getResult(0));
       p.vectorDims.push_back({p.element, 1});
@@ -201,20 +201,20 @@ Problem analyze(FusionOp fusion) {
   }
   if (pool) {
     // A contraction + pool, or a lone pool: one thread per pooled element.
-    p.strategy = Schedule::kDirectPool;
+    p.strategy = Strategy::DirectPool;
     p.numel = product(shapeOf(pool->getResult(0)));
     p.element = elementOf(pool->getResult(0));
     p.vectorDims.push_back({p.element, 1});
     return p;
   }
   if (anchor && classifyOp(anchor) == OpClass::Contraction) {
-    p.strategy = Schedule::kTiledGemm;
+    p.strategy = Strategy::TiledGemm;
   } else if (anchor) {
-    p.strategy = Schedule::kRowReduce;
+    p.strategy = Strategy::RowReduce;
     rowsOf(anchor, p);
     return p;
   } else {
-    p.strategy = Schedule::kPointwise;
+    p.strategy = Strategy::Pointwise;
   }
   // pointwise and tiled_gemm: the width of the output stores.
   for (Value r : fusion.getResults()) {
@@ -246,17 +246,17 @@ int64_t clampPow2(int64_t x, int64_t lo, int64_t hi) {
 Schedule defaults(const Problem &p, const TargetInfo &t) {
   Schedule s;
   s.target = t.name.str();
-  s.strategy = p.strategy.str();
+  s.strategy = p.strategy;
   s.vectorWidth = defaultVectorWidth(p);
-  if (p.strategy == Schedule::kPointwise) {
+  if (p.strategy == Strategy::Pointwise) {
     s.block = {256, 1, 1};
-  } else if (p.strategy == Schedule::kMultiTensor) {
+  } else if (p.strategy == Strategy::MultiTensor) {
     // Two vector accesses per thread and block.
     s.block = {256, 1, 1};
     s.chunk = 256 * s.vectorWidth * 2;
-  } else if (p.strategy == Schedule::kDirectPool) {
+  } else if (p.strategy == Strategy::DirectPool) {
     s.block = {128, 1, 1};
-  } else if (p.strategy == Schedule::kRowReduce) {
+  } else if (p.strategy == Strategy::RowReduce) {
     if (p.rowLength <= 1024) {
       // One warp per row; fewer rows per block when blocks are scarce.
       s.threadsPerRow = 32;
@@ -268,9 +268,9 @@ Schedule defaults(const Problem &p, const TargetInfo &t) {
   } else {
     bool f16 = p.element.isF16(), bf16 = p.element.isBF16();
     bool tensorCores = f16 || bf16;
-    s.mma = f16    ? Schedule::kMmaF16
-            : bf16 ? Schedule::kMmaBf16
-                   : Schedule::kMmaNone;
+    s.mma = f16    ? MmaMode::F16
+            : bf16 ? MmaMode::Bf16
+                   : MmaMode::None;
     int64_t base[3] = {64, 64, 16}, lo[3] = {16, 16, 8};
     if (tensorCores) {
       base[0] = base[1] = 128;
@@ -395,14 +395,14 @@ std::string finish(const Problem &p, const TargetInfo &t, Schedule &s,
          << "; expects positive sizes, warps dividing the tile";
       return out;
     }
-    bool typeOk = s.mma == Schedule::kMmaNone ||
-                  (s.mma == Schedule::kMmaF16 && p.element.isF16()) ||
-                  (s.mma == Schedule::kMmaBf16 && p.element.isBF16());
+    bool typeOk = s.mma == MmaMode::None ||
+                  (s.mma == MmaMode::F16 && p.element.isF16()) ||
+                  (s.mma == MmaMode::Bf16 && p.element.isBF16());
     if (!typeOk) {
       os << "mma '" << s.mma << "' does not fit " << p.element << " elements";
       return out;
     }
-    if (s.mma != Schedule::kMmaNone &&
+    if (s.mma != MmaMode::None &&
         ((tm / wm) % 16 || (tn / wn) % 8 || tk % 16)) {
       os << "tile [" << tm << ", " << tn << ", " << tk << "] with warps [" << wm
          << ", " << wn
@@ -439,16 +439,16 @@ std::string finish(const Problem &p, const TargetInfo &t, Schedule &s,
 //===----------------------------------------------------------------------===//
 
 /// The keys an entry's schedule may set, per strategy.
-bool overridable(StringRef strategy, StringRef key) {
+bool overridable(Strategy strategy, StringRef key) {
   if (key == "vector_width")
     return true;
-  if (strategy == Schedule::kPointwise)
+  if (strategy == Strategy::Pointwise)
     return key == "block" || key == "grid";
-  if (strategy == Schedule::kDirectPool)
+  if (strategy == Strategy::DirectPool)
     return key == "block";
-  if (strategy == Schedule::kMultiTensor)
+  if (strategy == Strategy::MultiTensor)
     return key == "block" || key == "chunk";
-  if (strategy == Schedule::kRowReduce)
+  if (strategy == Strategy::RowReduce)
     return key == "threads_per_row" || key == "rows_per_block";
   return key == "tile" || key == "warps" || key == "stages" || key == "mma";
 }
@@ -589,8 +589,8 @@ bool TuningCache::apply(const CacheEntry &e, Schedule &s, bool &keepGrid,
     StringRef key = kv.first;
     const llvm::json::Value &v = kv.second;
     if (!overridable(s.strategy, key)) {
-      error = "\"" + key.str() + "\" cannot be set on a " + s.strategy +
-              " schedule";
+      error = "\"" + key.str() + "\" cannot be set on a " +
+              stringifyStrategy(s.strategy).str() + " schedule";
       return false;
     }
     bool ok = true;
@@ -603,10 +603,10 @@ bool TuningCache::apply(const CacheEntry &e, Schedule &s, bool &keepGrid,
       ok = readInts(v, 2, /*pad=*/false, s.warps);
     } else if (key == "mma") {
       std::optional<StringRef> str = v.getAsString();
-      ok = str && (*str == Schedule::kMmaNone || *str == Schedule::kMmaF16 ||
-                   *str == Schedule::kMmaBf16);
+      std::optional<MmaMode> mode = str ? symbolizeMmaMode(*str) : std::nullopt;
+      ok = mode.has_value();
       if (ok)
-        s.mma = str->str();
+        s.mma = *mode;
     } else {
       std::optional<int64_t> x = v.getAsInteger();
       ok = x.has_value();

@@ -203,9 +203,9 @@ TEST(ScheduleCandidates, CandidatesAreAcceptedAppliedAndEmitted) {
 TEST(ScheduleCandidates, NoneForOtherStrategies) {
   mlir::dlc::Schedule s;
   s.target = "sm_90";
-  s.strategy = mlir::dlc::Schedule::kPointwise.str();
+  s.strategy = mlir::dlc::Strategy::Pointwise;
   EXPECT_TRUE(mlir::dlc::scheduleCandidates(s).empty());
-  s.strategy = mlir::dlc::Schedule::kDirectPool.str();
+  s.strategy = mlir::dlc::Strategy::DirectPool;
   EXPECT_TRUE(mlir::dlc::scheduleCandidates(s).empty());
 }
 
