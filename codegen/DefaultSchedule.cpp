@@ -39,8 +39,9 @@ Schedule mlir::dlc::defaultSchedule(FusionOp fusion) {
     s.strategy = Strategy::Pointwise;
   s.grid = {std::min<int64_t>((outElems + 255) / 256, 65535), 1, 1};
   if (s.isRowReduce())
-    s.grid = {std::max<int64_t>(1, std::min<int64_t>(65535, (outElems + 7) / 8)),
-              1, 1};
+    s.grid = {
+        std::max<int64_t>(1, std::min<int64_t>(65535, (outElems + 7) / 8)), 1,
+        1};
   if (isMultiTensorFusion(fusion)) {
     s.strategy = Strategy::MultiTensor;
     s.chunk = s.block[0] * 4;

@@ -1,4 +1,5 @@
-//===- DefaultSchedule.h - the schedule a kernel is emitted with -*- C++ -*-===//
+//===- DefaultSchedule.h - a kernel's schedule ------------------*- C++ -*-===//
+//-*-===//
 //
 // The emitter reads every fusion's schedule through passes/Schedule.h. A
 // fusion --dlc-tile did not schedule (dlc-emit on a hand-written module)

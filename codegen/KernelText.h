@@ -1,6 +1,6 @@
 //===- KernelText.h - pieces of CUDA source text every emitter writes -----===//
 //
-// The strategy emitters (CudaEmitter.cpp, BackwardKernels.cpp,
+// The strategy emitters (KernelEmitter.h, BackwardKernels.cpp,
 // MultiTensorKernels.cpp) all write kernel bodies line by line, spell float
 // constants and name the model node an op came from; they share these.
 //

@@ -339,8 +339,8 @@ int64_t log2Distance(int64_t a, int64_t b) {
   return std::abs(int64_t(llvm::Log2_64(a)) - int64_t(llvm::Log2_64(b)));
 }
 
-/// The CUDA emitter's static shared memory per block (codegen/CudaEmitter.cpp
-/// emitTiledGemm and emitMmaGemm); tighter than the target's limit.
+/// The CUDA emitter's static shared memory per block (codegen/Gemm.cpp
+/// emitTiledGemm, codegen/MmaGemm.cpp); tighter than the target's limit.
 constexpr int64_t kEmitterSharedBytes = 48 * 1024;
 
 /// Shared memory of the emitter's mma.sync GEMM: `bufs` padded A and B

@@ -1,0 +1,283 @@
+//===- KernelEmitter.h - one dlc.fusion -> one CUDA kernel body -*- C++ -*-===//
+//
+// The kernel-emitter core that every strategy file shares, as Triton's
+// TritonGPUToLLVM shares its utilities across one file per op family. The
+// body is built from two ideas:
+//
+//  - Gather: `at(v, i)` returns a C expression for element i (a linear index)
+//    of value v, emitting the statements it needs. Elementwise ops gather
+//    their operands; views (broadcast, reshape, flatten, transpose, slice,
+//    concat) only change the index. Results are cached per (value, index).
+//  - Forward: an anchor (contraction, reduction, pool) computes its element
+//    at its own index; `forward` then walks the ops after it (the epilogue),
+//    carrying that element's index through reshapes and transposes, and
+//    stores the yielded values.
+//
+// `emit` switches on the schedule's strategy (passes/Schedule.h). Where the
+// members are defined:
+//
+//   KernelEmitter.cpp  the core: index maps, gather, views, forward, stores,
+//                      the strategy switch
+//   Elementwise.cpp    the elementwise ops: the spelling table (one entry
+//                      per op) and the ops that need more than a spelling
+//   Pointwise.cpp      pointwise: a grid-stride loop, vectorized
+//   RowReduce.cpp      row_reduce: softmax, layer_norm, reduce_*, losses
+//   Gemm.cpp           contractions as GEMMs: tiled_gemm on FMA, and one
+//                      thread per output element (direct)
+//   MmaGemm.cpp        tiled_gemm on tensor cores (WMMA 16x16x16)
+//   Pool.cpp           direct_pool: pools, alone or after a contraction
+//   CudaEmitter.cpp    the program: buffers, kernel list, source, manifest
+//
+// BackwardKernels.cpp and MultiTensorKernels.cpp write their kernels with
+// KernelText.h alone (they gather nothing).
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLC_CODEGEN_KERNELEMITTER_H
+#define DLC_CODEGEN_KERNELEMITTER_H
+
+#include "codegen/CudaEmitter.h"
+#include "codegen/KernelText.h"
+#include "passes/Schedule.h"
+
+#include "ir/DlcOps.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <array>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mlir::dlc::codegen {
+
+using Dims = SmallVector<int64_t>;
+
+/// Element types: the type in memory, the type computed in, manifest name.
+struct TypeNames {
+  const char *storage, *compute, *dtype;
+};
+TypeNames typeNames(Type t);
+inline Type elementType(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+inline const char *computeType(Value v) {
+  return typeNames(elementType(v)).compute;
+}
+/// Row-major strides of `shape`, in elements.
+Dims stridesOf(ArrayRef<int64_t> shape);
+
+/// Whether `op` is an elementwise op with numpy broadcasting (Elementwise.cpp
+/// spells it), so that it reads its operands at the output's index.
+bool isBroadcastingElementwise(Operation *op);
+
+struct KernelContext {
+  /// Per fusion operand: the pointer it reads.
+  SmallVector<std::string> operandPtr;
+  /// Per fusion result: the pointers it is stored to.
+  SmallVector<SmallVector<std::string, 1>> resultPtrs;
+};
+
+/// A row reduction's loop: what RowReduce.cpp's passes share.
+struct RowLoop;
+/// The tile shape of a tensor-core GEMM: what MmaGemm.cpp's steps share.
+struct MmaTiles;
+
+class KernelEmitter {
+public:
+  KernelEmitter(FusionOp fusion, const Schedule &sched, KernelContext ctx,
+                llvm::raw_ostream &decls, std::string &body)
+      : fusion(fusion), sched(sched), ctx(std::move(ctx)), decls(decls),
+        bodyStream(body) {}
+
+  LogicalResult emit(KernelInfo &info);
+  bool usesF16 = false, usesBf16 = false, usesMma = false;
+
+private:
+  // Output helpers.
+  void line(const Twine &s) { bodyStream << indent << s << "\n"; }
+  void open(const Twine &s) {
+    line(s + " {");
+    indent += "  ";
+    scopes.emplace_back();
+  }
+  void close(StringRef tail = "") {
+    scopes.pop_back();
+    indent.resize(indent.size() - 2);
+    line("}" + Twine(tail));
+  }
+  std::string fresh(StringRef prefix) {
+    return (prefix + Twine(counter++)).str();
+  }
+  /// A named index variable for `expr` (or expr itself when it is a name or
+  /// a number).
+  std::string indexVar(const std::string &expr) {
+    if (llvm::all_of(expr, [](char c) { return llvm::isAlnum(c) || c == '_'; }))
+      return expr;
+    std::string v = fresh("i");
+    line("const idx_t " + v + " = " + expr + ";");
+    return v;
+  }
+  void comment(Operation *op) {
+    if (!commented.insert(op).second)
+      return;
+    std::string node = nodeName(op->getLoc());
+    line("// " +
+         (node.empty() ? std::string("(unnamed)") : sanitizeComment(node)) +
+         ": " + op->getName().getStringRef());
+  }
+  LogicalResult fail(Operation *op, const Twine &why) {
+    return op->emitOpError("cannot be emitted as CUDA: ") << why;
+  }
+
+  // Cache of computed elements, per scope.
+  std::string *lookup(Value v, const std::string &idx) {
+    for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
+      auto f = it->find({v.getAsOpaquePointer(), idx});
+      if (f != it->end())
+        return &f->second;
+    }
+    return nullptr;
+  }
+  void remember(Value v, const std::string &idx, const std::string &expr) {
+    scopes.back()[{v.getAsOpaquePointer(), idx}] = expr;
+  }
+  /// `expr` bound to a new const variable of v's compute type.
+  std::string bind(Value v, const std::string &expr) {
+    if (Operation *op = v.getDefiningOp())
+      comment(op);
+    std::string name = fresh("v");
+    line(Twine("const ") + computeType(v) + " " + name + " = " + expr + ";");
+    return name;
+  }
+
+  // Index maps.
+  std::string coord(const std::string &idx, ArrayRef<int64_t> shape, size_t d);
+  std::string broadcastIndex(const std::string &idx, ArrayRef<int64_t> out,
+                             ArrayRef<int64_t> in);
+  std::string transposeIndex(const std::string &idx, ArrayRef<int64_t> inShape,
+                             ArrayRef<int64_t> perm, bool forward);
+
+  // Gather (KernelEmitter.cpp) and forward.
+  FailureOr<std::string> at(Value v, const std::string &idx);
+  FailureOr<std::string> atOp(Operation *op, const std::string &idx);
+  FailureOr<std::string> constant(ConstantOp op, const std::string &idx);
+  FailureOr<std::string> slice(SliceOp op, const std::string &idx);
+  FailureOr<std::string> concat(ConcatOp op, const std::string &idx);
+  /// With `anchor` known at `idx` (cached), emits the ops after it that
+  /// depend on it, up to `stop`, and stores yielded values; returns the
+  /// index each reached value is known at.
+  FailureOr<llvm::DenseMap<Value, std::string>>
+  forward(Value anchor, const std::string &idx, Operation *stop = nullptr);
+  LogicalResult storeYields(const llvm::DenseMap<Value, std::string> &known);
+  /// forward from `v` known at `idx`, then the stores.
+  LogicalResult forwardAndStore(Value v, const std::string &idx);
+  /// Records the ops of the fusion (nodes, f16/bf16 use); fails on an op
+  /// that is not a dlc compute op. Sets the anchor and the pool.
+  LogicalResult scan(KernelInfo &info, Operation *&anchor, Operation *&pool);
+
+  // Elementwise ops (Elementwise.cpp).
+  /// Operand i of `op` at output element `idx` (broadcast to its shape).
+  FailureOr<std::string> operandAt(Operation *op, unsigned i,
+                                   const std::string &idx);
+  FailureOr<std::string> atElementwise(Operation *op, const std::string &idx);
+  /// `op` through the spelling table; an error when it has no entry.
+  FailureOr<std::string> atSpelled(Operation *op, const std::string &idx);
+
+  // Strategies, one file each.
+  LogicalResult emitForOps(Operation *anchor, Operation *pool);
+  LogicalResult emitPointwise();
+  LogicalResult emitVectorPointwise(ArrayRef<int64_t> outShape, int64_t n);
+  LogicalResult emitRowReduce(Operation *anchor);
+  LogicalResult emitPool(Operation *pool, Operation *contraction);
+  LogicalResult emitTiledGemm(Operation *anchor);
+  LogicalResult emitDirectContraction(Operation *anchor);
+  /// Whether every use of `v` (transitively, up to the yields) is an
+  /// elementwise op with numpy broadcasting, so that within a vector of
+  /// consecutive output elements v is read contiguously or at one element.
+  bool readsBroadcastOnly(Value v);
+
+  // Row reductions (RowReduce.cpp).
+  using RowTerm = std::function<FailureOr<std::string>(const std::string &x)>;
+  using RowElement = std::function<FailureOr<std::string>(
+      const std::string &x, const std::string &k)>;
+  /// acc = combine(acc, term(x)) over a row, then across its threads.
+  LogicalResult rowPass(const RowLoop &r, const std::string &acc,
+                        const std::string &init, bool isMax,
+                        const RowTerm &term);
+  /// Each element of the row through `f`, then the epilogue.
+  LogicalResult rowElementPass(const RowLoop &r, const RowElement &f);
+  LogicalResult rowSoftmax(const RowLoop &r);
+  LogicalResult rowLayerNorm(const RowLoop &r, LayerNormOp ln);
+  LogicalResult rowReduce(const RowLoop &r);
+  LogicalResult rowCrossEntropy(const RowLoop &r, SoftmaxCrossEntropyOp sce);
+  LogicalResult rowMse(const RowLoop &r, MseLossOp mse);
+  /// The scalar losses: the block's rows summed, then the mean.
+  LogicalResult rowScalarTotal(const RowLoop &r);
+
+  // Contractions as GEMMs (Gemm.cpp).
+  struct Gemm {
+    int64_t batch = 1, m = 0, n = 0, k = 0;
+    Value bias;
+    /// Emits the load of A(b, m, k) (B(b, k, n)) and returns its value.
+    std::function<FailureOr<std::string>(
+        const std::string &b, const std::string &m, const std::string &k,
+        const std::string &n)>
+        loadA, loadB;
+    /// The linear output index of (b, m, n).
+    std::function<std::string(const std::string &b, const std::string &m,
+                              const std::string &n)>
+        outIndex;
+    /// Emits b, m, n of an output index; returns their names.
+    std::function<std::array<std::string, 3>(const std::string &idx)> split;
+  };
+  FailureOr<Gemm> gemmOf(Operation *op);
+  Gemm gemmOfMatmul(Operation *op);
+  Gemm gemmOfDense(DenseOp op);
+  Gemm gemmOfConv(Conv2dOp op);
+  /// Emits the full dot product of output element `idx` of `op`; returns
+  /// the accumulator.
+  FailureOr<std::string> dotAt(Operation *op, const std::string &idx);
+  /// The FMA GEMM's loads of the A and B tiles at k0 into shared memory.
+  LogicalResult emitFmaTileLoads(Gemm &g, const char *ct, const std::string &b);
+  /// A GEMM's epilogue at output (m, n): bias, fused ops, stores.
+  LogicalResult gemmEpilogue(Operation *anchor, Gemm &g, const std::string &b,
+                             const std::string &acc);
+
+  // Tensor cores (MmaGemm.cpp).
+  /// The tensor-core path of tiled_gemm; `why` gets the reason when the
+  /// schedule's mma cannot be honoured (the FMA path is used then).
+  LogicalResult emitMmaGemm(Operation *anchor, Gemm &g, std::string &why,
+                            bool &emitted);
+  /// The tiles of the schedule, or std::nullopt with `why` set.
+  std::optional<MmaTiles> mmaTilesFor(Operation *anchor, std::string &why);
+  LogicalResult mmaLoadTiles(const MmaTiles &t, Gemm &g,
+                             const std::string &buf);
+  void mmaMultiply(const MmaTiles &t, const std::string &buf);
+  LogicalResult mmaMainLoop(const MmaTiles &t, Gemm &g);
+  LogicalResult mmaEpilogue(Operation *anchor, Gemm &g);
+
+  FusionOp fusion;
+  const Schedule &sched;
+  KernelContext ctx;
+  llvm::raw_ostream &decls;
+  llvm::raw_string_ostream bodyStream;
+  std::string indent = "  ";
+  std::vector<std::map<std::pair<void *, std::string>, std::string>> scopes{1};
+  llvm::DenseSet<Operation *> commented;
+  unsigned counter = 0, constCounter = 0;
+  /// Values that depend on the anchor (known only where forward put them).
+  llvm::DenseSet<Value> dependsOnAnchor;
+  /// In a vectorized pointwise loop: fusion operands loaded before the
+  /// per-element loop, and the expression of their element there.
+  llvm::DenseMap<Value, std::string> vectorLoaded;
+  llvm::DenseMap<Value, bool> broadcastOnly; // readsBroadcastOnly's memo
+};
+
+} // namespace mlir::dlc::codegen
+
+#endif // DLC_CODEGEN_KERNELEMITTER_H
