@@ -442,15 +442,19 @@ std::string finish(const Problem &p, const TargetInfo &t, Schedule &s,
 bool overridable(Strategy strategy, StringRef key) {
   if (key == "vector_width")
     return true;
-  if (strategy == Strategy::Pointwise)
+  switch (strategy) {
+  case Strategy::Pointwise:
     return key == "block" || key == "grid";
-  if (strategy == Strategy::DirectPool)
+  case Strategy::DirectPool:
     return key == "block";
-  if (strategy == Strategy::MultiTensor)
+  case Strategy::MultiTensor:
     return key == "block" || key == "chunk";
-  if (strategy == Strategy::RowReduce)
+  case Strategy::RowReduce:
     return key == "threads_per_row" || key == "rows_per_block";
-  return key == "tile" || key == "warps" || key == "stages" || key == "mma";
+  case Strategy::TiledGemm:
+    return key == "tile" || key == "warps" || key == "stages" || key == "mma";
+  }
+  llvm_unreachable("unknown strategy");
 }
 
 bool isCacheKey(StringRef key) {
