@@ -62,8 +62,6 @@ std::optional<SmallVector<int64_t>> broadcast(ArrayRef<int64_t> a,
   return out;
 }
 
-Type sameAsInput(Value input, std::string &) { return input.getType(); }
-
 Type binaryRule(Value lhs, Value rhs, Type elem, std::string &err) {
   auto shape = broadcast(shapeOf(lhs), shapeOf(rhs));
   if (!shape)
@@ -252,20 +250,8 @@ LogicalResult verifyWith(OpT op, Rule rule) {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-#define DLC_UNARY_RULE(OP)                                                     \
-  DLC_VERIFY_RULE(OP, [](OP::Adaptor a, std::string &err) {                     \
-    return sameAsInput(a.getInput(), err);                                     \
-  })
-DLC_UNARY_RULE(NegOp)
-DLC_UNARY_RULE(ExpOp)
-DLC_UNARY_RULE(LogOp)
-DLC_UNARY_RULE(SqrtOp)
-DLC_UNARY_RULE(RsqrtOp)
-DLC_UNARY_RULE(TanhOp)
-DLC_UNARY_RULE(SigmoidOp)
-DLC_UNARY_RULE(ReluOp)
-DLC_UNARY_RULE(ErfOp)
-#undef DLC_UNARY_RULE
+// The unary ops (Dlc_UnaryOp) have no rule: their result type is the input
+// type (SameOperandsAndResultType), which cannot fail.
 
 DLC_VERIFY_RULE(GeluOp, [](GeluOp::Adaptor a, std::string &err) -> Type {
   StringRef approx = a.getApproximate();
