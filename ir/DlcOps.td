@@ -61,7 +61,7 @@ class Dlc_SameTypeOp<string mnemonic, list<Trait> traits = []>
 // type) cannot fail, so there is nothing to verify.
 class Dlc_UnaryOp<string mnemonic, string what, list<Trait> traits = []>
     : Dlc_SameTypeOp<mnemonic, !listconcat(traits, [Dlc_Elementwise,
-                                     Dlc_UnaryElementwise, Dlc_Differentiable])> {
+          Dlc_UnaryElementwise, Dlc_Differentiable])> {
   let summary = "elementwise " # what;
   let hasVerifier = 0;
   let arguments = (ins Dlc_FloatTensor:$input);

@@ -1,4 +1,4 @@
-//===- DlcTraits.td - what passes need to know about a dlc op -*- tablegen -*-===//
+//===- DlcTraits.td - what passes need to know about an op -*- tablegen -*-===//
 //
 // Facts about an op that passes read from the op itself instead of keeping
 // lists of op classes: how fusion sees it (ir/FusionOps.h's classifyOp),

@@ -42,7 +42,6 @@ SmallVector<int64_t> iota(int64_t from, int64_t to) {
   return v;
 }
 
-
 } // namespace
 
 /// The op builders a rule uses, at the builder's insertion point and the
@@ -154,58 +153,58 @@ using Grads = SmallVectorImpl<Value>;
 //===----------------------------------------------------------------------===//
 
 // Unary: dx = g * f'(x), written with x and/or y = f(x).
-LogicalResult NegOp::buildGradient(VjpBuilder &v, Value g,
-                                   ArrayRef<bool>, Grads &out) {
+LogicalResult NegOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                   Grads &out) {
   out[0] = v.neg(g);
   return success();
 }
-LogicalResult ExpOp::buildGradient(VjpBuilder &v, Value g,
-                                   ArrayRef<bool>, Grads &out) {
+LogicalResult ExpOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                   Grads &out) {
   out[0] = v.mul(g, getResult());
   return success();
 }
-LogicalResult LogOp::buildGradient(VjpBuilder &v, Value g,
-                                   ArrayRef<bool>, Grads &out) {
+LogicalResult LogOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                   Grads &out) {
   out[0] = v.div(g, getInput());
   return success();
 }
-LogicalResult SqrtOp::buildGradient(VjpBuilder &v, Value g,
-                                    ArrayRef<bool>, Grads &out) {
+LogicalResult SqrtOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                    Grads &out) {
   out[0] = v.div(v.mul(g, 0.5), getResult()); // g / (2 sqrt(x))
   return success();
 }
-LogicalResult RsqrtOp::buildGradient(VjpBuilder &v, Value g,
-                                     ArrayRef<bool>, Grads &out) {
+LogicalResult RsqrtOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                     Grads &out) {
   Value y = getResult(); // d/dx x^-1/2 = -y^3 / 2
   out[0] = v.mul(v.mul(g, -0.5), v.mul(v.mul(y, y), y));
   return success();
 }
-LogicalResult TanhOp::buildGradient(VjpBuilder &v, Value g,
-                                    ArrayRef<bool>, Grads &out) {
+LogicalResult TanhOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                    Grads &out) {
   Value y = getResult();
   out[0] = v.mul(g, v.sub(v.scalarLike(1.0, y), v.mul(y, y)));
   return success();
 }
-LogicalResult SigmoidOp::buildGradient(VjpBuilder &v, Value g,
-                                       ArrayRef<bool>, Grads &out) {
+LogicalResult SigmoidOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                       Grads &out) {
   Value y = getResult();
   out[0] = v.mul(g, v.mul(y, v.sub(v.scalarLike(1.0, y), y)));
   return success();
 }
-LogicalResult ReluOp::buildGradient(VjpBuilder &v, Value g,
-                                    ArrayRef<bool>, Grads &out) {
+LogicalResult ReluOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                    Grads &out) {
   Value x = getInput();
   out[0] = v.select(v.cmp(x, v.scalarLike(0.0, x), "gt"), g);
   return success();
 }
-LogicalResult ErfOp::buildGradient(VjpBuilder &v, Value g,
-                                   ArrayRef<bool>, Grads &out) {
+LogicalResult ErfOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                   Grads &out) {
   Value x = getInput(); // 2/sqrt(pi) exp(-x^2)
   out[0] = v.mul(v.mul(g, 2.0 / std::sqrt(M_PI)), v.exp(v.neg(v.mul(x, x))));
   return success();
 }
-LogicalResult GeluOp::buildGradient(VjpBuilder &v, Value g,
-                                    ArrayRef<bool>, Grads &out) {
+LogicalResult GeluOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                    Grads &out) {
   Value x = getInput();
   Value one = v.scalarLike(1.0, x);
   Value d;
@@ -232,24 +231,24 @@ LogicalResult GeluOp::buildGradient(VjpBuilder &v, Value g,
 }
 
 // Binary, numpy broadcasting: each cotangent is unbroadcast to its operand.
-LogicalResult AddOp::buildGradient(VjpBuilder &v, Value g,
-                                   ArrayRef<bool> w, Grads &out) {
+LogicalResult AddOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                   Grads &out) {
   if (w[0])
     out[0] = v.unbroadcast(g, getLhs());
   if (w[1])
     out[1] = v.unbroadcast(g, getRhs());
   return success();
 }
-LogicalResult SubOp::buildGradient(VjpBuilder &v, Value g,
-                                   ArrayRef<bool> w, Grads &out) {
+LogicalResult SubOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                   Grads &out) {
   if (w[0])
     out[0] = v.unbroadcast(g, getLhs());
   if (w[1])
     out[1] = v.unbroadcast(v.neg(g), getRhs());
   return success();
 }
-LogicalResult MulOp::buildGradient(VjpBuilder &v, Value g,
-                                   ArrayRef<bool> w, Grads &out) {
+LogicalResult MulOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                   Grads &out) {
   Value a = getLhs(), b = getRhs();
   if (w[0])
     out[0] = v.unbroadcast(v.mul(g, b), a);
@@ -257,8 +256,8 @@ LogicalResult MulOp::buildGradient(VjpBuilder &v, Value g,
     out[1] = v.unbroadcast(v.mul(g, a), b);
   return success();
 }
-LogicalResult DivOp::buildGradient(VjpBuilder &v, Value g,
-                                   ArrayRef<bool> w, Grads &out) {
+LogicalResult DivOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                   Grads &out) {
   Value a = getLhs(), b = getRhs(), y = getResult();
   if (w[0])
     out[0] = v.unbroadcast(v.div(g, b), a);
@@ -266,8 +265,8 @@ LogicalResult DivOp::buildGradient(VjpBuilder &v, Value g,
     out[1] = v.unbroadcast(v.neg(v.div(v.mul(g, y), b)), b);
   return success();
 }
-LogicalResult PowOp::buildGradient(VjpBuilder &v, Value g,
-                                   ArrayRef<bool> w, Grads &out) {
+LogicalResult PowOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                   Grads &out) {
   Value a = getLhs(), b = getRhs(), y = getResult();
   if (w[0]) { // b a^(b-1)
     Value bm1 = v.sub(b, v.scalarLike(1.0, b));
@@ -281,9 +280,8 @@ LogicalResult PowOp::buildGradient(VjpBuilder &v, Value g,
 }
 /// maximum/minimum: the cotangent goes to lhs where it won (ties go to lhs),
 /// else to rhs.
-static LogicalResult minMax(Value a, Value b, StringRef lhsWins,
-                            VjpBuilder &v, Value g, ArrayRef<bool> w,
-                            Grads &out) {
+static LogicalResult minMax(Value a, Value b, StringRef lhsWins, VjpBuilder &v,
+                            Value g, ArrayRef<bool> w, Grads &out) {
   Value mask = v.cmp(a, b, lhsWins);
   if (w[0])
     out[0] = v.unbroadcast(v.select(mask, g), a);
@@ -291,26 +289,25 @@ static LogicalResult minMax(Value a, Value b, StringRef lhsWins,
     out[1] = v.unbroadcast(v.select(mask, g, /*flip=*/true), b);
   return success();
 }
-LogicalResult MaximumOp::buildGradient(VjpBuilder &v, Value g,
-                                       ArrayRef<bool> w, Grads &out) {
+LogicalResult MaximumOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                       Grads &out) {
   return minMax(getLhs(), getRhs(), "ge", v, g, w, out);
 }
-LogicalResult MinimumOp::buildGradient(VjpBuilder &v, Value g,
-                                       ArrayRef<bool> w, Grads &out) {
+LogicalResult MinimumOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                       Grads &out) {
   return minMax(getLhs(), getRhs(), "le", v, g, w, out);
 }
-LogicalResult WhereOp::buildGradient(VjpBuilder &v, Value g,
-                                     ArrayRef<bool> w, Grads &out) {
+LogicalResult WhereOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                     Grads &out) {
   // Operand 0 (the condition) is boolean: no cotangent.
   if (w[1])
     out[1] = v.unbroadcast(v.select(getCond(), g), getLhs());
   if (w[2])
-    out[2] =
-        v.unbroadcast(v.select(getCond(), g, /*flip=*/true), getRhs());
+    out[2] = v.unbroadcast(v.select(getCond(), g, /*flip=*/true), getRhs());
   return success();
 }
-LogicalResult CastOp::buildGradient(VjpBuilder &v, Value g,
-                                    ArrayRef<bool>, Grads &out) {
+LogicalResult CastOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                    Grads &out) {
   if (isFloatTensor(getInput())) // float -> float; from integers: none
     out[0] = v.castTo(g, elemOf(getInput()));
   return success();
@@ -327,8 +324,8 @@ static Value keptCotangent(OpT op, VjpBuilder &v, Value g) {
                    VjpBuilder::keptShape(shapeOf(op.getInput()), op.getAxes()));
 }
 
-LogicalResult ReduceSumOp::buildGradient(VjpBuilder &v, Value g,
-                                         ArrayRef<bool>, Grads &out) {
+LogicalResult ReduceSumOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                         Grads &out) {
   out[0] = v.broadcast(keptCotangent(*this, v, g), shapeOf(getInput()));
   return success();
 }
@@ -336,12 +333,11 @@ LogicalResult ReduceMeanOp::buildGradient(VjpBuilder &v, Value g,
                                           ArrayRef<bool>, Grads &out) {
   ArrayRef<int64_t> in = shapeOf(getInput());
   int64_t n = product(in) / product(VjpBuilder::keptShape(in, getAxes()));
-  out[0] =
-      v.broadcast(v.mul(keptCotangent(*this, v, g), 1.0 / double(n)), in);
+  out[0] = v.broadcast(v.mul(keptCotangent(*this, v, g), 1.0 / double(n)), in);
   return success();
 }
-LogicalResult ReduceMaxOp::buildGradient(VjpBuilder &v, Value g,
-                                         ArrayRef<bool>, Grads &out) {
+LogicalResult ReduceMaxOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                         Grads &out) {
   // Split evenly between the positions that reach the maximum.
   Value x = getInput();
   SmallVector<int64_t> kept = VjpBuilder::keptShape(shapeOf(x), getAxes());
@@ -352,8 +348,8 @@ LogicalResult ReduceMaxOp::buildGradient(VjpBuilder &v, Value g,
   out[0] = v.mul(mask, v.div(v.reshape(g, kept), count));
   return success();
 }
-LogicalResult SoftmaxOp::buildGradient(VjpBuilder &v, Value g,
-                                       ArrayRef<bool>, Grads &out) {
+LogicalResult SoftmaxOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                       Grads &out) {
   Value y = getResult(); // y (g - sum(g y))
   int64_t axis = normalizeAxis(int64_t(getAxis()), shapeOf(y).size());
   Value s = v.reduceSum(v.mul(g, y), {axis}, true);
@@ -382,8 +378,7 @@ LogicalResult LayerNormOp::buildGradient(VjpBuilder &v, Value g,
   Value xc = v.sub(x, mean(x));
   Value var = mean(v.mul(xc, xc));
   Value rstd = RsqrtOp::create(
-      v.b, v.loc,
-      v.add(var, v.scalarLike(getEpsilon().convertToDouble(), x)));
+      v.b, v.loc, v.add(var, v.scalarLike(getEpsilon().convertToDouble(), x)));
   Value xh = v.mul(xc, rstd);
   auto sumLead = [&](Value t) {
     return lead.empty() ? t : v.reduceSum(t, lead, false);
@@ -410,8 +405,7 @@ LogicalResult BatchNormOp::buildGradient(VjpBuilder &v, Value g,
   notC.erase(notC.begin() + 1);
   Value inv = RsqrtOp::create(
       v.b, v.loc,
-      v.add(getVariance(),
-            v.scalarLike(getEpsilon().convertToDouble(), x)));
+      v.add(getVariance(), v.scalarLike(getEpsilon().convertToDouble(), x)));
   if (w[0])
     out[0] = v.mul(g, v.reshape(v.mul(getScale(), inv), perChannel));
   if (w[1]) {
@@ -428,8 +422,8 @@ LogicalResult BatchNormOp::buildGradient(VjpBuilder &v, Value g,
 // Contractions and pooling
 //===----------------------------------------------------------------------===//
 
-LogicalResult MatmulOp::buildGradient(VjpBuilder &v, Value g,
-                                      ArrayRef<bool> w, Grads &out) {
+LogicalResult MatmulOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                      Grads &out) {
   Value a = getLhs(), b = getRhs(); // broadcast batch dims
   if (w[0])
     out[0] = v.unbroadcast(
@@ -448,8 +442,8 @@ LogicalResult BatchMatmulOp::buildGradient(VjpBuilder &v, Value g,
     out[1] = BatchMatmulOp::create(v.b, v.loc, v.transposeLast2(a), g);
   return success();
 }
-LogicalResult DenseOp::buildGradient(VjpBuilder &v, Value g,
-                                     ArrayRef<bool> w, Grads &out) {
+LogicalResult DenseOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                     Grads &out) {
   // As 2-D: x2 [P, K], g2 [P, N], weight [N, K].
   Value x = getInput(), weight = getWeight();
   int64_t n = shapeOf(weight)[0], k = shapeOf(weight)[1];
@@ -464,14 +458,14 @@ LogicalResult DenseOp::buildGradient(VjpBuilder &v, Value g,
     out[2] = v.reduceSum(g2, {0}, false);
   return success();
 }
-LogicalResult Conv2dOp::buildGradient(VjpBuilder &v, Value g,
-                                      ArrayRef<bool> w, Grads &out) {
+LogicalResult Conv2dOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                      Grads &out) {
   Value x = getInput(), weight = getWeight();
   int64_t groups = getGroups(); // I64Attr getters return uint64_t
   if (w[0])
-    out[0] = Conv2dBackwardInputOp::create(
-        v.b, v.loc, g, weight, shapeOf(x), getStride(), getPadding(),
-        getDilation(), groups);
+    out[0] = Conv2dBackwardInputOp::create(v.b, v.loc, g, weight, shapeOf(x),
+                                           getStride(), getPadding(),
+                                           getDilation(), groups);
   if (w[1])
     out[1] = Conv2dBackwardWeightOp::create(
         v.b, v.loc, g, x, shapeOf(weight).drop_front(2), getStride(),
@@ -480,18 +474,18 @@ LogicalResult Conv2dOp::buildGradient(VjpBuilder &v, Value g,
     out[2] = v.reduceSum(g, {0, 2, 3}, false);
   return success();
 }
-LogicalResult MaxPool2dOp::buildGradient(VjpBuilder &v, Value g,
-                                         ArrayRef<bool>, Grads &out) {
-  out[0] = MaxPool2dBackwardOp::create(v.b, v.loc, g, getInput(),
-                                       getKernelSize(), getStride(),
-                                       getPadding(), getDilation());
+LogicalResult MaxPool2dOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                         Grads &out) {
+  out[0] =
+      MaxPool2dBackwardOp::create(v.b, v.loc, g, getInput(), getKernelSize(),
+                                  getStride(), getPadding(), getDilation());
   return success();
 }
-LogicalResult AvgPool2dOp::buildGradient(VjpBuilder &v, Value g,
-                                         ArrayRef<bool>, Grads &out) {
-  out[0] = AvgPool2dBackwardOp::create(
-      v.b, v.loc, g, shapeOf(getInput()), getKernelSize(),
-      getStride(), getPadding(), getCountIncludePad());
+LogicalResult AvgPool2dOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                         Grads &out) {
+  out[0] = AvgPool2dBackwardOp::create(v.b, v.loc, g, shapeOf(getInput()),
+                                       getKernelSize(), getStride(),
+                                       getPadding(), getCountIncludePad());
   return success();
 }
 
@@ -499,18 +493,18 @@ LogicalResult AvgPool2dOp::buildGradient(VjpBuilder &v, Value g,
 // Data movement
 //===----------------------------------------------------------------------===//
 
-LogicalResult ReshapeOp::buildGradient(VjpBuilder &v, Value g,
-                                       ArrayRef<bool>, Grads &out) {
+LogicalResult ReshapeOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                       Grads &out) {
   out[0] = v.reshape(g, shapeOf(getInput()));
   return success();
 }
-LogicalResult FlattenOp::buildGradient(VjpBuilder &v, Value g,
-                                       ArrayRef<bool>, Grads &out) {
+LogicalResult FlattenOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                       Grads &out) {
   out[0] = v.reshape(g, shapeOf(getInput()));
   return success();
 }
-LogicalResult TransposeOp::buildGradient(VjpBuilder &v, Value g,
-                                         ArrayRef<bool>, Grads &out) {
+LogicalResult TransposeOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                         Grads &out) {
   ArrayRef<int64_t> perm = getPerm();
   SmallVector<int64_t> inverse(perm.size());
   for (auto [i, p] : llvm::enumerate(perm))
@@ -518,8 +512,8 @@ LogicalResult TransposeOp::buildGradient(VjpBuilder &v, Value g,
   out[0] = v.transpose(g, inverse);
   return success();
 }
-LogicalResult ConcatOp::buildGradient(VjpBuilder &v, Value g,
-                                      ArrayRef<bool> w, Grads &out) {
+LogicalResult ConcatOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                      Grads &out) {
   int64_t rank = shapeOf(g).size();
   int64_t axis = normalizeAxis(int64_t(getAxis()), rank);
   int64_t offset = 0;
@@ -533,15 +527,15 @@ LogicalResult ConcatOp::buildGradient(VjpBuilder &v, Value g,
   }
   return success();
 }
-LogicalResult SliceOp::buildGradient(VjpBuilder &v, Value g,
-                                     ArrayRef<bool>, Grads &out) {
-  out[0] = SliceBackwardOp::create(v.b, v.loc, g, shapeOf(getInput()),
-                                   getStarts(), getEnds(), getAxes(),
-                                   getSteps());
+LogicalResult SliceOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                     Grads &out) {
+  out[0] =
+      SliceBackwardOp::create(v.b, v.loc, g, shapeOf(getInput()), getStarts(),
+                              getEnds(), getAxes(), getSteps());
   return success();
 }
-LogicalResult BroadcastOp::buildGradient(VjpBuilder &v, Value g,
-                                         ArrayRef<bool>, Grads &out) {
+LogicalResult BroadcastOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                         Grads &out) {
   out[0] = v.unbroadcast(g, getInput());
   return success();
 }
@@ -569,8 +563,8 @@ LogicalResult SoftmaxCrossEntropyOp::buildGradient(VjpBuilder &v, Value g,
   out[0] = v.mul(v.sub(probs, onehot), v.mul(g, 1.0 / double(n)));
   return success();
 }
-LogicalResult MseLossOp::buildGradient(VjpBuilder &v, Value g,
-                                       ArrayRef<bool> w, Grads &out) {
+LogicalResult MseLossOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                       Grads &out) {
   Value x = getInput(), t = getTarget();
   double n = double(product(shapeOf(x)));
   Value dx = v.mul(v.sub(x, t), v.mul(g, 2.0 / n));

@@ -94,8 +94,8 @@ LogicalResult verifyWith(OpT op, Rule rule) {
   if (!type)
     return op.emitOpError(err);
   if (type != op.getType())
-    return op.emitOpError() << "expects result type " << type << ", got "
-                            << op.getType();
+    return op.emitOpError()
+           << "expects result type " << type << ", got " << op.getType();
   return success();
 }
 

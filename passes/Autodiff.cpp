@@ -235,9 +235,8 @@ LogicalResult BackwardSweep::run(Block &body, Value loss) {
   if (active.contains(loss))
     cotangent[loss] = ConstantOp::create(
         b, loss.getLoc(),
-        DenseElementsAttr::get(
-            lossType, ArrayRef<Attribute>{
-                          FloatAttr::get(lossType.getElementType(), 1.0)}));
+        DenseElementsAttr::get(lossType, ArrayRef<Attribute>{FloatAttr::get(
+                                             lossType.getElementType(), 1.0)}));
   SmallVector<Operation *> forward;
   for (Operation &op : body.without_terminator())
     forward.push_back(&op);
@@ -282,10 +281,9 @@ LogicalResult BackwardSweep::visit(Operation *op) {
     if (!grad)
       continue;
     if (grad.getType() != operand.getType())
-      return op->emitOpError()
-             << "gradient rule produced " << grad.getType()
-             << " for an operand of type " << operand.getType()
-             << " (a rule bug)";
+      return op->emitOpError() << "gradient rule produced " << grad.getType()
+                               << " for an operand of type "
+                               << operand.getType() << " (a rule bug)";
     parts[operand].push_back({grad, op->getLoc()});
   }
   return success();
@@ -316,8 +314,7 @@ void addGradientResults(func::FuncOp func, func::ReturnOp ret,
 
 /// Rules build some values for operands nobody asked for; drops the dead
 /// ones among the ops after `lastForward` (every dlc op is Pure).
-void eraseDeadBackwardOps(Block &body, Operation *lastForward,
-                          Operation *ret) {
+void eraseDeadBackwardOps(Block &body, Operation *lastForward, Operation *ret) {
   Block::iterator firstNew =
       lastForward ? std::next(lastForward->getIterator()) : body.begin();
   SmallVector<Operation *> created;
@@ -328,8 +325,7 @@ void eraseDeadBackwardOps(Block &body, Operation *lastForward,
       op->erase();
 }
 
-struct DlcAutodiffPass
-    : mlir::dlc::impl::DlcAutodiffBase<DlcAutodiffPass> {
+struct DlcAutodiffPass : mlir::dlc::impl::DlcAutodiffBase<DlcAutodiffPass> {
   using DlcAutodiffBase::DlcAutodiffBase;
 
   void runOnOperation() override {

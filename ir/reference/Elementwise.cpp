@@ -154,8 +154,7 @@ constexpr UnaryEntry kUnaryOps[] = {
      [](auto x) {
        using T = decltype(x);
        const T c = std::sqrt(T(2) / T(M_PI));
-       return x * (T(1) + std::tanh(c * (x + T(0.044715) * x * x * x))) /
-              T(2);
+       return x * (T(1) + std::tanh(c * (x + T(0.044715) * x * x * x))) / T(2);
      }},
 };
 static_assert(kUnaryOps[int(UnaryKind::GeluTanh)].name == "gelu_tanh",
@@ -180,8 +179,7 @@ template <typename T> Tensor<T> unary(UnaryKind kind, const Tensor<T> &x) {
 }
 
 template <typename T>
-std::optional<Tensor<T>> unaryNamed(std::string_view name,
-                                    const Tensor<T> &x) {
+std::optional<Tensor<T>> unaryNamed(std::string_view name, const Tensor<T> &x) {
   for (const UnaryEntry &entry : kUnaryOps)
     if (entry.name == name)
       return applyUnary(entry, x);
