@@ -1,6 +1,5 @@
 //===- DlcDialect.cpp - the dlc dialect -----------------------------------===//
 #include "ir/DlcDialect.h"
-#include "ir/DlcInterfaces.h"
 #include "ir/DlcOps.h"
 
 using namespace mlir;
@@ -13,7 +12,6 @@ void DlcDialect::initialize() {
 #define GET_OP_LIST
 #include "ir/DlcOps.cpp.inc"
       >();
-  registerGradientRules(*this);
 }
 
 #define GET_OP_CLASSES

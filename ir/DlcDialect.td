@@ -9,9 +9,9 @@ def Dlc_Dialect : Dialect {
   let cppNamespace = "::mlir::dlc";
   let summary = "Graph-level deep-learning ops on ranked, statically shaped tensors";
   let description = [{
-    One op per operation that a model uses. Every op has a verifier and a
-    shape rule (InferTypeOpInterface), so a graph can be built from operands
-    and attributes alone. Layouts follow PyTorch/ONNX: images are NCHW,
+    One op per operation that a model uses. Every op has a shape rule
+    (InferTypeOpInterface), which also verifies it where it can fail, so a
+    graph can be built from operands and attributes alone. Layouts follow PyTorch/ONNX: images are NCHW,
     convolution weights OIHW, dense weights [out, in].
   }];
   let dependentDialects = ["::mlir::func::FuncDialect"];

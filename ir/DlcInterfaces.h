@@ -5,13 +5,11 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpDefinition.h"
 
-#include "ir/DlcInterfaces.h.inc"
-
 namespace mlir::dlc {
-class DlcDialect;
-/// Attaches the differentiation rules of ir/Gradients.cpp to the dlc ops
-/// (called when the dialect is initialized).
-void registerGradientRules(DlcDialect &dialect);
+/// The op builders a gradient rule uses (ir/Gradients.cpp).
+class VjpBuilder;
 } // namespace mlir::dlc
+
+#include "ir/DlcInterfaces.h.inc"
 
 #endif // DLC_IR_DLCINTERFACES_H

@@ -1,8 +1,10 @@
 //===- DlcInterfaces.td - dlc op interfaces ----------------*- tablegen -*-===//
 //
-// DifferentiableOpInterface: how an op differentiates. The rules live in
-// ir/Gradients.cpp, one per op, attached to the ops as external models when
-// the dialect loads; --dlc-autodiff calls them in reverse program order.
+// DifferentiableOpInterface: how an op differentiates. An op lists
+// Dlc_Differentiable among its traits (DlcOps.td), which declares
+// XOp::buildGradient in the op class; ir/Gradients.cpp defines every such
+// rule, so an op marked differentiable without a rule fails to link, and
+// --dlc-autodiff calls the rules in reverse program order through buildVjp.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DLC_INTERFACES_TD
@@ -20,18 +22,35 @@ def DlcDifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
     are reduced back to their shape). Operands that are not wanted, or that
     the op does not differentiate (integer labels, conditions, running
     statistics), get a null Value.
+
+    Passes call `buildVjp`; each op implements `buildGradient`, its rule,
+    which may fill entries that were not wanted (buildVjp drops them).
   }];
   let methods = [
     InterfaceMethod<
-      /*desc=*/"Builds the cotangents of the operands (one entry per operand, "
-               "null where not wanted or not differentiable).",
+      /*desc=*/"The rule: fills `operandCotangents` (one null entry per "
+               "operand on entry) with the cotangents of the operands, given "
+               "the float cotangent `resultCotangent` of the result.",
       /*retTy=*/"::mlir::LogicalResult",
-      /*methodName=*/"buildVjp",
-      /*args=*/(ins "::mlir::OpBuilder &":$builder,
+      /*methodName=*/"buildGradient",
+      /*args=*/(ins "::mlir::dlc::VjpBuilder &":$builder,
                     "::mlir::Value":$resultCotangent,
                     "::llvm::ArrayRef<bool>":$wanted,
                     "::llvm::SmallVectorImpl<::mlir::Value> &":$operandCotangents)>,
   ];
+  let extraClassDeclaration = [{
+    /// Builds the cotangents of the operands (one entry per operand, null
+    /// where not wanted or not differentiable) at `builder`'s insertion
+    /// point; defined with the rules in ir/Gradients.cpp.
+    ::mlir::LogicalResult
+    buildVjp(::mlir::OpBuilder &builder, ::mlir::Value resultCotangent,
+             ::llvm::ArrayRef<bool> wanted,
+             ::llvm::SmallVectorImpl<::mlir::Value> &operandCotangents);
+  }];
 }
+
+// On an op: it has a gradient rule, XOp::buildGradient in ir/Gradients.cpp.
+def Dlc_Differentiable
+    : DeclareOpInterfaceMethods<DlcDifferentiableOpInterface>;
 
 #endif // DLC_INTERFACES_TD

@@ -3,6 +3,8 @@
 #define DLC_IR_DLCOPS_H
 
 #include "ir/DlcDialect.h"
+#include "ir/DlcInterfaces.h"
+#include "ir/DlcTraits.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"

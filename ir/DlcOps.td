@@ -1,14 +1,22 @@
 //===- DlcOps.td - dlc graph ops ---------------------------*- tablegen -*-===//
 //
-// Every op is Pure, verifies its operands and attributes, and infers its
-// result type from them (InferTypeOpAdaptor); the shape rules live in
-// ShapeRules.cpp so that the verifier and the builders share one definition.
+// Every op is Pure and infers its result type from its operands and
+// attributes (InferTypeOpAdaptor); the shape rules live in ShapeRules*.cpp so
+// that the verifier and the builders share one definition, and ops whose
+// rule cannot fail (the unary ops) have no verifier.
+//
+// What passes need to know about an op is said here, on the op: its fusion
+// class and mixed-precision category (traits of ir/DlcTraits.td) and whether
+// it has a gradient (Dlc_Differentiable: the rule is XOp::buildGradient in
+// ir/Gradients.cpp, so a declared but missing rule does not link).
 //
 //===----------------------------------------------------------------------===//
 #ifndef DLC_OPS_TD
 #define DLC_OPS_TD
 
 include "ir/DlcDialect.td"
+include "ir/DlcInterfaces.td"
+include "ir/DlcTraits.td"
 include "mlir/IR/BuiltinAttributes.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -48,20 +56,29 @@ class Dlc_SameTypeOp<string mnemonic, list<Trait> traits = []>
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-class Dlc_UnaryOp<string mnemonic, string what> : Dlc_SameTypeOp<mnemonic> {
+// y = f(x), computed by the reference interpreter from the table keyed by
+// the mnemonic in ir/reference/Elementwise.cpp. Its shape rule (the input
+// type) cannot fail, so there is nothing to verify.
+class Dlc_UnaryOp<string mnemonic, string what, list<Trait> traits = []>
+    : Dlc_SameTypeOp<mnemonic, !listconcat(traits, [Dlc_Elementwise,
+          Dlc_UnaryElementwise, Dlc_Differentiable])> {
   let summary = "elementwise " # what;
+  let hasVerifier = 0;
   let arguments = (ins Dlc_FloatTensor:$input);
   let results = (outs Dlc_FloatTensor:$result);
 }
 
-class Dlc_BinaryOp<string mnemonic, string what>
-    : Dlc_Op<mnemonic, [SameOperandsElementType]> {
+class Dlc_BinaryOp<string mnemonic, string what, list<Trait> traits = []>
+    : Dlc_Op<mnemonic, !listconcat(traits, [SameOperandsElementType,
+        Dlc_Elementwise, Dlc_BinaryElementwise, Dlc_Differentiable])> {
   let summary = "elementwise " # what # " with numpy broadcasting";
   let arguments = (ins Dlc_Tensor:$lhs, Dlc_Tensor:$rhs);
   let results = (outs Dlc_Tensor:$result);
 }
 
-class Dlc_ReduceOp<string mnemonic, string what> : Dlc_Op<mnemonic> {
+class Dlc_ReduceOp<string mnemonic, string what, list<Trait> traits = []>
+    : Dlc_Op<mnemonic, !listconcat(traits, [Dlc_Reduction,
+                                            Dlc_Differentiable])> {
   let summary = what # " over `axes` (all axes when empty)";
   let arguments = (ins Dlc_FloatTensor:$input,
                        DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$axes,
@@ -74,46 +91,53 @@ class Dlc_ReduceOp<string mnemonic, string what> : Dlc_Op<mnemonic> {
 //===----------------------------------------------------------------------===//
 
 def Dlc_NegOp : Dlc_UnaryOp<"neg", "negation">;
-def Dlc_ExpOp : Dlc_UnaryOp<"exp", "natural exponential">;
-def Dlc_LogOp : Dlc_UnaryOp<"log", "natural logarithm">;
+def Dlc_ExpOp : Dlc_UnaryOp<"exp", "natural exponential", [Dlc_AutocastF32]>;
+def Dlc_LogOp : Dlc_UnaryOp<"log", "natural logarithm", [Dlc_AutocastF32]>;
 def Dlc_SqrtOp : Dlc_UnaryOp<"sqrt", "square root">;
-def Dlc_RsqrtOp : Dlc_UnaryOp<"rsqrt", "reciprocal square root">;
+def Dlc_RsqrtOp : Dlc_UnaryOp<"rsqrt", "reciprocal square root",
+                              [Dlc_AutocastF32]>;
 def Dlc_TanhOp : Dlc_UnaryOp<"tanh", "hyperbolic tangent">;
 def Dlc_SigmoidOp : Dlc_UnaryOp<"sigmoid", "logistic sigmoid 1/(1+exp(-x))">;
 def Dlc_ReluOp : Dlc_UnaryOp<"relu", "max(x, 0)">;
 def Dlc_ErfOp : Dlc_UnaryOp<"erf", "Gauss error function">;
 
-def Dlc_GeluOp : Dlc_UnaryOp<"gelu", "GELU"> {
+// Not a Dlc_UnaryOp: `approximate` changes the arithmetic and is verified.
+def Dlc_GeluOp : Dlc_SameTypeOp<"gelu",
+    [Dlc_Elementwise, Dlc_Differentiable]> {
+  let summary = "elementwise GELU";
   let description = [{
     `approximate = "none"`: x * (1 + erf(x / sqrt(2))) / 2.
     `approximate = "tanh"`: x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) / 2.
   }];
   let arguments = (ins Dlc_FloatTensor:$input,
                        DefaultValuedAttr<StrAttr, "\"none\"">:$approximate);
+  let results = (outs Dlc_FloatTensor:$result);
 }
 
 def Dlc_AddOp : Dlc_BinaryOp<"add", "addition">;
 def Dlc_SubOp : Dlc_BinaryOp<"sub", "subtraction">;
 def Dlc_MulOp : Dlc_BinaryOp<"mul", "multiplication">;
 def Dlc_DivOp : Dlc_BinaryOp<"div", "division">;
-def Dlc_PowOp : Dlc_BinaryOp<"pow", "power lhs^rhs">;
+def Dlc_PowOp : Dlc_BinaryOp<"pow", "power lhs^rhs", [Dlc_AutocastF32]>;
 def Dlc_MaximumOp : Dlc_BinaryOp<"maximum", "maximum">;
 def Dlc_MinimumOp : Dlc_BinaryOp<"minimum", "minimum">;
 
-def Dlc_CompareOp : Dlc_Op<"compare", [SameOperandsElementType]> {
+def Dlc_CompareOp : Dlc_Op<"compare",
+    [SameOperandsElementType, Dlc_Elementwise]> {
   let summary = "elementwise comparison with numpy broadcasting, giving i1";
   let description = [{ `predicate` is one of eq, ne, lt, le, gt, ge. }];
   let arguments = (ins Dlc_Tensor:$lhs, Dlc_Tensor:$rhs, StrAttr:$predicate);
   let results = (outs Dlc_BoolTensor:$result);
 }
 
-def Dlc_WhereOp : Dlc_Op<"where"> {
+def Dlc_WhereOp : Dlc_Op<"where", [Dlc_Elementwise, Dlc_Differentiable]> {
   let summary = "select lhs where cond is true, else rhs (numpy broadcasting)";
   let arguments = (ins Dlc_BoolTensor:$cond, Dlc_Tensor:$lhs, Dlc_Tensor:$rhs);
   let results = (outs Dlc_Tensor:$result);
 }
 
-def Dlc_CastOp : Dlc_Op<"cast"> {
+def Dlc_CastOp : Dlc_Op<"cast",
+    [Dlc_Elementwise, Dlc_AutocastKeep, Dlc_Differentiable]> {
   let summary = "convert elements to the element type `to`";
   let description = [{
     Float to integer truncates toward zero; anything to i1 is `x != 0`.
@@ -126,25 +150,28 @@ def Dlc_CastOp : Dlc_Op<"cast"> {
 // Reductions and normalizations
 //===----------------------------------------------------------------------===//
 
-def Dlc_ReduceSumOp : Dlc_ReduceOp<"reduce_sum", "sum">;
-def Dlc_ReduceMeanOp : Dlc_ReduceOp<"reduce_mean", "mean">;
+def Dlc_ReduceSumOp : Dlc_ReduceOp<"reduce_sum", "sum", [Dlc_AutocastF32]>;
+def Dlc_ReduceMeanOp : Dlc_ReduceOp<"reduce_mean", "mean", [Dlc_AutocastF32]>;
 def Dlc_ReduceMaxOp : Dlc_ReduceOp<"reduce_max", "maximum">;
 
-def Dlc_SoftmaxOp : Dlc_SameTypeOp<"softmax"> {
+def Dlc_SoftmaxOp : Dlc_SameTypeOp<"softmax",
+    [Dlc_Reduction, Dlc_AutocastF32, Dlc_Differentiable]> {
   let summary = "softmax along `axis`";
   let arguments = (ins Dlc_FloatTensor:$input,
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
   let results = (outs Dlc_FloatTensor:$result);
 }
 
-def Dlc_LogSoftmaxOp : Dlc_SameTypeOp<"log_softmax"> {
+def Dlc_LogSoftmaxOp : Dlc_SameTypeOp<"log_softmax",
+    [Dlc_Reduction, Dlc_AutocastF32, Dlc_Differentiable]> {
   let summary = "log of softmax along `axis`, computed stably";
   let arguments = (ins Dlc_FloatTensor:$input,
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
   let results = (outs Dlc_FloatTensor:$result);
 }
 
-def Dlc_LayerNormOp : Dlc_Op<"layer_norm"> {
+def Dlc_LayerNormOp : Dlc_Op<"layer_norm",
+    [Dlc_Reduction, Dlc_AutocastF32, Dlc_Differentiable]> {
   let summary = "layer normalization over the dims from `axis` to the last";
   let description = [{
     (x - mean) / sqrt(var + epsilon) * scale + bias, with mean and biased
@@ -158,7 +185,9 @@ def Dlc_LayerNormOp : Dlc_Op<"layer_norm"> {
   let results = (outs Dlc_FloatTensor:$result);
 }
 
-def Dlc_BatchNormOp : Dlc_Op<"batch_norm"> {
+// Elementwise: inference uses the running statistics, reducing nothing.
+def Dlc_BatchNormOp : Dlc_Op<"batch_norm",
+    [Dlc_Elementwise, Dlc_AutocastF32, Dlc_Differentiable]> {
   let summary = "batch normalization with running statistics (inference)";
   let description = [{
     input is [N, C, ...]; scale, bias, mean and variance are [C]:
@@ -175,26 +204,30 @@ def Dlc_BatchNormOp : Dlc_Op<"batch_norm"> {
 // Contractions
 //===----------------------------------------------------------------------===//
 
-def Dlc_MatmulOp : Dlc_Op<"matmul", [SameOperandsAndResultElementType]> {
+def Dlc_MatmulOp : Dlc_Op<"matmul", [SameOperandsAndResultElementType,
+    Dlc_Contraction, Dlc_AutocastLowPrecision, Dlc_Differentiable]> {
   let summary = "matrix product [..., M, K] x [..., K, N] with broadcast batch dims";
   let arguments = (ins Dlc_FloatTensor:$lhs, Dlc_FloatTensor:$rhs);
   let results = (outs Dlc_FloatTensor:$result);
 }
 
-def Dlc_BatchMatmulOp : Dlc_Op<"batch_matmul", [SameOperandsAndResultElementType]> {
+def Dlc_BatchMatmulOp : Dlc_Op<"batch_matmul", [SameOperandsAndResultElementType,
+    Dlc_Contraction, Dlc_AutocastLowPrecision, Dlc_Differentiable]> {
   let summary = "batched matrix product [B, M, K] x [B, K, N] -> [B, M, N]";
   let arguments = (ins Dlc_FloatTensor:$lhs, Dlc_FloatTensor:$rhs);
   let results = (outs Dlc_FloatTensor:$result);
 }
 
-def Dlc_DenseOp : Dlc_Op<"dense", [SameOperandsAndResultElementType]> {
+def Dlc_DenseOp : Dlc_Op<"dense", [SameOperandsAndResultElementType,
+    Dlc_Contraction, Dlc_AutocastLowPrecision, Dlc_Differentiable]> {
   let summary = "fully connected layer: input [..., K] x weight[N, K]^T + bias[N]";
   let arguments = (ins Dlc_FloatTensor:$input, Dlc_FloatTensor:$weight,
                        Optional<Dlc_FloatTensor>:$bias);
   let results = (outs Dlc_FloatTensor:$result);
 }
 
-def Dlc_Conv2dOp : Dlc_Op<"conv2d", [SameOperandsAndResultElementType]> {
+def Dlc_Conv2dOp : Dlc_Op<"conv2d", [SameOperandsAndResultElementType,
+    Dlc_Contraction, Dlc_AutocastLowPrecision, Dlc_Differentiable]> {
   let summary = "2-D convolution (cross-correlation), NCHW input, OIHW weight";
   let description = [{
     `stride` and `dilation` are [h, w]; `padding` is [top, left, bottom,
@@ -208,7 +241,8 @@ def Dlc_Conv2dOp : Dlc_Op<"conv2d", [SameOperandsAndResultElementType]> {
   let results = (outs Dlc_FloatTensor:$result);
 }
 
-def Dlc_MaxPool2dOp : Dlc_Op<"max_pool2d", [SameOperandsAndResultElementType]> {
+def Dlc_MaxPool2dOp : Dlc_Op<"max_pool2d",
+    [SameOperandsAndResultElementType, Dlc_Pooling, Dlc_Differentiable]> {
   let summary = "2-D max pooling over NCHW; padded positions never win";
   let arguments = (ins Dlc_FloatTensor:$input, DenseI64ArrayAttr:$kernel_size,
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
@@ -216,7 +250,8 @@ def Dlc_MaxPool2dOp : Dlc_Op<"max_pool2d", [SameOperandsAndResultElementType]> {
   let results = (outs Dlc_FloatTensor:$result);
 }
 
-def Dlc_AvgPool2dOp : Dlc_Op<"avg_pool2d", [SameOperandsAndResultElementType]> {
+def Dlc_AvgPool2dOp : Dlc_Op<"avg_pool2d",
+    [SameOperandsAndResultElementType, Dlc_Pooling, Dlc_Differentiable]> {
   let summary = "2-D average pooling over NCHW";
   let description = [{
     With `count_include_pad = false` the divisor counts only in-bounds
@@ -232,31 +267,36 @@ def Dlc_AvgPool2dOp : Dlc_Op<"avg_pool2d", [SameOperandsAndResultElementType]> {
 // Data movement
 //===----------------------------------------------------------------------===//
 
-def Dlc_ReshapeOp : Dlc_Op<"reshape", [SameOperandsAndResultElementType]> {
+def Dlc_ReshapeOp : Dlc_Op<"reshape",
+    [SameOperandsAndResultElementType, Dlc_View, Dlc_Differentiable]> {
   let summary = "reshape to `shape` (one entry may be -1, inferred)";
   let arguments = (ins Dlc_Tensor:$input, DenseI64ArrayAttr:$shape);
   let results = (outs Dlc_Tensor:$result);
 }
 
-def Dlc_FlattenOp : Dlc_Op<"flatten", [SameOperandsAndResultElementType]> {
+def Dlc_FlattenOp : Dlc_Op<"flatten",
+    [SameOperandsAndResultElementType, Dlc_View, Dlc_Differentiable]> {
   let summary = "flatten to 2-D: [prod(dims < axis), prod(dims >= axis)]";
   let arguments = (ins Dlc_Tensor:$input, DefaultValuedAttr<I64Attr, "1">:$axis);
   let results = (outs Dlc_Tensor:$result);
 }
 
-def Dlc_TransposeOp : Dlc_Op<"transpose", [SameOperandsAndResultElementType]> {
+def Dlc_TransposeOp : Dlc_Op<"transpose",
+    [SameOperandsAndResultElementType, Dlc_Elementwise, Dlc_Differentiable]> {
   let summary = "permute dims: result dim i is input dim perm[i]";
   let arguments = (ins Dlc_Tensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs Dlc_Tensor:$result);
 }
 
-def Dlc_ConcatOp : Dlc_Op<"concat", [SameOperandsAndResultElementType]> {
+def Dlc_ConcatOp : Dlc_Op<"concat",
+    [SameOperandsAndResultElementType, Dlc_Elementwise, Dlc_Differentiable]> {
   let summary = "concatenate along `axis`";
   let arguments = (ins Variadic<Dlc_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Dlc_Tensor:$result);
 }
 
-def Dlc_SliceOp : Dlc_Op<"slice", [SameOperandsAndResultElementType]> {
+def Dlc_SliceOp : Dlc_Op<"slice",
+    [SameOperandsAndResultElementType, Dlc_Elementwise, Dlc_Differentiable]> {
   let summary = "strided slice along `axes` (all dims in order when empty)";
   let description = [{
     Python semantics per axis: negative starts/ends count from the end and
@@ -269,13 +309,14 @@ def Dlc_SliceOp : Dlc_Op<"slice", [SameOperandsAndResultElementType]> {
   let results = (outs Dlc_Tensor:$result);
 }
 
-def Dlc_BroadcastOp : Dlc_Op<"broadcast", [SameOperandsAndResultElementType]> {
+def Dlc_BroadcastOp : Dlc_Op<"broadcast",
+    [SameOperandsAndResultElementType, Dlc_View, Dlc_Differentiable]> {
   let summary = "broadcast to `shape` by numpy rules";
   let arguments = (ins Dlc_Tensor:$input, DenseI64ArrayAttr:$shape);
   let results = (outs Dlc_Tensor:$result);
 }
 
-def Dlc_ConstantOp : Dlc_Op<"constant", [ConstantLike]> {
+def Dlc_ConstantOp : Dlc_Op<"constant", [ConstantLike, Dlc_AutocastKeep]> {
   let summary = "a constant tensor";
   let arguments = (ins ElementsAttr:$value);
   let results = (outs Dlc_Tensor:$result);
@@ -287,7 +328,8 @@ def Dlc_ConstantOp : Dlc_Op<"constant", [ConstantLike]> {
 // Losses
 //===----------------------------------------------------------------------===//
 
-def Dlc_SoftmaxCrossEntropyOp : Dlc_Op<"softmax_cross_entropy"> {
+def Dlc_SoftmaxCrossEntropyOp : Dlc_Op<"softmax_cross_entropy",
+    [Dlc_Reduction, Dlc_AutocastF32, Dlc_Differentiable]> {
   let summary = "mean over the batch of -log softmax(logits)[label]";
   let description = [{
     logits are [N, C] floats, labels [N] integers in [0, C); the result is a
@@ -297,7 +339,8 @@ def Dlc_SoftmaxCrossEntropyOp : Dlc_Op<"softmax_cross_entropy"> {
   let results = (outs Dlc_FloatTensor:$result);
 }
 
-def Dlc_MseLossOp : Dlc_Op<"mse_loss", [SameOperandsElementType]> {
+def Dlc_MseLossOp : Dlc_Op<"mse_loss", [SameOperandsElementType,
+    Dlc_Reduction, Dlc_AutocastF32, Dlc_Differentiable]> {
   let summary = "mean of (input - target)^2 over all elements, a 0-d tensor";
   let arguments = (ins Dlc_FloatTensor:$input, Dlc_FloatTensor:$target);
   let results = (outs Dlc_FloatTensor:$result);
@@ -432,7 +475,8 @@ def Dlc_YieldOp : Op<Dlc_Dialect, "yield",
 //===----------------------------------------------------------------------===//
 
 def Dlc_Conv2dBackwardInputOp : Dlc_Op<"conv2d_backward_input",
-    [SameOperandsAndResultElementType]> {
+    [SameOperandsAndResultElementType, Dlc_Contraction,
+     Dlc_AutocastLowPrecision]> {
   let summary = "gradient of conv2d with respect to its input";
   let description = [{
     `grad_output` is the cotangent of a conv2d result [N, O, OH, OW], weight
@@ -451,7 +495,8 @@ def Dlc_Conv2dBackwardInputOp : Dlc_Op<"conv2d_backward_input",
 }
 
 def Dlc_Conv2dBackwardWeightOp : Dlc_Op<"conv2d_backward_weight",
-    [SameOperandsAndResultElementType]> {
+    [SameOperandsAndResultElementType, Dlc_Contraction,
+     Dlc_AutocastLowPrecision]> {
   let summary = "gradient of conv2d with respect to its weight";
   let description = [{
     `grad_output` [N, O, OH, OW] is the cotangent of a conv2d of `input`
@@ -469,7 +514,7 @@ def Dlc_Conv2dBackwardWeightOp : Dlc_Op<"conv2d_backward_weight",
 }
 
 def Dlc_MaxPool2dBackwardOp : Dlc_Op<"max_pool2d_backward",
-    [SameOperandsAndResultElementType]> {
+    [SameOperandsAndResultElementType, Dlc_Pooling]> {
   let summary = "gradient of max_pool2d with respect to its input";
   let description = [{
     Routes each element of `grad_output` (the cotangent of
@@ -486,7 +531,7 @@ def Dlc_MaxPool2dBackwardOp : Dlc_Op<"max_pool2d_backward",
 }
 
 def Dlc_AvgPool2dBackwardOp : Dlc_Op<"avg_pool2d_backward",
-    [SameOperandsAndResultElementType]> {
+    [SameOperandsAndResultElementType, Dlc_Pooling]> {
   let summary = "gradient of avg_pool2d with respect to its input";
   let description = [{
     Spreads each element of `grad_output` evenly (divided by the forward
@@ -503,7 +548,7 @@ def Dlc_AvgPool2dBackwardOp : Dlc_Op<"avg_pool2d_backward",
 }
 
 def Dlc_SliceBackwardOp : Dlc_Op<"slice_backward",
-    [SameOperandsAndResultElementType]> {
+    [SameOperandsAndResultElementType, Dlc_Elementwise]> {
   let summary = "gradient of slice: scatter into zeros of `input_shape`";
   let description = [{
     The result has shape `input_shape`; it is zero except at the positions
@@ -530,7 +575,8 @@ def Dlc_SliceBackwardOp : Dlc_Op<"slice_backward",
 // before anything else; when `skip` is nonzero every result equals its input
 // (param and state unchanged, e.g. after an overflowed fp16 step).
 
-def Dlc_SgdUpdateOp : Dlc_Op<"sgd_update", [AttrSizedOperandSegments]> {
+def Dlc_SgdUpdateOp : Dlc_Op<"sgd_update",
+    [AttrSizedOperandSegments, Dlc_OptimizerUpdate, Dlc_AutocastF32]> {
   let summary = "SGD with momentum (and nesterov), L2 weight decay";
   let description = [{
     g = grad + weight_decay * param; buf = momentum * buf + g (buf starts at
@@ -556,7 +602,8 @@ def Dlc_SgdUpdateOp : Dlc_Op<"sgd_update", [AttrSizedOperandSegments]> {
 }
 
 class Dlc_AdamLikeOp<string mnemonic, string what>
-    : Dlc_Op<mnemonic, [AttrSizedOperandSegments]> {
+    : Dlc_Op<mnemonic, [AttrSizedOperandSegments, Dlc_OptimizerUpdate,
+                        Dlc_AutocastF32]> {
   let summary = what;
   let arguments = (ins Dlc_FloatTensor:$param, Dlc_FloatTensor:$grad,
                        Dlc_FloatTensor:$exp_avg, Dlc_FloatTensor:$exp_avg_sq,

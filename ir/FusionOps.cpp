@@ -17,30 +17,26 @@
 using namespace mlir;
 using namespace mlir::dlc;
 
+// The classes are traits on the ops (ir/DlcTraits.td), so a new op says how
+// it fuses where it is defined.
 OpClass mlir::dlc::classifyOp(Operation *op) {
   if (isa<ConstantOp>(op))
     return OpClass::Constant;
-  if (isa<BroadcastOp, ReshapeOp, FlattenOp>(op))
+  if (op->hasTrait<OpTrait::dlc::View>())
     return OpClass::View;
-  if (isa<NegOp, ExpOp, LogOp, SqrtOp, RsqrtOp, TanhOp, SigmoidOp, ReluOp,
-          ErfOp, GeluOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaximumOp,
-          MinimumOp, CompareOp, WhereOp, CastOp, TransposeOp, SliceOp, ConcatOp,
-          BatchNormOp, SliceBackwardOp>(op))
+  if (op->hasTrait<OpTrait::dlc::Elementwise>())
     return OpClass::Elementwise;
-  if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, SoftmaxOp, LogSoftmaxOp,
-          LayerNormOp, SoftmaxCrossEntropyOp, MseLossOp>(op))
+  if (op->hasTrait<OpTrait::dlc::Reduction>())
     return OpClass::Reduction;
-  if (isa<MatmulOp, BatchMatmulOp, DenseOp, Conv2dOp, Conv2dBackwardInputOp,
-          Conv2dBackwardWeightOp>(op))
+  if (op->hasTrait<OpTrait::dlc::Contraction>())
     return OpClass::Contraction;
-  if (isa<MaxPool2dOp, AvgPool2dOp, MaxPool2dBackwardOp, AvgPool2dBackwardOp>(
-          op))
+  if (op->hasTrait<OpTrait::dlc::Pooling>())
     return OpClass::Pool;
   return OpClass::Other;
 }
 
 bool mlir::dlc::isOptimizerUpdate(Operation *op) {
-  return isa<SgdUpdateOp, AdamUpdateOp, AdamwUpdateOp>(op);
+  return op->hasTrait<OpTrait::dlc::OptimizerUpdate>();
 }
 
 std::pair<Value, Value> mlir::dlc::optimizerLossScaling(Operation *update) {

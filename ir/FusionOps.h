@@ -16,6 +16,9 @@
 
 namespace mlir::dlc {
 
+/// The class of an op is a trait on it in ir/DlcOps.td (ir/DlcTraits.td:
+/// Dlc_Elementwise, Dlc_View, Dlc_Reduction, Dlc_Contraction, Dlc_Pooling);
+/// classifyOp reads it.
 enum class OpClass {
   /// One output element from a bounded number of input elements: unary,
   /// binary, compare, where, cast, transpose, slice, concat, batch_norm

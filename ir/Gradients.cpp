@@ -2,16 +2,17 @@
 //
 // One rule per op: given the op, the cotangent `g` of its result and which
 // operands are wanted, build the cotangents of those operands with dlc ops
-// (DifferentiableOpInterface, ir/DlcInterfaces.td). The rules are attached to
-// the ops as external models when the dialect loads (registerGradientRules at
-// the end of this file), so this file is the whole table.
+// (DifferentiableOpInterface, ir/DlcInterfaces.td). Each rule is the method
+// XOp::buildGradient that Dlc_Differentiable declares on the op in DlcOps.td,
+// so this file is the whole table and a declared rule that is missing here
+// fails to link.
 //
 // Conventions: x is the op's (first) input, y its result, g the result's
 // cotangent; a, b the operands of a binary op. Operands that numpy
 // broadcasting widened get their cotangent summed back to their own shape
-// (Vjp::unbroadcast). Ops whose VJP no forward op expresses use the backward
-// ops of DlcOps.td (conv2d_backward_input/weight, max/avg_pool2d_backward,
-// slice_backward).
+// (VjpBuilder::unbroadcast). Ops whose VJP no forward op expresses use the
+// backward ops of DlcOps.td (conv2d_backward_input/weight,
+// max/avg_pool2d_backward, slice_backward).
 //
 //===----------------------------------------------------------------------===//
 #include "ir/DlcInterfaces.h"
@@ -41,10 +42,12 @@ SmallVector<int64_t> iota(int64_t from, int64_t to) {
   return v;
 }
 
+} // namespace
 
 /// The op builders a rule uses, at the builder's insertion point and the
 /// forward op's location.
-struct Vjp {
+class mlir::dlc::VjpBuilder {
+public:
   OpBuilder &b;
   Location loc;
 
@@ -141,59 +144,71 @@ struct Vjp {
   }
 };
 
+namespace {
 using Grads = SmallVectorImpl<Value>;
+} // namespace
 
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//
 
 // Unary: dx = g * f'(x), written with x and/or y = f(x).
-LogicalResult vjp(NegOp, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
+LogicalResult NegOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                   Grads &out) {
   out[0] = v.neg(g);
   return success();
 }
-LogicalResult vjp(ExpOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
-  out[0] = v.mul(g, op.getResult());
+LogicalResult ExpOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                   Grads &out) {
+  out[0] = v.mul(g, getResult());
   return success();
 }
-LogicalResult vjp(LogOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
-  out[0] = v.div(g, op.getInput());
+LogicalResult LogOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                   Grads &out) {
+  out[0] = v.div(g, getInput());
   return success();
 }
-LogicalResult vjp(SqrtOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
-  out[0] = v.div(v.mul(g, 0.5), op.getResult()); // g / (2 sqrt(x))
+LogicalResult SqrtOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                    Grads &out) {
+  out[0] = v.div(v.mul(g, 0.5), getResult()); // g / (2 sqrt(x))
   return success();
 }
-LogicalResult vjp(RsqrtOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
-  Value y = op.getResult(); // d/dx x^-1/2 = -y^3 / 2
+LogicalResult RsqrtOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                     Grads &out) {
+  Value y = getResult(); // d/dx x^-1/2 = -y^3 / 2
   out[0] = v.mul(v.mul(g, -0.5), v.mul(v.mul(y, y), y));
   return success();
 }
-LogicalResult vjp(TanhOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
-  Value y = op.getResult();
+LogicalResult TanhOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                    Grads &out) {
+  Value y = getResult();
   out[0] = v.mul(g, v.sub(v.scalarLike(1.0, y), v.mul(y, y)));
   return success();
 }
-LogicalResult vjp(SigmoidOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
-  Value y = op.getResult();
+LogicalResult SigmoidOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                       Grads &out) {
+  Value y = getResult();
   out[0] = v.mul(g, v.mul(y, v.sub(v.scalarLike(1.0, y), y)));
   return success();
 }
-LogicalResult vjp(ReluOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
-  Value x = op.getInput();
+LogicalResult ReluOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                    Grads &out) {
+  Value x = getInput();
   out[0] = v.select(v.cmp(x, v.scalarLike(0.0, x), "gt"), g);
   return success();
 }
-LogicalResult vjp(ErfOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
-  Value x = op.getInput(); // 2/sqrt(pi) exp(-x^2)
+LogicalResult ErfOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                   Grads &out) {
+  Value x = getInput(); // 2/sqrt(pi) exp(-x^2)
   out[0] = v.mul(v.mul(g, 2.0 / std::sqrt(M_PI)), v.exp(v.neg(v.mul(x, x))));
   return success();
 }
-LogicalResult vjp(GeluOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
-  Value x = op.getInput();
+LogicalResult GeluOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                    Grads &out) {
+  Value x = getInput();
   Value one = v.scalarLike(1.0, x);
   Value d;
-  if (op.getApproximate() == "tanh") {
+  if (getApproximate() == "tanh") {
     // y = x (1 + t) / 2, t = tanh(u), u = c (x + k x^3):
     // dy/dx = (1 + t) / 2 + x (1 - t^2) c (1 + 3 k x^2) / 2.
     const double c = std::sqrt(2.0 / M_PI), k = 0.044715;
@@ -216,38 +231,43 @@ LogicalResult vjp(GeluOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
 }
 
 // Binary, numpy broadcasting: each cotangent is unbroadcast to its operand.
-LogicalResult vjp(AddOp op, Vjp &v, Value g, ArrayRef<bool> w, Grads &out) {
+LogicalResult AddOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                   Grads &out) {
   if (w[0])
-    out[0] = v.unbroadcast(g, op.getLhs());
+    out[0] = v.unbroadcast(g, getLhs());
   if (w[1])
-    out[1] = v.unbroadcast(g, op.getRhs());
+    out[1] = v.unbroadcast(g, getRhs());
   return success();
 }
-LogicalResult vjp(SubOp op, Vjp &v, Value g, ArrayRef<bool> w, Grads &out) {
+LogicalResult SubOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                   Grads &out) {
   if (w[0])
-    out[0] = v.unbroadcast(g, op.getLhs());
+    out[0] = v.unbroadcast(g, getLhs());
   if (w[1])
-    out[1] = v.unbroadcast(v.neg(g), op.getRhs());
+    out[1] = v.unbroadcast(v.neg(g), getRhs());
   return success();
 }
-LogicalResult vjp(MulOp op, Vjp &v, Value g, ArrayRef<bool> w, Grads &out) {
-  Value a = op.getLhs(), b = op.getRhs();
+LogicalResult MulOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                   Grads &out) {
+  Value a = getLhs(), b = getRhs();
   if (w[0])
     out[0] = v.unbroadcast(v.mul(g, b), a);
   if (w[1])
     out[1] = v.unbroadcast(v.mul(g, a), b);
   return success();
 }
-LogicalResult vjp(DivOp op, Vjp &v, Value g, ArrayRef<bool> w, Grads &out) {
-  Value a = op.getLhs(), b = op.getRhs(), y = op.getResult();
+LogicalResult DivOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                   Grads &out) {
+  Value a = getLhs(), b = getRhs(), y = getResult();
   if (w[0])
     out[0] = v.unbroadcast(v.div(g, b), a);
   if (w[1]) // d(a/b)/db = -a/b^2 = -y/b
     out[1] = v.unbroadcast(v.neg(v.div(v.mul(g, y), b)), b);
   return success();
 }
-LogicalResult vjp(PowOp op, Vjp &v, Value g, ArrayRef<bool> w, Grads &out) {
-  Value a = op.getLhs(), b = op.getRhs(), y = op.getResult();
+LogicalResult PowOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                   Grads &out) {
+  Value a = getLhs(), b = getRhs(), y = getResult();
   if (w[0]) { // b a^(b-1)
     Value bm1 = v.sub(b, v.scalarLike(1.0, b));
     Value d = v.mul(b, PowOp::create(v.b, v.loc, a, bm1));
@@ -260,8 +280,8 @@ LogicalResult vjp(PowOp op, Vjp &v, Value g, ArrayRef<bool> w, Grads &out) {
 }
 /// maximum/minimum: the cotangent goes to lhs where it won (ties go to lhs),
 /// else to rhs.
-LogicalResult minMax(Value a, Value b, StringRef lhsWins, Vjp &v, Value g,
-                     ArrayRef<bool> w, Grads &out) {
+static LogicalResult minMax(Value a, Value b, StringRef lhsWins, VjpBuilder &v,
+                            Value g, ArrayRef<bool> w, Grads &out) {
   Value mask = v.cmp(a, b, lhsWins);
   if (w[0])
     out[0] = v.unbroadcast(v.select(mask, g), a);
@@ -269,26 +289,27 @@ LogicalResult minMax(Value a, Value b, StringRef lhsWins, Vjp &v, Value g,
     out[1] = v.unbroadcast(v.select(mask, g, /*flip=*/true), b);
   return success();
 }
-LogicalResult vjp(MaximumOp op, Vjp &v, Value g, ArrayRef<bool> w,
-                  Grads &out) {
-  return minMax(op.getLhs(), op.getRhs(), "ge", v, g, w, out);
+LogicalResult MaximumOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                       Grads &out) {
+  return minMax(getLhs(), getRhs(), "ge", v, g, w, out);
 }
-LogicalResult vjp(MinimumOp op, Vjp &v, Value g, ArrayRef<bool> w,
-                  Grads &out) {
-  return minMax(op.getLhs(), op.getRhs(), "le", v, g, w, out);
+LogicalResult MinimumOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                       Grads &out) {
+  return minMax(getLhs(), getRhs(), "le", v, g, w, out);
 }
-LogicalResult vjp(WhereOp op, Vjp &v, Value g, ArrayRef<bool> w, Grads &out) {
+LogicalResult WhereOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                     Grads &out) {
   // Operand 0 (the condition) is boolean: no cotangent.
   if (w[1])
-    out[1] = v.unbroadcast(v.select(op.getCond(), g), op.getLhs());
+    out[1] = v.unbroadcast(v.select(getCond(), g), getLhs());
   if (w[2])
-    out[2] =
-        v.unbroadcast(v.select(op.getCond(), g, /*flip=*/true), op.getRhs());
+    out[2] = v.unbroadcast(v.select(getCond(), g, /*flip=*/true), getRhs());
   return success();
 }
-LogicalResult vjp(CastOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
-  if (isFloatTensor(op.getInput())) // float -> float; from integers: none
-    out[0] = v.castTo(g, elemOf(op.getInput()));
+LogicalResult CastOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                    Grads &out) {
+  if (isFloatTensor(getInput())) // float -> float; from integers: none
+    out[0] = v.castTo(g, elemOf(getInput()));
   return success();
 }
 
@@ -297,55 +318,57 @@ LogicalResult vjp(CastOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
 //===----------------------------------------------------------------------===//
 
 /// g of a reduction, reshaped to the input's rank (reduced dims of extent 1).
-template <typename OpT> Value keptCotangent(OpT op, Vjp &v, Value g) {
-  return v.reshape(g, Vjp::keptShape(shapeOf(op.getInput()), op.getAxes()));
+template <typename OpT>
+static Value keptCotangent(OpT op, VjpBuilder &v, Value g) {
+  return v.reshape(g,
+                   VjpBuilder::keptShape(shapeOf(op.getInput()), op.getAxes()));
 }
 
-LogicalResult vjp(ReduceSumOp op, Vjp &v, Value g, ArrayRef<bool>,
-                  Grads &out) {
-  out[0] = v.broadcast(keptCotangent(op, v, g), shapeOf(op.getInput()));
+LogicalResult ReduceSumOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                         Grads &out) {
+  out[0] = v.broadcast(keptCotangent(*this, v, g), shapeOf(getInput()));
   return success();
 }
-LogicalResult vjp(ReduceMeanOp op, Vjp &v, Value g, ArrayRef<bool>,
-                  Grads &out) {
-  ArrayRef<int64_t> in = shapeOf(op.getInput());
-  int64_t n = product(in) / product(Vjp::keptShape(in, op.getAxes()));
-  out[0] =
-      v.broadcast(v.mul(keptCotangent(op, v, g), 1.0 / double(n)), in);
+LogicalResult ReduceMeanOp::buildGradient(VjpBuilder &v, Value g,
+                                          ArrayRef<bool>, Grads &out) {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  int64_t n = product(in) / product(VjpBuilder::keptShape(in, getAxes()));
+  out[0] = v.broadcast(v.mul(keptCotangent(*this, v, g), 1.0 / double(n)), in);
   return success();
 }
-LogicalResult vjp(ReduceMaxOp op, Vjp &v, Value g, ArrayRef<bool>,
-                  Grads &out) {
+LogicalResult ReduceMaxOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                         Grads &out) {
   // Split evenly between the positions that reach the maximum.
-  Value x = op.getInput();
-  SmallVector<int64_t> kept = Vjp::keptShape(shapeOf(x), op.getAxes());
-  Value y = v.reshape(op.getResult(), kept);
+  Value x = getInput();
+  SmallVector<int64_t> kept = VjpBuilder::keptShape(shapeOf(x), getAxes());
+  Value y = v.reshape(getResult(), kept);
   Value mask = v.castTo(v.cmp(x, y, "eq"), elemOf(x));
   Value count = v.reduceSum(
-      mask, Vjp::reducedAxes(shapeOf(x).size(), op.getAxes()), true);
+      mask, VjpBuilder::reducedAxes(shapeOf(x).size(), getAxes()), true);
   out[0] = v.mul(mask, v.div(v.reshape(g, kept), count));
   return success();
 }
-LogicalResult vjp(SoftmaxOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
-  Value y = op.getResult(); // y (g - sum(g y))
-  int64_t axis = normalizeAxis(int64_t(op.getAxis()), shapeOf(y).size());
+LogicalResult SoftmaxOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                       Grads &out) {
+  Value y = getResult(); // y (g - sum(g y))
+  int64_t axis = normalizeAxis(int64_t(getAxis()), shapeOf(y).size());
   Value s = v.reduceSum(v.mul(g, y), {axis}, true);
   out[0] = v.mul(y, v.sub(g, s));
   return success();
 }
-LogicalResult vjp(LogSoftmaxOp op, Vjp &v, Value g, ArrayRef<bool>,
-                  Grads &out) {
-  Value y = op.getResult(); // g - softmax(x) sum(g)
-  int64_t axis = normalizeAxis(int64_t(op.getAxis()), shapeOf(y).size());
+LogicalResult LogSoftmaxOp::buildGradient(VjpBuilder &v, Value g,
+                                          ArrayRef<bool>, Grads &out) {
+  Value y = getResult(); // g - softmax(x) sum(g)
+  int64_t axis = normalizeAxis(int64_t(getAxis()), shapeOf(y).size());
   Value s = v.reduceSum(g, {axis}, true);
   out[0] = v.sub(g, v.mul(v.exp(y), s));
   return success();
 }
-LogicalResult vjp(LayerNormOp op, Vjp &v, Value g, ArrayRef<bool> w,
-                  Grads &out) {
-  Value x = op.getInput();
+LogicalResult LayerNormOp::buildGradient(VjpBuilder &v, Value g,
+                                         ArrayRef<bool> w, Grads &out) {
+  Value x = getInput();
   int64_t rank = shapeOf(x).size();
-  int64_t axis = normalizeAxis(int64_t(op.getAxis()), rank);
+  int64_t axis = normalizeAxis(int64_t(getAxis()), rank);
   SmallVector<int64_t> norm = iota(axis, rank), lead = iota(0, axis);
   int64_t n = product(shapeOf(x).drop_front(axis));
   auto mean = [&](Value t) {
@@ -355,14 +378,13 @@ LogicalResult vjp(LayerNormOp op, Vjp &v, Value g, ArrayRef<bool> w,
   Value xc = v.sub(x, mean(x));
   Value var = mean(v.mul(xc, xc));
   Value rstd = RsqrtOp::create(
-      v.b, v.loc,
-      v.add(var, v.scalarLike(op.getEpsilon().convertToDouble(), x)));
+      v.b, v.loc, v.add(var, v.scalarLike(getEpsilon().convertToDouble(), x)));
   Value xh = v.mul(xc, rstd);
   auto sumLead = [&](Value t) {
     return lead.empty() ? t : v.reduceSum(t, lead, false);
   };
   if (w[0]) { // rstd (gh - mean(gh) - xh mean(gh xh)), gh = g * scale
-    Value gh = v.mul(g, op.getScale());
+    Value gh = v.mul(g, getScale());
     out[0] = v.mul(rstd, v.sub(v.sub(gh, mean(gh)), v.mul(xh, mean(v.mul(gh, xh)))));
   }
   if (w[1])
@@ -371,11 +393,11 @@ LogicalResult vjp(LayerNormOp op, Vjp &v, Value g, ArrayRef<bool> w,
     out[2] = sumLead(g);
   return success();
 }
-LogicalResult vjp(BatchNormOp op, Vjp &v, Value g, ArrayRef<bool> w,
-                  Grads &out) {
+LogicalResult BatchNormOp::buildGradient(VjpBuilder &v, Value g,
+                                         ArrayRef<bool> w, Grads &out) {
   // Inference form: mean and variance are constants of the step (no
   // cotangent); y = (x - mean) * inv * scale + bias, inv = rsqrt(var + eps).
-  Value x = op.getInput();
+  Value x = getInput();
   int64_t rank = shapeOf(x).size(), c = shapeOf(x)[1];
   SmallVector<int64_t> perChannel(rank - 1, 1);
   perChannel[0] = c;
@@ -383,12 +405,11 @@ LogicalResult vjp(BatchNormOp op, Vjp &v, Value g, ArrayRef<bool> w,
   notC.erase(notC.begin() + 1);
   Value inv = RsqrtOp::create(
       v.b, v.loc,
-      v.add(op.getVariance(),
-            v.scalarLike(op.getEpsilon().convertToDouble(), x)));
+      v.add(getVariance(), v.scalarLike(getEpsilon().convertToDouble(), x)));
   if (w[0])
-    out[0] = v.mul(g, v.reshape(v.mul(op.getScale(), inv), perChannel));
+    out[0] = v.mul(g, v.reshape(v.mul(getScale(), inv), perChannel));
   if (w[1]) {
-    Value xh = v.mul(v.sub(x, v.reshape(op.getMean(), perChannel)),
+    Value xh = v.mul(v.sub(x, v.reshape(getMean(), perChannel)),
                      v.reshape(inv, perChannel));
     out[1] = v.reduceSum(v.mul(g, xh), notC, false);
   }
@@ -401,9 +422,9 @@ LogicalResult vjp(BatchNormOp op, Vjp &v, Value g, ArrayRef<bool> w,
 // Contractions and pooling
 //===----------------------------------------------------------------------===//
 
-LogicalResult vjp(MatmulOp op, Vjp &v, Value g, ArrayRef<bool> w,
-                  Grads &out) {
-  Value a = op.getLhs(), b = op.getRhs(); // broadcast batch dims
+LogicalResult MatmulOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                      Grads &out) {
+  Value a = getLhs(), b = getRhs(); // broadcast batch dims
   if (w[0])
     out[0] = v.unbroadcast(
         MatmulOp::create(v.b, v.loc, g, v.transposeLast2(b)), a);
@@ -412,18 +433,19 @@ LogicalResult vjp(MatmulOp op, Vjp &v, Value g, ArrayRef<bool> w,
         MatmulOp::create(v.b, v.loc, v.transposeLast2(a), g), b);
   return success();
 }
-LogicalResult vjp(BatchMatmulOp op, Vjp &v, Value g, ArrayRef<bool> w,
-                  Grads &out) {
-  Value a = op.getLhs(), b = op.getRhs();
+LogicalResult BatchMatmulOp::buildGradient(VjpBuilder &v, Value g,
+                                           ArrayRef<bool> w, Grads &out) {
+  Value a = getLhs(), b = getRhs();
   if (w[0])
     out[0] = BatchMatmulOp::create(v.b, v.loc, g, v.transposeLast2(b));
   if (w[1])
     out[1] = BatchMatmulOp::create(v.b, v.loc, v.transposeLast2(a), g);
   return success();
 }
-LogicalResult vjp(DenseOp op, Vjp &v, Value g, ArrayRef<bool> w, Grads &out) {
+LogicalResult DenseOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                     Grads &out) {
   // As 2-D: x2 [P, K], g2 [P, N], weight [N, K].
-  Value x = op.getInput(), weight = op.getWeight();
+  Value x = getInput(), weight = getWeight();
   int64_t n = shapeOf(weight)[0], k = shapeOf(weight)[1];
   int64_t p = product(shapeOf(x)) / k;
   Value g2 = v.reshape(g, {p, n});
@@ -436,34 +458,34 @@ LogicalResult vjp(DenseOp op, Vjp &v, Value g, ArrayRef<bool> w, Grads &out) {
     out[2] = v.reduceSum(g2, {0}, false);
   return success();
 }
-LogicalResult vjp(Conv2dOp op, Vjp &v, Value g, ArrayRef<bool> w,
-                  Grads &out) {
-  Value x = op.getInput(), weight = op.getWeight();
-  int64_t groups = op.getGroups(); // I64Attr getters return uint64_t
+LogicalResult Conv2dOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                      Grads &out) {
+  Value x = getInput(), weight = getWeight();
+  int64_t groups = getGroups(); // I64Attr getters return uint64_t
   if (w[0])
-    out[0] = Conv2dBackwardInputOp::create(
-        v.b, v.loc, g, weight, shapeOf(x), op.getStride(), op.getPadding(),
-        op.getDilation(), groups);
+    out[0] = Conv2dBackwardInputOp::create(v.b, v.loc, g, weight, shapeOf(x),
+                                           getStride(), getPadding(),
+                                           getDilation(), groups);
   if (w[1])
     out[1] = Conv2dBackwardWeightOp::create(
-        v.b, v.loc, g, x, shapeOf(weight).drop_front(2), op.getStride(),
-        op.getPadding(), op.getDilation(), groups);
+        v.b, v.loc, g, x, shapeOf(weight).drop_front(2), getStride(),
+        getPadding(), getDilation(), groups);
   if (w.size() > 2 && w[2])
     out[2] = v.reduceSum(g, {0, 2, 3}, false);
   return success();
 }
-LogicalResult vjp(MaxPool2dOp op, Vjp &v, Value g, ArrayRef<bool>,
-                  Grads &out) {
-  out[0] = MaxPool2dBackwardOp::create(v.b, v.loc, g, op.getInput(),
-                                       op.getKernelSize(), op.getStride(),
-                                       op.getPadding(), op.getDilation());
+LogicalResult MaxPool2dOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                         Grads &out) {
+  out[0] =
+      MaxPool2dBackwardOp::create(v.b, v.loc, g, getInput(), getKernelSize(),
+                                  getStride(), getPadding(), getDilation());
   return success();
 }
-LogicalResult vjp(AvgPool2dOp op, Vjp &v, Value g, ArrayRef<bool>,
-                  Grads &out) {
-  out[0] = AvgPool2dBackwardOp::create(
-      v.b, v.loc, g, shapeOf(op.getInput()), op.getKernelSize(),
-      op.getStride(), op.getPadding(), op.getCountIncludePad());
+LogicalResult AvgPool2dOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                         Grads &out) {
+  out[0] = AvgPool2dBackwardOp::create(v.b, v.loc, g, shapeOf(getInput()),
+                                       getKernelSize(), getStride(),
+                                       getPadding(), getCountIncludePad());
   return success();
 }
 
@@ -471,29 +493,31 @@ LogicalResult vjp(AvgPool2dOp op, Vjp &v, Value g, ArrayRef<bool>,
 // Data movement
 //===----------------------------------------------------------------------===//
 
-LogicalResult vjp(ReshapeOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
-  out[0] = v.reshape(g, shapeOf(op.getInput()));
+LogicalResult ReshapeOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                       Grads &out) {
+  out[0] = v.reshape(g, shapeOf(getInput()));
   return success();
 }
-LogicalResult vjp(FlattenOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
-  out[0] = v.reshape(g, shapeOf(op.getInput()));
+LogicalResult FlattenOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                       Grads &out) {
+  out[0] = v.reshape(g, shapeOf(getInput()));
   return success();
 }
-LogicalResult vjp(TransposeOp op, Vjp &v, Value g, ArrayRef<bool>,
-                  Grads &out) {
-  ArrayRef<int64_t> perm = op.getPerm();
+LogicalResult TransposeOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                         Grads &out) {
+  ArrayRef<int64_t> perm = getPerm();
   SmallVector<int64_t> inverse(perm.size());
   for (auto [i, p] : llvm::enumerate(perm))
     inverse[p] = i;
   out[0] = v.transpose(g, inverse);
   return success();
 }
-LogicalResult vjp(ConcatOp op, Vjp &v, Value g, ArrayRef<bool> w,
-                  Grads &out) {
+LogicalResult ConcatOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                      Grads &out) {
   int64_t rank = shapeOf(g).size();
-  int64_t axis = normalizeAxis(int64_t(op.getAxis()), rank);
+  int64_t axis = normalizeAxis(int64_t(getAxis()), rank);
   int64_t offset = 0;
-  for (auto [i, input] : llvm::enumerate(op.getInputs())) {
+  for (auto [i, input] : llvm::enumerate(getInputs())) {
     int64_t len = shapeOf(input)[axis];
     if (w[i])
       out[i] = SliceOp::create(v.b, v.loc, g, ArrayRef<int64_t>{offset},
@@ -503,15 +527,16 @@ LogicalResult vjp(ConcatOp op, Vjp &v, Value g, ArrayRef<bool> w,
   }
   return success();
 }
-LogicalResult vjp(SliceOp op, Vjp &v, Value g, ArrayRef<bool>, Grads &out) {
-  out[0] = SliceBackwardOp::create(v.b, v.loc, g, shapeOf(op.getInput()),
-                                   op.getStarts(), op.getEnds(), op.getAxes(),
-                                   op.getSteps());
+LogicalResult SliceOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                     Grads &out) {
+  out[0] =
+      SliceBackwardOp::create(v.b, v.loc, g, shapeOf(getInput()), getStarts(),
+                              getEnds(), getAxes(), getSteps());
   return success();
 }
-LogicalResult vjp(BroadcastOp op, Vjp &v, Value g, ArrayRef<bool>,
-                  Grads &out) {
-  out[0] = v.unbroadcast(g, op.getInput());
+LogicalResult BroadcastOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                         Grads &out) {
+  out[0] = v.unbroadcast(g, getInput());
   return success();
 }
 
@@ -519,11 +544,11 @@ LogicalResult vjp(BroadcastOp op, Vjp &v, Value g, ArrayRef<bool>,
 // Losses
 //===----------------------------------------------------------------------===//
 
-LogicalResult vjp(SoftmaxCrossEntropyOp op, Vjp &v, Value g, ArrayRef<bool>,
-                  Grads &out) {
+LogicalResult SoftmaxCrossEntropyOp::buildGradient(VjpBuilder &v, Value g,
+                                                   ArrayRef<bool>, Grads &out) {
   // d/dlogits = (softmax(logits) - onehot(labels)) * g / N; the labels get
   // none. onehot = cast(labels[:, None] == [0, 1, ..., C-1]).
-  Value logits = op.getLogits(), labels = op.getLabels();
+  Value logits = getLogits(), labels = getLabels();
   int64_t n = shapeOf(logits)[0], c = shapeOf(logits)[1];
   Type labelType = elemOf(labels);
   SmallVector<APInt> classes;
@@ -538,9 +563,9 @@ LogicalResult vjp(SoftmaxCrossEntropyOp op, Vjp &v, Value g, ArrayRef<bool>,
   out[0] = v.mul(v.sub(probs, onehot), v.mul(g, 1.0 / double(n)));
   return success();
 }
-LogicalResult vjp(MseLossOp op, Vjp &v, Value g, ArrayRef<bool> w,
-                  Grads &out) {
-  Value x = op.getInput(), t = op.getTarget();
+LogicalResult MseLossOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
+                                       Grads &out) {
+  Value x = getInput(), t = getTarget();
   double n = double(product(shapeOf(x)));
   Value dx = v.mul(v.sub(x, t), v.mul(g, 2.0 / n));
   if (w[0])
@@ -551,43 +576,25 @@ LogicalResult vjp(MseLossOp op, Vjp &v, Value g, ArrayRef<bool> w,
 }
 
 //===----------------------------------------------------------------------===//
-// Registration
+// The entry point of --dlc-autodiff
 //===----------------------------------------------------------------------===//
 
-template <typename OpT>
-struct Rule
-    : public DifferentiableOpInterface::ExternalModel<Rule<OpT>, OpT> {
-  LogicalResult buildVjp(Operation *op, OpBuilder &builder, Value g,
-                         ArrayRef<bool> wanted, Grads &out) const {
-    out.assign(op->getNumOperands(), Value());
-    // Only float results carry a cotangent.
-    if (!isFloatTensor(op->getResult(0)))
-      return success();
-    Vjp v{builder, op->getLoc()};
-    SmallVector<bool> w(wanted);
-    w.resize(op->getNumOperands(), false);
-    if (failed(vjp(cast<OpT>(op), v, g, w, out)))
-      return failure();
-    // Unwanted or non-float operands get no cotangent.
-    for (auto [i, operand] : llvm::enumerate(op->getOperands()))
-      if (!w[i] || !isFloatTensor(operand))
-        out[i] = Value();
+LogicalResult DifferentiableOpInterface::buildVjp(OpBuilder &builder, Value g,
+                                                  ArrayRef<bool> wanted,
+                                                  Grads &out) {
+  Operation *op = getOperation();
+  out.assign(op->getNumOperands(), Value());
+  // Only float results carry a cotangent.
+  if (!isFloatTensor(op->getResult(0)))
     return success();
-  }
-};
-
-template <typename... OpTs> void attach(MLIRContext *ctx) {
-  (OpTs::template attachInterface<Rule<OpTs>>(*ctx), ...);
-}
-
-} // namespace
-
-void mlir::dlc::registerGradientRules(DlcDialect &dialect) {
-  attach<NegOp, ExpOp, LogOp, SqrtOp, RsqrtOp, TanhOp, SigmoidOp, ReluOp,
-         ErfOp, GeluOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaximumOp,
-         MinimumOp, WhereOp, CastOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp,
-         SoftmaxOp, LogSoftmaxOp, LayerNormOp, BatchNormOp, MatmulOp,
-         BatchMatmulOp, DenseOp, Conv2dOp, MaxPool2dOp, AvgPool2dOp, ReshapeOp,
-         FlattenOp, TransposeOp, ConcatOp, SliceOp, BroadcastOp,
-         SoftmaxCrossEntropyOp, MseLossOp>(dialect.getContext());
+  VjpBuilder v{builder, op->getLoc()};
+  SmallVector<bool> w(wanted);
+  w.resize(op->getNumOperands(), false);
+  if (failed(buildGradient(v, g, w, out)))
+    return failure();
+  // Unwanted or non-float operands get no cotangent.
+  for (auto [i, operand] : llvm::enumerate(op->getOperands()))
+    if (!w[i] || !isFloatTensor(operand))
+      out[i] = Value();
+  return success();
 }

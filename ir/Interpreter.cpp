@@ -2,7 +2,9 @@
 //
 // Walks the model function op by op, keeping every SSA value as a kernel
 // tensor (ref::Tensor<T> for floats, ref::Tensor<int64_t> for integers), and
-// calls one runtime/reference kernel per op.
+// calls one ir/reference kernel per op. Unary and binary elementwise ops
+// (their traits in DlcOps.td) reach their arithmetic by the op's name, so a
+// new one needs nothing here; the other ops are dispatched by family.
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Interpreter.h"
@@ -73,36 +75,6 @@ ref::IntKind intKind(DType d) {
                            : ref::IntKind::I64;
 }
 
-template <typename Op> ref::UnaryKind unaryKind();
-#define DLC_UNARY(OP, KIND)                                                    \
-  template <> ref::UnaryKind unaryKind<mlir::dlc::OP>() {                      \
-    return ref::UnaryKind::KIND;                                               \
-  }
-DLC_UNARY(NegOp, Neg)
-DLC_UNARY(ExpOp, Exp)
-DLC_UNARY(LogOp, Log)
-DLC_UNARY(SqrtOp, Sqrt)
-DLC_UNARY(RsqrtOp, Rsqrt)
-DLC_UNARY(TanhOp, Tanh)
-DLC_UNARY(SigmoidOp, Sigmoid)
-DLC_UNARY(ReluOp, Relu)
-DLC_UNARY(ErfOp, Erf)
-#undef DLC_UNARY
-
-template <typename Op> ref::BinaryKind binaryKind();
-#define DLC_BINARY(OP, KIND)                                                   \
-  template <> ref::BinaryKind binaryKind<mlir::dlc::OP>() {                    \
-    return ref::BinaryKind::KIND;                                              \
-  }
-DLC_BINARY(AddOp, Add)
-DLC_BINARY(SubOp, Sub)
-DLC_BINARY(MulOp, Mul)
-DLC_BINARY(DivOp, Div)
-DLC_BINARY(PowOp, Pow)
-DLC_BINARY(MaximumOp, Maximum)
-DLC_BINARY(MinimumOp, Minimum)
-#undef DLC_BINARY
-
 std::optional<ref::CompareKind> compareKind(llvm::StringRef p) {
   return llvm::StringSwitch<std::optional<ref::CompareKind>>(p)
       .Case("eq", ref::CompareKind::Eq)
@@ -149,6 +121,18 @@ private:
   };
 
   mlir::LogicalResult eval(mlir::Operation *op);
+  mlir::LogicalResult checkResultTypes(mlir::Operation *op);
+  /// The ops whose arithmetic ir/reference/Elementwise.cpp finds by the op's
+  /// name (the UnaryElementwise and BinaryElementwise traits).
+  mlir::LogicalResult evalUnary(mlir::Operation *op);
+  mlir::LogicalResult evalBinary(mlir::Operation *op);
+  /// One family of ops each; std::nullopt for an op of another family.
+  std::optional<mlir::LogicalResult> evalElementwise(mlir::Operation *op);
+  std::optional<mlir::LogicalResult> evalNn(mlir::Operation *op);
+  std::optional<mlir::LogicalResult> evalMovement(mlir::Operation *op);
+  std::optional<mlir::LogicalResult> evalLossAndRecurrent(mlir::Operation *op);
+  std::optional<mlir::LogicalResult> evalBackward(mlir::Operation *op);
+  std::optional<mlir::LogicalResult> evalOptimizer(mlir::Operation *op);
   mlir::LogicalResult evalConstant(mlir::dlc::ConstantOp op);
   mlir::LogicalResult evalCast(mlir::dlc::CastOp op);
   /// Runs the body as if it were inlined: fusion changes how ops become
@@ -183,6 +167,21 @@ private:
     if (isInt(input))
       return set(op, op->getResult(0), fn(in(input)));
     return set(op, op->getResult(0), fn(fl(input)));
+  }
+
+  template <typename OpT>
+  mlir::LogicalResult reduce(OpT o, ref::ReduceKind kind) {
+    return set(o, o.getResult(),
+               ref::reduce(kind, fl(o.getInput()), toVector(o.getAxes()),
+                           o.getKeepdims()));
+  }
+
+  /// The optional loss-scaling operands of the optimizer updates.
+  template <typename OpT> void scaling(OpT o, ref::LossScaling &h) {
+    if (mlir::Value gs = o.getGradScale())
+      h.gradScale = fl(gs).data[0];
+    if (mlir::Value skip = o.getSkip())
+      h.skip = fl(skip).data[0] != 0;
   }
 
   /// The tensor of an optional operand, null when absent.
@@ -315,8 +314,7 @@ mlir::LogicalResult Interpreter<T>::evalFusion(mlir::dlc::FusionOp op) {
 constexpr int64_t kMaxElements = int64_t(1) << 32;
 
 template <typename T>
-mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
-  namespace d = mlir::dlc;
+mlir::LogicalResult Interpreter<T>::checkResultTypes(mlir::Operation *op) {
   for (mlir::Value result : op->getResults()) {
     auto type = llvm::dyn_cast<mlir::RankedTensorType>(result.getType());
     if (!type || !type.hasStaticShape())
@@ -330,65 +328,98 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
              << ", too large for the reference interpreter (at most "
              << kMaxElements << " elements)";
   }
-  mlir::Value r = op->getNumResults() == 1 ? op->getResult(0) : mlir::Value();
-  auto unary = [&](auto o) {
-    using OpT = decltype(o);
-    return set(o, r, ref::unary(unaryKind<OpT>(), fl(o.getInput())));
-  };
-  auto binary = [&](auto o) -> mlir::LogicalResult {
-    using OpT = decltype(o);
-    mlir::Value a = o.getLhs(), b = o.getRhs();
-    if (isInt(a)) {
-      Tensor<int64_t> out;
-      if (failed(check(o, ref::binary(binaryKind<OpT>(), in(a), in(b), out))))
-        return mlir::failure();
-      return setInt(o, r, std::move(out));
-    }
-    Tensor<T> out;
-    if (failed(check(o, ref::binary(binaryKind<OpT>(), fl(a), fl(b), out))))
-      return mlir::failure();
-    return setFloat(o, r, std::move(out));
-  };
-  auto reduce = [&](auto o, ref::ReduceKind kind) {
-    return set(o, r,
-               ref::reduce(kind, fl(o.getInput()), toVector(o.getAxes()),
-                           o.getKeepdims()));
-  };
-  // The optional loss-scaling operands of the optimizer updates.
-  auto scaling = [&](auto o, ref::LossScaling &h) {
-    if (mlir::Value gs = o.getGradScale())
-      h.gradScale = fl(gs).data[0];
-    if (mlir::Value skip = o.getSkip())
-      h.skip = fl(skip).data[0] != 0;
-  };
+  return mlir::success();
+}
 
-  return llvm::TypeSwitch<mlir::Operation *, mlir::LogicalResult>(op)
-      // Elementwise.
-      .template Case<d::NegOp, d::ExpOp, d::LogOp, d::SqrtOp, d::RsqrtOp,
-                     d::TanhOp, d::SigmoidOp, d::ReluOp, d::ErfOp>(unary)
+template <typename T>
+mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
+  if (failed(checkResultTypes(op)))
+    return mlir::failure();
+  if (op->hasTrait<mlir::OpTrait::dlc::UnaryElementwise>())
+    return evalUnary(op);
+  if (op->hasTrait<mlir::OpTrait::dlc::BinaryElementwise>())
+    return evalBinary(op);
+  for (auto family :
+       {&Interpreter::evalElementwise, &Interpreter::evalNn,
+        &Interpreter::evalMovement, &Interpreter::evalLossAndRecurrent,
+        &Interpreter::evalBackward, &Interpreter::evalOptimizer})
+    if (std::optional<mlir::LogicalResult> done = (this->*family)(op))
+      return *done;
+  return op->emitOpError() << "is not supported by the reference interpreter";
+}
+
+template <typename T>
+mlir::LogicalResult Interpreter<T>::evalUnary(mlir::Operation *op) {
+  llvm::StringRef name = op->getName().stripDialect();
+  std::optional<Tensor<T>> out =
+      ref::unaryNamed(std::string_view(name), fl(op->getOperand(0)));
+  if (!out)
+    return op->emitOpError() << "has no reference arithmetic in "
+                                "ir/reference/Elementwise.cpp";
+  return set(op, op->getResult(0), std::move(*out));
+}
+
+template <typename T>
+mlir::LogicalResult Interpreter<T>::evalBinary(mlir::Operation *op) {
+  std::optional<ref::BinaryKind> kind =
+      ref::binaryKindNamed(std::string_view(op->getName().stripDialect()));
+  if (!kind)
+    return op->emitOpError() << "has no reference arithmetic in "
+                                "ir/reference/Elementwise.cpp";
+  mlir::Value a = op->getOperand(0), b = op->getOperand(1);
+  mlir::Value r = op->getResult(0);
+  if (isInt(a)) {
+    Tensor<int64_t> out;
+    if (failed(check(op, ref::binary(*kind, in(a), in(b), out))))
+      return mlir::failure();
+    return setInt(op, r, std::move(out));
+  }
+  Tensor<T> out;
+  if (failed(check(op, ref::binary(*kind, fl(a), fl(b), out))))
+    return mlir::failure();
+  return setFloat(op, r, std::move(out));
+}
+
+template <typename T>
+std::optional<mlir::LogicalResult>
+Interpreter<T>::evalElementwise(mlir::Operation *op) {
+  namespace d = mlir::dlc;
+  using Result = std::optional<mlir::LogicalResult>;
+  return llvm::TypeSwitch<mlir::Operation *, Result>(op)
       .Case([&](d::GeluOp o) {
         auto kind = o.getApproximate() == "tanh" ? ref::UnaryKind::GeluTanh
                                                  : ref::UnaryKind::Gelu;
-        return set(o, r, ref::unary(kind, fl(o.getInput())));
+        return set(o, o.getResult(), ref::unary(kind, fl(o.getInput())));
       })
-      .template Case<d::AddOp, d::SubOp, d::MulOp, d::DivOp, d::PowOp,
-                     d::MaximumOp, d::MinimumOp>(binary)
       .Case([&](d::CompareOp o) -> mlir::LogicalResult {
         auto kind = compareKind(o.getPredicate());
         if (!kind)
           return o.emitOpError() << "has an unknown predicate";
+        mlir::Value r = o.getResult();
         if (isInt(o.getLhs()))
           return set(o, r, ref::compare(*kind, in(o.getLhs()), in(o.getRhs())));
         return set(o, r, ref::compare(*kind, fl(o.getLhs()), fl(o.getRhs())));
       })
       .Case([&](d::WhereOp o) {
         const Tensor<int64_t> &cond = in(o.getCond());
+        mlir::Value r = o.getResult();
         if (isInt(o.getLhs()))
           return set(o, r, ref::where(cond, in(o.getLhs()), in(o.getRhs())));
         return set(o, r, ref::where(cond, fl(o.getLhs()), fl(o.getRhs())));
       })
       .Case([&](d::CastOp o) { return evalCast(o); })
-      // Reductions and normalizations.
+      .Case([&](d::ConstantOp o) { return evalConstant(o); })
+      .Case([&](d::FusionOp o) { return evalFusion(o); })
+      .Default([](mlir::Operation *) { return Result(); });
+}
+
+/// Reductions, normalizations, contractions and pooling.
+template <typename T>
+std::optional<mlir::LogicalResult> Interpreter<T>::evalNn(mlir::Operation *op) {
+  namespace d = mlir::dlc;
+  using Result = std::optional<mlir::LogicalResult>;
+  mlir::Value r = op->getNumResults() == 1 ? op->getResult(0) : mlir::Value();
+  return llvm::TypeSwitch<mlir::Operation *, Result>(op)
       .Case([&](d::ReduceSumOp o) { return reduce(o, ref::ReduceKind::Sum); })
       .Case([&](d::ReduceMeanOp o) { return reduce(o, ref::ReduceKind::Mean); })
       .Case([&](d::ReduceMaxOp o) { return reduce(o, ref::ReduceKind::Max); })
@@ -412,7 +443,6 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
                                   fl(o.getVariance()),
                                   o.getEpsilon().convertToDouble()));
       })
-      // Contractions.
       .Case([&](d::MatmulOp o) {
         return set(o, r, ref::matmul(fl(o.getLhs()), fl(o.getRhs())));
       })
@@ -445,7 +475,16 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
                                   window(o.getStride(), o.getPadding(), {1, 1}),
                                   o.getCountIncludePad()));
       })
-      // Data movement.
+      .Default([](mlir::Operation *) { return Result(); });
+}
+
+template <typename T>
+std::optional<mlir::LogicalResult>
+Interpreter<T>::evalMovement(mlir::Operation *op) {
+  namespace d = mlir::dlc;
+  using Result = std::optional<mlir::LogicalResult>;
+  mlir::Value r = op->getNumResults() == 1 ? op->getResult(0) : mlir::Value();
+  return llvm::TypeSwitch<mlir::Operation *, Result>(op)
       .Case([&](d::ReshapeOp o) {
         return either(o, o.getInput(), [&](const auto &x) {
           return ref::reshape(x, toVector(o.getShape()));
@@ -488,20 +527,28 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
           return ref::broadcastTo(x, toVector(o.getShape()));
         });
       })
-      .Case([&](d::ConstantOp o) { return evalConstant(o); })
-      .Case([&](d::FusionOp o) { return evalFusion(o); })
-      // Losses.
+      .Default([](mlir::Operation *) { return Result(); });
+}
+
+/// The losses, and the recurrent layers by their direct step-by-step
+/// definitions.
+template <typename T>
+std::optional<mlir::LogicalResult>
+Interpreter<T>::evalLossAndRecurrent(mlir::Operation *op) {
+  namespace d = mlir::dlc;
+  using Result = std::optional<mlir::LogicalResult>;
+  return llvm::TypeSwitch<mlir::Operation *, Result>(op)
       .Case([&](d::SoftmaxCrossEntropyOp o) -> mlir::LogicalResult {
         Tensor<T> out;
         if (failed(check(o, ref::softmaxCrossEntropy(fl(o.getLogits()),
                                                      in(o.getLabels()), out))))
           return mlir::failure();
-        return set(o, r, std::move(out));
+        return set(o, o.getResult(), std::move(out));
       })
       .Case([&](d::MseLossOp o) {
-        return set(o, r, ref::mseLoss(fl(o.getInput()), fl(o.getTarget())));
+        return set(o, o.getResult(),
+                   ref::mseLoss(fl(o.getInput()), fl(o.getTarget())));
       })
-      // Recurrent layers: the direct step-by-step definitions.
       .Case([&](d::LstmOp o) -> mlir::LogicalResult {
         auto res = ref::lstm(fl(o.getInput()), fl(o.getWeight()),
                              fl(o.getRecurrence()), optionalFl(o.getBias()),
@@ -525,7 +572,17 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
           return mlir::failure();
         return set(o, o.getYH(), std::move(res.yh));
       })
-      // Backward ops (built by --dlc-autodiff).
+      .Default([](mlir::Operation *) { return Result(); });
+}
+
+/// The backward ops built by --dlc-autodiff.
+template <typename T>
+std::optional<mlir::LogicalResult>
+Interpreter<T>::evalBackward(mlir::Operation *op) {
+  namespace d = mlir::dlc;
+  using Result = std::optional<mlir::LogicalResult>;
+  mlir::Value r = op->getNumResults() == 1 ? op->getResult(0) : mlir::Value();
+  return llvm::TypeSwitch<mlir::Operation *, Result>(op)
       .Case([&](d::Conv2dBackwardInputOp o) {
         return set(o, r,
                    ref::conv2dBackwardInput(
@@ -566,7 +623,16 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
                                       toVector(o.getAxes()),
                                       toVector(o.getSteps())));
       })
-      // Optimizer updates (dlc train's training step).
+      .Default([](mlir::Operation *) { return Result(); });
+}
+
+/// The optimizer updates of dlc train's training step.
+template <typename T>
+std::optional<mlir::LogicalResult>
+Interpreter<T>::evalOptimizer(mlir::Operation *op) {
+  namespace d = mlir::dlc;
+  using Result = std::optional<mlir::LogicalResult>;
+  return llvm::TypeSwitch<mlir::Operation *, Result>(op)
       .Case([&](d::SgdUpdateOp o) -> mlir::LogicalResult {
         Tensor<T> p = fl(o.getParam()), buf = fl(o.getMomentumBuffer());
         ref::SgdHyper h;
@@ -599,10 +665,7 @@ mlir::LogicalResult Interpreter<T>::eval(mlir::Operation *op) {
               return mlir::failure();
             return set(o, o.getNewExpAvgSq(), std::move(v));
           })
-      .Default([&](mlir::Operation *other) {
-        return other->emitOpError()
-               << "is not supported by the reference interpreter";
-      });
+      .Default([](mlir::Operation *) { return Result(); });
 }
 
 template <typename T>

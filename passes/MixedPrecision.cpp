@@ -1,15 +1,18 @@
 //===- MixedPrecision.cpp - --dlc-mixed-precision: bf16/fp16 compute ------===//
 //
 // Rewrites the float32 graph of a model function to compute in bf16 or fp16
-// where that is safe, following PyTorch autocast's op lists:
-//   low   contractions (matmul, batch_matmul, dense, conv2d and the conv
-//         backward ops): operands cast to the low type, result low (the
-//         tensor-core schedule accumulates in f32);
-//   f32   softmax, log_softmax, layer_norm, batch_norm, reduce_sum,
-//         reduce_mean, the losses, exp, log, pow, rsqrt and the optimizer
-//         updates: operands cast up to f32, result f32;
+// where that is safe, following PyTorch autocast's op lists. Each op says
+// which list it is on with a trait in DlcOps.td (ir/DlcTraits.td):
+//   low    (Dlc_AutocastLowPrecision: the contractions) operands cast to the
+//          low type, result low (the tensor-core schedule accumulates in
+//          f32);
+//   f32    (Dlc_AutocastF32: softmax, log_softmax, the norms, reduce_sum,
+//          reduce_mean, the losses, exp, log, pow, rsqrt, the optimizer
+//          updates) operands cast up to f32, result f32;
+//   keep   (Dlc_AutocastKeep: cast, constant; and ops of other dialects)
+//          unchanged;
 //   follow every other op (elementwise, views, pools, reduce_max): low when
-//         one of its float operands is low, else f32 (as it was).
+//          one of its float operands is low, else f32 (as it was).
 // Function arguments (inputs and params: the f32 master weights) and
 // results keep their types: a dlc.cast is inserted at the uses that need
 // another type and before the return. Only f32 values change; ops that
@@ -36,15 +39,14 @@ namespace {
 
 enum class Policy { Low, F32, Follow, Keep };
 
+/// The op's autocast category, a trait on the op (ir/DlcTraits.td).
 Policy policyOf(Operation *op) {
-  if (isa<MatmulOp, BatchMatmulOp, DenseOp, Conv2dOp, Conv2dBackwardInputOp,
-          Conv2dBackwardWeightOp>(op))
+  if (op->hasTrait<OpTrait::dlc::AutocastLowPrecision>())
     return Policy::Low;
-  if (isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp, BatchNormOp, ReduceSumOp,
-          ReduceMeanOp, SoftmaxCrossEntropyOp, MseLossOp, ExpOp, LogOp, PowOp,
-          RsqrtOp, SgdUpdateOp, AdamUpdateOp, AdamwUpdateOp>(op))
+  if (op->hasTrait<OpTrait::dlc::AutocastF32>())
     return Policy::F32;
-  if (isa<CastOp, ConstantOp>(op) || !isa<DlcDialect>(op->getDialect()))
+  if (op->hasTrait<OpTrait::dlc::AutocastKeep>() ||
+      !isa<DlcDialect>(op->getDialect()))
     return Policy::Keep;
   return Policy::Follow;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 namespace dlc::ref {
 
@@ -99,41 +100,103 @@ template <typename T> T floatBinary(BinaryKind kind, T a, T b) {
 
 } // namespace
 
+namespace {
+
+/// One unary op: its dlc mnemonic and its arithmetic in float and double,
+/// both from one generic lambda.
+struct UnaryEntry {
+  std::string_view name;
+  float (*f32)(float);
+  double (*f64)(double);
+
+  template <typename Fn>
+  constexpr UnaryEntry(std::string_view name, Fn fn)
+      : name(name), f32(fn), f64(fn) {}
+
+  template <typename T> T apply(T x) const {
+    if constexpr (std::is_same_v<T, float>)
+      return f32(x);
+    else
+      return f64(x);
+  }
+};
+
+/// Every unary op, by mnemonic; the first entries in UnaryKind's order. A
+/// new op is one entry at the end.
+constexpr UnaryEntry kUnaryOps[] = {
+    {"neg", [](auto x) { return -x; }},
+    {"exp", [](auto x) { return std::exp(x); }},
+    {"log", [](auto x) { return std::log(x); }},
+    {"sqrt", [](auto x) { return std::sqrt(x); }},
+    {"rsqrt",
+     [](auto x) {
+       using T = decltype(x);
+       return T(1) / std::sqrt(x);
+     }},
+    {"tanh", [](auto x) { return std::tanh(x); }},
+    {"sigmoid",
+     [](auto x) {
+       using T = decltype(x);
+       return T(1) / (T(1) + std::exp(-x));
+     }},
+    {"relu",
+     [](auto x) {
+       using T = decltype(x);
+       return std::isnan(x) ? x : (x > T(0) ? x : T(0));
+     }},
+    {"erf", [](auto x) { return std::erf(x); }},
+    {"gelu",
+     [](auto x) {
+       using T = decltype(x);
+       return x * (T(1) + std::erf(x / std::sqrt(T(2)))) / T(2);
+     }},
+    {"gelu_tanh",
+     [](auto x) {
+       using T = decltype(x);
+       const T c = std::sqrt(T(2) / T(M_PI));
+       return x * (T(1) + std::tanh(c * (x + T(0.044715) * x * x * x))) / T(2);
+     }},
+};
+static_assert(kUnaryOps[int(UnaryKind::GeluTanh)].name == "gelu_tanh",
+              "UnaryKind names the first entries of kUnaryOps, in order");
+
+template <typename T>
+Tensor<T> applyUnary(const UnaryEntry &entry, const Tensor<T> &x) {
+  Tensor<T> out = x;
+  for (T &v : out.data)
+    v = entry.apply(v);
+  return out;
+}
+
+} // namespace
+
 template <typename T> T unaryScalar(UnaryKind kind, T x) {
-  switch (kind) {
-  case UnaryKind::Neg:
-    return -x;
-  case UnaryKind::Exp:
-    return std::exp(x);
-  case UnaryKind::Log:
-    return std::log(x);
-  case UnaryKind::Sqrt:
-    return std::sqrt(x);
-  case UnaryKind::Rsqrt:
-    return T(1) / std::sqrt(x);
-  case UnaryKind::Tanh:
-    return std::tanh(x);
-  case UnaryKind::Sigmoid:
-    return T(1) / (T(1) + std::exp(-x));
-  case UnaryKind::Relu:
-    return std::isnan(x) ? x : (x > T(0) ? x : T(0));
-  case UnaryKind::Erf:
-    return std::erf(x);
-  case UnaryKind::Gelu:
-    return x * (T(1) + std::erf(x / std::sqrt(T(2)))) / T(2);
-  case UnaryKind::GeluTanh: {
-    const T c = std::sqrt(T(2) / T(M_PI));
-    return x * (T(1) + std::tanh(c * (x + T(0.044715) * x * x * x))) / T(2);
-  }
-  }
-  return x;
+  return kUnaryOps[int(kind)].apply(x);
 }
 
 template <typename T> Tensor<T> unary(UnaryKind kind, const Tensor<T> &x) {
-  Tensor<T> out = x;
-  for (T &v : out.data)
-    v = unaryScalar(kind, v);
-  return out;
+  return applyUnary(kUnaryOps[int(kind)], x);
+}
+
+template <typename T>
+std::optional<Tensor<T>> unaryNamed(std::string_view name, const Tensor<T> &x) {
+  for (const UnaryEntry &entry : kUnaryOps)
+    if (entry.name == name)
+      return applyUnary(entry, x);
+  return std::nullopt;
+}
+
+std::optional<BinaryKind> binaryKindNamed(std::string_view name) {
+  static constexpr std::pair<std::string_view, BinaryKind> kinds[] = {
+      {"add", BinaryKind::Add},         {"sub", BinaryKind::Sub},
+      {"mul", BinaryKind::Mul},         {"div", BinaryKind::Div},
+      {"pow", BinaryKind::Pow},         {"maximum", BinaryKind::Maximum},
+      {"minimum", BinaryKind::Minimum},
+  };
+  for (auto [n, kind] : kinds)
+    if (n == name)
+      return kind;
+  return std::nullopt;
 }
 
 template <typename T>
@@ -254,6 +317,8 @@ Tensor<int64_t> intToInt(const Tensor<int64_t> &x, IntKind to) {
 #define DLC_INSTANTIATE_FLOAT(T)                                               \
   template T unaryScalar<T>(UnaryKind, T);                                     \
   template Tensor<T> unary<T>(UnaryKind, const Tensor<T> &);                   \
+  template std::optional<Tensor<T>> unaryNamed<T>(std::string_view,            \
+                                                  const Tensor<T> &);          \
   template Tensor<int64_t> floatToInt<T>(const Tensor<T> &, IntKind);          \
   template Tensor<T> intToFloat<T>(const Tensor<int64_t> &);
 #define DLC_INSTANTIATE_ANY(T)                                                 \

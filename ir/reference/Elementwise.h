@@ -10,8 +10,14 @@
 
 #include "ir/reference/Tensor.h"
 
+#include <optional>
+#include <string_view>
+
 namespace dlc::ref {
 
+/// The unary ops that callers name directly: the first entries of the table
+/// of unary ops in Elementwise.cpp, in its order. An op reached only through
+/// unaryNamed needs no kind.
 enum class UnaryKind {
   Neg,
   Exp,
@@ -30,7 +36,17 @@ enum class UnaryKind {
 template <typename T> T unaryScalar(UnaryKind kind, T x);
 template <typename T> Tensor<T> unary(UnaryKind kind, const Tensor<T> &x);
 
+/// The unary op whose dlc mnemonic is `name` ("neg", "exp", ...;
+/// "gelu_tanh" is gelu with approximate = "tanh") applied to every element
+/// of `x`; std::nullopt when there is no such op. A new unary op is one
+/// entry of the table in Elementwise.cpp.
+template <typename T>
+std::optional<Tensor<T>> unaryNamed(std::string_view name, const Tensor<T> &x);
+
 enum class BinaryKind { Add, Sub, Mul, Div, Pow, Maximum, Minimum };
+
+/// The kind of the binary op whose dlc mnemonic is `name` ("add", ...).
+std::optional<BinaryKind> binaryKindNamed(std::string_view name);
 
 /// Floats follow IEEE (x/0 is inf or NaN; maximum/minimum propagate NaN).
 /// Integers (int64_t): add/sub/mul wrap around, div truncates toward zero,
