@@ -30,12 +30,16 @@ ATTR_KINDS = {
 
 
 def has_shape_rule(records, op):
-    for trait in op.get("traits", []):
-        rec = records.get(trait["def"], {})
+    """Whether the op implements InferTypeOpInterface, directly or through a
+    trait list (InferTypeOpAdaptor)."""
+    pending = [t["def"] for t in op.get("traits", [])]
+    while pending:
+        rec = records.get(pending.pop(), {})
         if rec.get("cppInterfaceName") == "InferTypeOpInterface":
             return True
-        if "InferTypeOpAdaptorBase" in rec.get("!superclasses", []):
-            return True
+        for trait in rec.get("traits", []):
+            if isinstance(trait, dict):
+                pending.append(trait["def"])
     return False
 
 
@@ -58,9 +62,13 @@ def op_schema(records, op):
     min_inputs = max_inputs = 0
     for arg, arg_name in op["arguments"]["args"]:
         rec = records[arg["def"]]
+        # Arg<constraint, "description">: the constraint is what counts.
+        while "OpVariable" in rec["!superclasses"]:
+            rec = records[rec["constraint"]["def"]]
         supers = rec["!superclasses"]
         if "Attr" in supers or "AttrConstraint" in supers:
-            required = not rec.get("isOptional") and not rec.get("defaultValue")
+            optional = rec.get("isOptional") or rec.get("defaultValue")
+            required = not optional
             kind = attr_kind(records, name, arg_name, rec)
             attrs.append((arg_name, kind, required))
         elif "Variadic" in supers:
