@@ -234,7 +234,10 @@ FailureOr<std::string> OnnxImporter::writeInitializers(
   return file;
 }
 
-LogicalResult OnnxImporter::importGraph(func::FuncOp func) {
+/// The function's arguments: graph inputs, then float initializers as
+/// parameters (their values written to the cache); other initializers
+/// become known values.
+LogicalResult OnnxImporter::importArguments(func::FuncOp func) {
   const onnx::GraphProto &g = model.graph();
   Location fileLoc = FileLineColLoc::get(&ctx, path, 0, 0);
 
@@ -304,7 +307,13 @@ LogicalResult OnnxImporter::importGraph(func::FuncOp func) {
                          cast<RankedTensorType>(arg.getType())};
   }
   b.setInsertionPointToEnd(body);
+  return success();
+}
 
+LogicalResult OnnxImporter::importGraph(func::FuncOp func) {
+  if (failed(importArguments(func)))
+    return failure();
+  const onnx::GraphProto &g = model.graph();
   for (nodeIndex = 0; nodeIndex < g.node_size(); ++nodeIndex) {
     node = &g.node(nodeIndex);
     loc = NameLoc::get(
@@ -314,7 +323,14 @@ LogicalResult OnnxImporter::importGraph(func::FuncOp func) {
     if (failed(lowerNode()))
       return failure();
   }
+  return importResults(func);
+}
 
+/// The graph outputs as the function's results; then the ops that folding
+/// left unused are dropped.
+LogicalResult OnnxImporter::importResults(func::FuncOp func) {
+  const onnx::GraphProto &g = model.graph();
+  Location fileLoc = FileLineColLoc::get(&ctx, path, 0, 0);
   SmallVector<Value> results;
   SmallVector<std::string> resultNames;
   for (const auto &o : g.output()) {
@@ -329,8 +345,8 @@ LogicalResult OnnxImporter::importGraph(func::FuncOp func) {
     resultNames.push_back(o.name());
   }
   func::ReturnOp::create(b, fileLoc, results);
-  func.setFunctionType(
-      b.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  func.setFunctionType(b.getFunctionType(func.getArgumentTypes(),
+                                         ValueRange(results).getTypes()));
   for (size_t i = 0; i < resultNames.size(); ++i)
     func.setResultAttr(i, attrs::kOutput, b.getStringAttr(resultNames[i]));
   // Drop what folding left behind (every dlc op is pure).

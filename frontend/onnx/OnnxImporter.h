@@ -181,6 +181,8 @@ private:
     return v.v;
   }
   LogicalResult importGraph(func::FuncOp func);
+  LogicalResult importArguments(func::FuncOp func);
+  LogicalResult importResults(func::FuncOp func);
   LogicalResult lowerNode();
   void foldKnown(Operation *marker);
   FailureOr<std::string>
