@@ -39,8 +39,7 @@ Value hardSigmoidOf(OnnxImporter &m, Value x, double alpha, double beta) {
               {m.op("minimum", {y, m.scalar(1, t)}), m.scalar(0, t)});
 }
 
-/// Spatial parameters of Conv/MaxPool/AveragePool for a 2-D op; a 1-D op
-
+/// Element type of an ONNX `to` attribute.
 FailureOr<Type> castTarget(OnnxImporter &m, int64_t to) {
   auto d = dtypeOfOnnx(int(to));
   if (!d)
@@ -79,17 +78,19 @@ LogicalResult legacyBroadcast(OnnxImporter &m, Value *rhs = nullptr) {
   return success();
 }
 
-LogicalResult lowerBinary(OnnxImporter &m, const char *name) {
+/// A binary op as dlc `name`, after the legacy broadcast.
+LogicalResult convertBinary(OnnxImporter &m, const char *name) {
   Value l = m.in(0), r = m.in(1);
   if (failed(legacyBroadcast(m, &r)))
     return failure();
+  // Pow allows a different exponent type.
   if (StringRef(name) == "pow" && l && r)
-    r = castTo(m, r,
-               OnnxImporter::elemOf(l)); // Pow allows a different exponent type
+    r = castTo(m, r, OnnxImporter::elemOf(l));
   return done(m, m.op(name, {l, r}));
 }
 
-LogicalResult lowerVariadic(OnnxImporter &m, const char *name, bool mean) {
+/// `name` folded over the inputs (Mean: divided by their number).
+LogicalResult convertVariadic(OnnxImporter &m, const char *name, bool mean) {
   Value acc = m.in(0);
   for (unsigned i = 1; i < m.numInputs(); ++i)
     acc = m.op(name, {acc, m.in(i)});
@@ -101,7 +102,7 @@ LogicalResult lowerVariadic(OnnxImporter &m, const char *name, bool mean) {
 
 /// A binary op with (legacy) broadcasting, as `dlcOp`.
 ConvertFn binary(const char *dlcOp) {
-  return [dlcOp](OnnxImporter &m) { return lowerBinary(m, dlcOp); };
+  return [dlcOp](OnnxImporter &m) { return convertBinary(m, dlcOp); };
 }
 
 /// A comparison as dlc.compare with `predicate`.
@@ -115,8 +116,9 @@ ConvertFn compareAs(const char *predicate) {
 
 /// Max, Min, Sum, Mean: `dlcOp` folded over every input.
 ConvertFn variadic(const char *dlcOp, bool mean) {
-  return
-      [dlcOp, mean](OnnxImporter &m) { return lowerVariadic(m, dlcOp, mean); };
+  return [dlcOp, mean](OnnxImporter &m) {
+    return convertVariadic(m, dlcOp, mean);
+  };
 }
 
 /// max(x, lo) then min(., hi), each only if given.

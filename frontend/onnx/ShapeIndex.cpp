@@ -94,6 +94,7 @@ LogicalResult convertSize(OnnxImporter &m) {
   return success();
 }
 
+/// Normalizes axes against `rank`; an error for out-of-range ones.
 FailureOr<SmallVector<int64_t>> normAxes(OnnxImporter &m,
                                          ArrayRef<int64_t> axes, int64_t rank) {
   SmallVector<int64_t> out;
@@ -222,6 +223,7 @@ LogicalResult convertSlice(OnnxImporter &m) {
   return sliceWith(m, x, *s, *e, axes, steps);
 }
 
+/// Input slices [b, e) along `axis`.
 Value sliceAxis(OnnxImporter &m, Value x, int64_t axis, int64_t b, int64_t e) {
   return m.op("slice", {x},
               {m.na("starts", m.i64s({b})), m.na("ends", m.i64s({e})),
