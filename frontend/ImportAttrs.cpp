@@ -348,60 +348,76 @@ FailureOr<DictionaryAttr> Importer::parseInit(const Subject &s,
   if (hasScheme == hasFile)
     return error(s, "init") << "expected exactly one of \"scheme\" and "
                                "\"file\"";
-  NamedAttrList out;
-  if (hasFile) {
-    for (const auto &[key, val] : v.items())
-      if (key != "file" && key != "key")
-        return error(s, JsonPositions::child("init", key))
-               << "unknown key '" << key << "' (a file init takes file, key)";
-    const auto &file = v["file"];
-    if (!file.is_string() || file.get<std::string>().empty())
-      return error(s, "init/file") << "expected a file name, got "
-                                   << json::quote(file);
-    std::string key;
-    if (v.contains("key")) {
-      if (!v["key"].is_string())
-        return error(s, "init/key") << "expected a string, got "
-                                    << json::quote(v["key"]);
-      key = v["key"].get<std::string>();
-    }
-    // Relative paths are relative to the model file's directory.
-    llvm::SmallString<256> resolved(file.get<std::string>());
-    if (llvm::sys::path::is_relative(resolved)) {
-      llvm::SmallString<256> dir(llvm::sys::path::parent_path(path));
-      llvm::sys::path::append(dir, resolved);
-      resolved = dir;
-    }
-    std::string fileName = resolved.str().str();
-    if (!isTensorFile(fileName))
-      return error(s, "init/file") << "expected a .npy or .safetensors file, "
-                                      "got "
-                                   << json::quote(file);
-    if (!key.empty() && llvm::StringRef(fileName).ends_with(".npy"))
-      return error(s, "init/key") << "an .npy file holds one tensor; 'key' is "
-                                     "only for .safetensors files";
-    TensorInfo info;
-    std::string err;
-    if (!readTensorFileHeader(fileName, key, info, err)) {
-      bool keyProblem = err.find("no tensor named") != std::string::npos ||
-                        err.find("say which with") != std::string::npos;
-      return error(s, keyProblem && !key.empty() ? "init/key" : "init/file")
-             << "cannot use weight file: " << err;
-    }
-    if (info.dtype != dtype ||
-        ArrayRef<int64_t>(info.shape) != ArrayRef<int64_t>(shape))
-      return error(s, "init/file")
-             << "weight file " << fileName << (key.empty() ? "" : " key '")
-             << key << (key.empty() ? "" : "'") << " holds "
-             << dtypeName(info.dtype) << formatShape(info.shape)
-             << ", expected " << dtypeName(dtype)
-             << formatShape(std::vector<int64_t>(shape.begin(), shape.end()));
-    out.append("file", builder.getStringAttr(fileName));
-    if (!key.empty())
-      out.append("key", builder.getStringAttr(key));
-    return out.getDictionary(&ctx);
-  }
+  return hasFile ? parseFileInit(s, v, shape, dtype)
+                 : parseSchemeInit(s, v, shape, dtype);
+}
 
+/// {"file": "w.npy"} or {"file": "w.safetensors", "key": "w"}: the file's
+/// header must hold this parameter's dtype and shape.
+FailureOr<DictionaryAttr> Importer::parseFileInit(const Subject &s,
+                                                  const json::Value &v,
+                                                  ArrayRef<int64_t> shape,
+                                                  DType dtype) {
+  NamedAttrList out;
+  for (const auto &[key, val] : v.items())
+    if (key != "file" && key != "key")
+      return error(s, JsonPositions::child("init", key))
+             << "unknown key '" << key << "' (a file init takes file, key)";
+  const auto &file = v["file"];
+  if (!file.is_string() || file.get<std::string>().empty())
+    return error(s, "init/file") << "expected a file name, got "
+                                 << json::quote(file);
+  std::string key;
+  if (v.contains("key")) {
+    if (!v["key"].is_string())
+      return error(s, "init/key") << "expected a string, got "
+                                  << json::quote(v["key"]);
+    key = v["key"].get<std::string>();
+  }
+  // Relative paths are relative to the model file's directory.
+  llvm::SmallString<256> resolved(file.get<std::string>());
+  if (llvm::sys::path::is_relative(resolved)) {
+    llvm::SmallString<256> dir(llvm::sys::path::parent_path(path));
+    llvm::sys::path::append(dir, resolved);
+    resolved = dir;
+  }
+  std::string fileName = resolved.str().str();
+  if (!isTensorFile(fileName))
+    return error(s, "init/file") << "expected a .npy or .safetensors file, "
+                                    "got "
+                                 << json::quote(file);
+  if (!key.empty() && llvm::StringRef(fileName).ends_with(".npy"))
+    return error(s, "init/key") << "an .npy file holds one tensor; 'key' is "
+                                   "only for .safetensors files";
+  TensorInfo info;
+  std::string err;
+  if (!readTensorFileHeader(fileName, key, info, err)) {
+    bool keyProblem = err.find("no tensor named") != std::string::npos ||
+                      err.find("say which with") != std::string::npos;
+    return error(s, keyProblem && !key.empty() ? "init/key" : "init/file")
+           << "cannot use weight file: " << err;
+  }
+  if (info.dtype != dtype ||
+      ArrayRef<int64_t>(info.shape) != ArrayRef<int64_t>(shape))
+    return error(s, "init/file")
+           << "weight file " << fileName << (key.empty() ? "" : " key '")
+           << key << (key.empty() ? "" : "'") << " holds "
+           << dtypeName(info.dtype) << formatShape(info.shape)
+           << ", expected " << dtypeName(dtype)
+           << formatShape(std::vector<int64_t>(shape.begin(), shape.end()));
+  out.append("file", builder.getStringAttr(fileName));
+  if (!key.empty())
+    out.append("key", builder.getStringAttr(key));
+  return out.getDictionary(&ctx);
+}
+
+/// {"scheme": "normal", "std": 0.1, "seed": 3}: a scheme and its
+/// hyper-parameters, defaults filled in.
+FailureOr<DictionaryAttr> Importer::parseSchemeInit(const Subject &s,
+                                                    const json::Value &v,
+                                                    ArrayRef<int64_t> shape,
+                                                    DType dtype) {
+  NamedAttrList out;
   const auto &nameJson = v["scheme"];
   const Scheme *scheme = nullptr;
   for (const Scheme &sc : schemes())

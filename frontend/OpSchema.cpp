@@ -1,80 +1,68 @@
 //===- OpSchema.cpp - the table of ops a model file may use ---------------===//
+//
+// The ops a model file may use. Their names, operands and attributes are
+// ODS's (OpSchema.inc, generated from ir/DlcOps.td by gen_op_schema.py), so
+// a new op is importable from JSON with no edit here; this file adds only
+// the looser spellings a model file may use.
+//
+//===----------------------------------------------------------------------===//
 #include "frontend/OpSchema.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/ErrorHandling.h"
+
 #include <algorithm>
+#include <cstring>
 
 namespace dlc {
 
 namespace {
 using K = AttrKind;
-constexpr bool kReq = true, kOpt = false;
+
+/// How a model file may spell an attribute more loosely than ODS stores it:
+/// a JSON kind other than the ODS one, a default the frontend fills in, or a
+/// frontend-only key. Everything else about an op comes from ODS.
+struct Spelling {
+  const char *op;
+  AttrSpec attr;
+};
+const Spelling kSpellings[] = {
+    {"conv2d", {"stride", K::Pair, false, "[1, 1]"}},
+    {"conv2d", {"padding", K::Padding, false, "0"}},
+    {"conv2d", {"dilation", K::Pair, false, "[1, 1]"}},
+    {"max_pool2d", {"kernel_size", K::Pair, true}},
+    {"max_pool2d", {"stride", K::Pair, false, "@kernel_size"}},
+    {"max_pool2d", {"padding", K::Padding, false, "0"}},
+    {"max_pool2d", {"dilation", K::Pair, false, "[1, 1]"}},
+    {"avg_pool2d", {"kernel_size", K::Pair, true}},
+    {"avg_pool2d", {"stride", K::Pair, false, "@kernel_size"}},
+    {"avg_pool2d", {"padding", K::Padding, false, "0"}},
+    // The element type of `value`; not an IR attribute.
+    {"constant", {"dtype", K::ValueType, false}},
+};
 
 const std::vector<OpSchema> &table() {
   static const std::vector<OpSchema> ops = [] {
-    std::vector<OpSchema> t;
-    for (const char *u : {"neg", "exp", "log", "sqrt", "rsqrt", "tanh",
-                          "sigmoid", "relu", "erf"})
-      t.push_back({u, "input", 1, 1, {}});
-    t.push_back({"gelu", "input", 1, 1, {{"approximate", K::String, kOpt}}});
-    for (const char *b :
-         {"add", "sub", "mul", "div", "pow", "maximum", "minimum"})
-      t.push_back({b, "lhs, rhs", 2, 2, {}});
-    t.push_back({"compare", "lhs, rhs", 2, 2,
-                 {{"predicate", K::String, kReq}}});
-    t.push_back({"where", "cond, lhs, rhs", 3, 3, {}});
-    t.push_back({"cast", "input", 1, 1, {{"to", K::DType, kReq}}});
-    for (const char *r : {"reduce_sum", "reduce_mean", "reduce_max"})
-      t.push_back({r, "input", 1, 1,
-                   {{"axes", K::IntList, kOpt}, {"keepdims", K::Bool, kOpt}}});
-    for (const char *s : {"softmax", "log_softmax"})
-      t.push_back({s, "input", 1, 1, {{"axis", K::Int, kOpt}}});
-    t.push_back({"layer_norm", "input, scale, bias", 3, 3,
-                 {{"axis", K::Int, kOpt}, {"epsilon", K::Float, kOpt}}});
-    t.push_back({"batch_norm", "input, scale, bias, mean, variance", 5, 5,
-                 {{"epsilon", K::Float, kOpt}}});
-    t.push_back({"matmul", "lhs, rhs", 2, 2, {}});
-    t.push_back({"batch_matmul", "lhs, rhs", 2, 2, {}});
-    t.push_back({"dense", "input, weight, bias?", 2, 3, {}});
-    t.push_back({"conv2d", "input, weight, bias?", 2, 3,
-                 {{"stride", K::Pair, kOpt, "[1, 1]"},
-                  {"padding", K::Padding, kOpt, "0"},
-                  {"dilation", K::Pair, kOpt, "[1, 1]"},
-                  {"groups", K::Int, kOpt}}});
-    t.push_back({"max_pool2d", "input", 1, 1,
-                 {{"kernel_size", K::Pair, kReq},
-                  {"stride", K::Pair, kOpt, "@kernel_size"},
-                  {"padding", K::Padding, kOpt, "0"},
-                  {"dilation", K::Pair, kOpt, "[1, 1]"}}});
-    t.push_back({"avg_pool2d", "input", 1, 1,
-                 {{"kernel_size", K::Pair, kReq},
-                  {"stride", K::Pair, kOpt, "@kernel_size"},
-                  {"padding", K::Padding, kOpt, "0"},
-                  {"count_include_pad", K::Bool, kOpt}}});
-    t.push_back({"reshape", "input", 1, 1, {{"shape", K::IntList, kReq}}});
-    t.push_back({"flatten", "input", 1, 1, {{"axis", K::Int, kOpt}}});
-    t.push_back({"transpose", "input", 1, 1, {{"perm", K::IntList, kReq}}});
-    t.push_back({"concat", "inputs...", 1, kVariadic,
-                 {{"axis", K::Int, kReq}}});
-    t.push_back({"slice", "input", 1, 1,
-                 {{"starts", K::IntList, kReq},
-                  {"ends", K::IntList, kReq},
-                  {"axes", K::IntList, kOpt},
-                  {"steps", K::IntList, kOpt}}});
-    t.push_back({"broadcast", "input", 1, 1, {{"shape", K::IntList, kReq}}});
-    t.push_back({"constant", "", 0, 0,
-                 {{"value", K::Value, kReq}, {"dtype", K::ValueType, kOpt}}});
-    t.push_back({"softmax_cross_entropy", "logits, labels", 2, 2, {}});
-    t.push_back({"mse_loss", "input, target", 2, 2, {}});
-    // Recurrent layers: the node's value is y [seq, dirs, batch, hidden].
-    t.push_back({"lstm",
-                 "input, weight, recurrence, bias?, initial_h?, initial_c?", 3,
-                 6,
-                 {{"hidden_size", K::Int, kReq},
-                  {"direction", K::String, kOpt}}});
-    t.push_back({"gru", "input, weight, recurrence, bias?, initial_h?", 3, 5,
-                 {{"hidden_size", K::Int, kReq},
-                  {"direction", K::String, kOpt},
-                  {"linear_before_reset", K::Bool, kOpt}}});
+    // Names, operands and attributes from ir/DlcOps.td (gen_op_schema.py).
+    std::vector<OpSchema> t = {
+#include "frontend/OpSchema.inc"
+    };
+    for (const Spelling &sp : kSpellings) {
+      auto op = llvm::find_if(
+          t, [&](const OpSchema &o) { return !strcmp(o.name, sp.op); });
+      if (op == t.end())
+        llvm::report_fatal_error(llvm::Twine("OpSchema.cpp: a spelling for "
+                                             "dlc.") +
+                                 sp.op + ", which ODS does not define");
+      auto attr = llvm::find_if(op->attrs, [&](const AttrSpec &a) {
+        return !strcmp(a.name, sp.attr.name);
+      });
+      if (attr == op->attrs.end())
+        op->attrs.push_back(sp.attr);
+      else
+        *attr = sp.attr;
+    }
     return t;
   }();
   return ops;

@@ -2,7 +2,8 @@
 //
 // One table: for every op, its JSON name (the dialect mnemonic), its inputs
 // in ODS operand order, and its attributes with their JSON kinds, defaults
-// and whether they are required. The importer is generic over this table.
+// and whether they are required. The importer is generic over this table;
+// the names come from ODS (generated from ir/DlcOps.td at build time).
 //
 //===----------------------------------------------------------------------===//
 #ifndef DLC_FRONTEND_OPSCHEMA_H
