@@ -2,7 +2,7 @@
 """Writes tools/fuzz/onnx.dict, the libFuzzer dictionary of dlc-fuzz-onnx:
 the protobuf field keys of the ONNX messages the importer reads, varints at
 the edges of the integer ranges, and the op types the importer maps
-(scraped from frontend/OnnxImporter.cpp) and attribute names, each bare and
+(scraped from the converters in frontend/onnx/) and attribute names, each bare and
 as a whole length-delimited field (NodeProto.op_type, AttributeProto.name),
 so one mutation swaps one op or attribute for another.
 Usage: tools/fuzz/gen-onnx-dict.py (from anywhere; rewrites the file)."""
@@ -10,7 +10,9 @@ import os
 import re
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-src = open(os.path.join(root, "frontend", "OnnxImporter.cpp")).read()
+onnx_dir = os.path.join(root, "frontend", "onnx")
+src = "".join(open(os.path.join(onnx_dir, f)).read()
+              for f in sorted(os.listdir(onnx_dir)) if f.endswith(".cpp"))
 ops = sorted(set(re.findall(r'"([A-Z][A-Za-z]+)"', src)) - {"NOTSET", "VALID"})
 attrs = ("allowzero alpha auto_pad axes axis beta bias broadcast ceil_mode "
          "count_include_pad detect_negative detect_positive dilations end ends "
