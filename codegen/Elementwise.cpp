@@ -1,11 +1,11 @@
 //===- Elementwise.cpp - the elementwise ops of a kernel ------------------===//
 //
 // One element of an elementwise op, from its operands' elements. Most ops
-// are one entry of the spelling table (as tinygrad's renderer is mostly a
-// table of spellings), keyed by op name: a new unary op such as dlc.sin is
-// one line here, with its device function in the prelude. The few ops that
-// need more than a spelling (an attribute, a type-dependent form, operands
-// at other indices) follow the table.
+// carry their CUDA spelling themselves (CudaSpelledOpInterface, the `cuda`
+// argument of the elementwise classes in ir/DlcOps.td), so a new unary op
+// such as dlc.sin needs no edit here, only its device function in the
+// prelude. The few ops that need more than a spelling (an attribute, a
+// type-dependent form, operands at other indices) are handled below.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/KernelEmitter.h"
@@ -21,28 +21,6 @@ using namespace mlir::dlc::codegen;
 
 namespace {
 
-/// Elementwise op spellings: {0}, {1}, {2} are the operands.
-const llvm::StringMap<const char *> &opSpellings() {
-  static const llvm::StringMap<const char *> table = {
-      {"dlc.neg", "-{0}"},
-      {"dlc.exp", "dlc::exp({0})"},
-      {"dlc.log", "dlc::log({0})"},
-      {"dlc.sqrt", "dlc::sqrt({0})"},
-      {"dlc.rsqrt", "dlc::rsqrt({0})"},
-      {"dlc.tanh", "dlc::tanh({0})"},
-      {"dlc.sigmoid", "dlc::sigmoid({0})"},
-      {"dlc.relu", "dlc::relu({0})"},
-      {"dlc.erf", "dlc::erf({0})"},
-      {"dlc.add", "{0} + {1}"},
-      {"dlc.sub", "{0} - {1}"},
-      {"dlc.mul", "{0} * {1}"},
-      {"dlc.div", "{0} / {1}"},
-      {"dlc.maximum", "dlc::maximum({0}, {1})"},
-      {"dlc.minimum", "dlc::minimum({0}, {1})"},
-      {"dlc.where", "{0} ? {1} : {2}"},
-  };
-  return table;
-}
 const llvm::StringMap<const char *> &comparePredicates() {
   static const llvm::StringMap<const char *> table = {
       {"eq", "=="}, {"ne", "!="}, {"lt", "<"},
@@ -53,8 +31,8 @@ const llvm::StringMap<const char *> &comparePredicates() {
 } // namespace
 
 bool mlir::dlc::codegen::isBroadcastingElementwise(Operation *op) {
-  return isa<CompareOp, CastOp, GeluOp, PowOp, BroadcastOp>(op) ||
-         opSpellings().count(op->getName().getStringRef());
+  return isa<CompareOp, CastOp, GeluOp, PowOp, BroadcastOp,
+             CudaSpelledOpInterface>(op);
 }
 
 FailureOr<std::string> KernelEmitter::operandAt(Operation *op, unsigned i,
@@ -122,8 +100,8 @@ FailureOr<std::string> KernelEmitter::atElementwise(Operation *op,
 
 FailureOr<std::string> KernelEmitter::atSpelled(Operation *op,
                                                 const std::string &idx) {
-  auto spelling = opSpellings().find(op->getName().getStringRef());
-  if (spelling == opSpellings().end())
+  auto spelled = dyn_cast<CudaSpelledOpInterface>(op);
+  if (!spelled)
     return fail(op, "no spelling for this op in an elementwise position");
   SmallVector<std::string, 3> args;
   for (unsigned i = 0; i < op->getNumOperands(); ++i) {
@@ -132,7 +110,7 @@ FailureOr<std::string> KernelEmitter::atSpelled(Operation *op,
       return failure();
     args.push_back(*a);
   }
-  std::string expr = spelling->second;
+  std::string expr = spelled.getCudaSpelling().str();
   for (size_t i = 0; i < args.size(); ++i) {
     std::string key = "{" + std::to_string(i) + "}";
     for (size_t p; (p = expr.find(key)) != std::string::npos;)

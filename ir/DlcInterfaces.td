@@ -49,6 +49,23 @@ def DlcDifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
   }];
 }
 
+def DlcCudaSpelledOpInterface : OpInterface<"CudaSpelledOpInterface"> {
+  let cppNamespace = "::mlir::dlc";
+  let description = [{
+    An elementwise op whose element is one CUDA expression of its operands'
+    elements: `{0}`, `{1}`, `{2}` stand for them, in the compute type, and
+    the `dlc::` device functions live in codegen/prelude/dlc_device.cuh.
+    The spelling lives with the op (DlcOps.td, the `cuda` argument of the
+    elementwise base classes) so that a new op needs no codegen edit.
+  }];
+  let methods = [
+    StaticInterfaceMethod<
+      /*desc=*/"The CUDA expression of one result element.",
+      /*retTy=*/"::llvm::StringRef",
+      /*methodName=*/"getCudaSpelling">,
+  ];
+}
+
 // On an op: it has a gradient rule, XOp::buildGradient in ir/Gradients.cpp.
 def Dlc_Differentiable
     : DeclareOpInterfaceMethods<DlcDifferentiableOpInterface>;

@@ -59,21 +59,34 @@ class Dlc_SameTypeOp<string mnemonic, list<Trait> traits = []>
 // y = f(x), computed by the reference interpreter from the table keyed by
 // the mnemonic in ir/reference/Elementwise.cpp. Its shape rule (the input
 // type) cannot fail, so there is nothing to verify.
-class Dlc_UnaryOp<string mnemonic, string what, list<Trait> traits = []>
+// `cuda` is the op's CUDA spelling (CudaSpelledOpInterface): `{0}` is the
+// input element, `dlc::f` a device function of codegen/prelude.
+class Dlc_UnaryOp<string mnemonic, string what, string cuda,
+                  list<Trait> traits = []>
     : Dlc_SameTypeOp<mnemonic, !listconcat(traits, [Dlc_Elementwise,
-          Dlc_UnaryElementwise, Dlc_Differentiable])> {
+          Dlc_UnaryElementwise, Dlc_Differentiable,
+          DlcCudaSpelledOpInterface])> {
   let summary = "elementwise " # what;
   let hasVerifier = 0;
   let arguments = (ins Dlc_FloatTensor:$input);
   let results = (outs Dlc_FloatTensor:$result);
+  let extraClassDeclaration = "static ::llvm::StringRef getCudaSpelling() "
+                              "{ return \"" # cuda # "\"; }";
 }
 
-class Dlc_BinaryOp<string mnemonic, string what, list<Trait> traits = []>
+// `cuda` as for Dlc_UnaryOp with `{1}` the rhs element; empty for ops that
+// codegen spells itself (pow: integer and float forms).
+class Dlc_BinaryOp<string mnemonic, string what, string cuda,
+                   list<Trait> traits = []>
     : Dlc_Op<mnemonic, !listconcat(traits, [SameOperandsElementType,
-        Dlc_Elementwise, Dlc_BinaryElementwise, Dlc_Differentiable])> {
+        Dlc_Elementwise, Dlc_BinaryElementwise, Dlc_Differentiable],
+        !if(!empty(cuda), [], [DlcCudaSpelledOpInterface]))> {
   let summary = "elementwise " # what # " with numpy broadcasting";
   let arguments = (ins Dlc_Tensor:$lhs, Dlc_Tensor:$rhs);
   let results = (outs Dlc_Tensor:$result);
+  let extraClassDeclaration = !if(!empty(cuda), "",
+      "static ::llvm::StringRef getCudaSpelling() { return \"" # cuda #
+      "\"; }");
 }
 
 class Dlc_ReduceOp<string mnemonic, string what, list<Trait> traits = []>
@@ -90,16 +103,19 @@ class Dlc_ReduceOp<string mnemonic, string what, list<Trait> traits = []>
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-def Dlc_NegOp : Dlc_UnaryOp<"neg", "negation">;
-def Dlc_ExpOp : Dlc_UnaryOp<"exp", "natural exponential", [Dlc_AutocastF32]>;
-def Dlc_LogOp : Dlc_UnaryOp<"log", "natural logarithm", [Dlc_AutocastF32]>;
-def Dlc_SqrtOp : Dlc_UnaryOp<"sqrt", "square root">;
+def Dlc_NegOp : Dlc_UnaryOp<"neg", "negation", "-{0}">;
+def Dlc_ExpOp : Dlc_UnaryOp<"exp", "natural exponential", "dlc::exp({0})",
+                            [Dlc_AutocastF32]>;
+def Dlc_LogOp : Dlc_UnaryOp<"log", "natural logarithm", "dlc::log({0})",
+                            [Dlc_AutocastF32]>;
+def Dlc_SqrtOp : Dlc_UnaryOp<"sqrt", "square root", "dlc::sqrt({0})">;
 def Dlc_RsqrtOp : Dlc_UnaryOp<"rsqrt", "reciprocal square root",
-                              [Dlc_AutocastF32]>;
-def Dlc_TanhOp : Dlc_UnaryOp<"tanh", "hyperbolic tangent">;
-def Dlc_SigmoidOp : Dlc_UnaryOp<"sigmoid", "logistic sigmoid 1/(1+exp(-x))">;
-def Dlc_ReluOp : Dlc_UnaryOp<"relu", "max(x, 0)">;
-def Dlc_ErfOp : Dlc_UnaryOp<"erf", "Gauss error function">;
+                              "dlc::rsqrt({0})", [Dlc_AutocastF32]>;
+def Dlc_TanhOp : Dlc_UnaryOp<"tanh", "hyperbolic tangent", "dlc::tanh({0})">;
+def Dlc_SigmoidOp : Dlc_UnaryOp<"sigmoid", "logistic sigmoid 1/(1+exp(-x))",
+                                "dlc::sigmoid({0})">;
+def Dlc_ReluOp : Dlc_UnaryOp<"relu", "max(x, 0)", "dlc::relu({0})">;
+def Dlc_ErfOp : Dlc_UnaryOp<"erf", "Gauss error function", "dlc::erf({0})">;
 
 // Not a Dlc_UnaryOp: `approximate` changes the arithmetic and is verified.
 def Dlc_GeluOp : Dlc_SameTypeOp<"gelu",
@@ -114,13 +130,15 @@ def Dlc_GeluOp : Dlc_SameTypeOp<"gelu",
   let results = (outs Dlc_FloatTensor:$result);
 }
 
-def Dlc_AddOp : Dlc_BinaryOp<"add", "addition">;
-def Dlc_SubOp : Dlc_BinaryOp<"sub", "subtraction">;
-def Dlc_MulOp : Dlc_BinaryOp<"mul", "multiplication">;
-def Dlc_DivOp : Dlc_BinaryOp<"div", "division">;
-def Dlc_PowOp : Dlc_BinaryOp<"pow", "power lhs^rhs", [Dlc_AutocastF32]>;
-def Dlc_MaximumOp : Dlc_BinaryOp<"maximum", "maximum">;
-def Dlc_MinimumOp : Dlc_BinaryOp<"minimum", "minimum">;
+def Dlc_AddOp : Dlc_BinaryOp<"add", "addition", "{0} + {1}">;
+def Dlc_SubOp : Dlc_BinaryOp<"sub", "subtraction", "{0} - {1}">;
+def Dlc_MulOp : Dlc_BinaryOp<"mul", "multiplication", "{0} * {1}">;
+def Dlc_DivOp : Dlc_BinaryOp<"div", "division", "{0} / {1}">;
+def Dlc_PowOp : Dlc_BinaryOp<"pow", "power lhs^rhs", "", [Dlc_AutocastF32]>;
+def Dlc_MaximumOp : Dlc_BinaryOp<"maximum", "maximum",
+                                "dlc::maximum({0}, {1})">;
+def Dlc_MinimumOp : Dlc_BinaryOp<"minimum", "minimum",
+                                "dlc::minimum({0}, {1})">;
 
 def Dlc_CompareOp : Dlc_Op<"compare",
     [SameOperandsElementType, Dlc_Elementwise]> {
@@ -130,10 +148,14 @@ def Dlc_CompareOp : Dlc_Op<"compare",
   let results = (outs Dlc_BoolTensor:$result);
 }
 
-def Dlc_WhereOp : Dlc_Op<"where", [Dlc_Elementwise, Dlc_Differentiable]> {
+def Dlc_WhereOp : Dlc_Op<"where", [Dlc_Elementwise, Dlc_Differentiable,
+                                   DlcCudaSpelledOpInterface]> {
   let summary = "select lhs where cond is true, else rhs (numpy broadcasting)";
   let arguments = (ins Dlc_BoolTensor:$cond, Dlc_Tensor:$lhs, Dlc_Tensor:$rhs);
   let results = (outs Dlc_Tensor:$result);
+  let extraClassDeclaration = [{
+    static ::llvm::StringRef getCudaSpelling() { return "{0} ? {1} : {2}"; }
+  }];
 }
 
 def Dlc_CastOp : Dlc_Op<"cast",
