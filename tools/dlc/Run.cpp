@@ -201,7 +201,7 @@ public:
   int run();
 
 private:
-  bool failed(const llvm::Twine &msg) {
+  bool error(const llvm::Twine &msg) {
     fail(msg);
     return false;
   }
@@ -243,15 +243,15 @@ bool ModelRun::checkFlags() {
   else if (opts.precision == "bf16" || opts.precision == "fp16")
     lowPrecision = opts.precision;
   else if (opts.precision != "f32" && opts.precision != "fp32")
-    return failed("unknown --precision '" + opts.precision +
+    return error("unknown --precision '" + opts.precision +
                   "'; expected f32 (fp32), f64, bf16 or fp16");
   if (precision == Precision::F64 && opts.device != DeviceKind::Reference)
-    return failed("--precision=f64 is the reference interpreter's "
+    return error("--precision=f64 is the reference interpreter's "
                   "arithmetic; it needs --device=reference (compiled kernels "
                   "compute in the model's types, or bf16/fp16)");
   if (!opts.profilePath.empty() && (opts.device == DeviceKind::Reference ||
                                     opts.device == DeviceKind::Cpu))
-    return failed("--profile times kernels on the GPU; it needs "
+    return error("--profile times kernels on the GPU; it needs "
                   "--device=cuda (or auto on a machine with a GPU)");
   return true;
 }
@@ -266,13 +266,13 @@ bool ModelRun::openDevice() {
     cudaOpts.profile = !opts.profilePath.empty();
     compiled = dlc::openDevice(opts.device, cudaOpts, err);
     if (!compiled)
-      return failed("--device=cuda: " + err);
+      return error("--device=cuda: " + err);
   }
   cuda = dynamic_cast<CudaDevice *>(compiled.get());
   if (!opts.profilePath.empty() && !cuda)
-    return failed("--profile: no GPU was found, so there is nothing to time");
+    return error("--profile: no GPU was found, so there is nothing to time");
   if (opts.modelPath.empty())
-    return failed("no model given; usage: dlc run model.json --input "
+    return error("no model given; usage: dlc run model.json --input "
                   "name=file.npy -o out.npy");
   return true;
 }
@@ -314,10 +314,10 @@ bool ModelRun::parseInputSpecs() {
   for (const std::string &spec : opts.inputs) {
     size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-      return failed("--input expects name=file, got '" + spec + "'");
+      return error("--input expects name=file, got '" + spec + "'");
     std::string name = spec.substr(0, eq);
     if (!inputFiles.emplace(name, spec.substr(eq + 1)).second)
-      return failed("input '" + name + "' is given twice");
+      return error("input '" + name + "' is given twice");
   }
   return true;
 }
@@ -327,19 +327,19 @@ bool ModelRun::readInputs() {
   for (const auto &[name, file] : inputFiles) {
     auto it = modelInputs.find(name);
     if (it == modelInputs.end())
-      return failed("the model has no input '" + name +
+      return error("the model has no input '" + name +
                     "'; its inputs are " + inputList());
     HostTensor t;
     std::string err;
     if (!readTensorFile(file, "", t, err))
-      return failed("input '" + name + "': " + err);
+      return error("input '" + name + "': " + err);
     const ModelValue &mv = *it->second;
     if (t.dtype != mv.dtype || t.shape != mv.shape) {
       bool onlyBatch = t.dtype == mv.dtype && !t.shape.empty() &&
                        t.shape.size() == mv.shape.size() &&
                        std::equal(t.shape.begin() + 1, t.shape.end(),
                                   mv.shape.begin() + 1);
-      return failed("input '" + name + "' (" + file + ") is " +
+      return error("input '" + name + "' (" + file + ") is " +
                     describe(t.dtype, t.shape) + ", but the model expects " +
                     describe(mv.dtype, mv.shape) +
                     (onlyBatch ? "; --batch " + std::to_string(t.shape[0]) +
@@ -354,7 +354,7 @@ bool ModelRun::readInputs() {
       missing += (missing.empty() ? "" : ", ") + name + " (" +
                  describe(mv->dtype, mv->shape) + ")";
   if (!missing.empty())
-    return failed("no --input given for " + missing);
+    return error("no --input given for " + missing);
   return true;
 }
 
@@ -367,11 +367,11 @@ bool ModelRun::planOutputs() {
   if (outputs.size() > 1 || isDir) {
     makeDir = !isDir;
     if (makeDir && llvm::sys::fs::exists(outputPath))
-      return failed("cannot write the outputs into '" + outputPath +
+      return error("cannot write the outputs into '" + outputPath +
                     "': it exists and is not a directory");
     for (const ModelValue *mv : outputs) {
       if (!isSafeFileName(mv->name))
-        return failed("output '" + mv->name +
+        return error("output '" + mv->name +
                       "' is not usable as a file name in '" + outputPath +
                       "'");
       llvm::SmallString<256> p(outputPath);
@@ -382,7 +382,7 @@ bool ModelRun::planOutputs() {
   }
   llvm::StringRef parent = llvm::sys::path::parent_path(outputPath);
   if (!parent.empty() && !llvm::sys::fs::is_directory(parent))
-    return failed("cannot write '" + outputPath + "': directory '" + parent +
+    return error("cannot write '" + outputPath + "': directory '" + parent +
                   "' does not exist");
   if (!outputs.empty())
     destinations.push_back(outputPath);
@@ -421,7 +421,7 @@ bool ModelRun::writeProfile() {
   cuda->addTimingsTo(trace);
   std::string err;
   if (!trace.write(opts.profilePath, err))
-    return failed("--profile: " + err);
+    return error("--profile: " + err);
   return true;
 }
 
@@ -435,7 +435,7 @@ bool ModelRun::writeOutputs() {
   }
   if (makeDir)
     if (std::error_code ec = llvm::sys::fs::create_directories(opts.outputPath))
-      return failed("cannot create output directory '" + opts.outputPath +
+      return error("cannot create output directory '" + opts.outputPath +
                     "': " + ec.message());
   std::vector<std::string> written;
   for (auto [r, path] : llvm::zip(results, destinations)) {
@@ -445,7 +445,7 @@ bool ModelRun::writeOutputs() {
       ref::Tensor<float> v;
       std::string err;
       if (!ref::loadFloat(*t, v, err))
-        return failed("output '" + r.name + "': " + err);
+        return error("output '" + r.name + "': " + err);
       widened = ref::storeFloat(v, DType::F32);
       t = &widened;
     }
@@ -454,7 +454,7 @@ bool ModelRun::writeOutputs() {
       // Leave nothing half-done: remove what this run already wrote.
       for (const std::string &w : written)
         llvm::sys::fs::remove(w);
-      return failed("output '" + r.name + "': " + err);
+      return error("output '" + r.name + "': " + err);
     }
     written.push_back(path);
   }
