@@ -62,8 +62,8 @@ static bool writeProgram(const std::string &dir,
   return true;
 }
 
-bool CompiledRunner::init(mlir::ModuleOp module, Device &dev,
-                          std::string &err, const std::string &emitDir) {
+bool CompiledRunner::init(mlir::ModuleOp module, Device &dev, std::string &err,
+                          const std::string &emitDir) {
   device = &dev;
   mlir::func::FuncOp func = getModelFunction(module);
   auto values = describeModel(func);

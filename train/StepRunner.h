@@ -1,4 +1,5 @@
-//===- StepRunner.h - run a model function, interpreted or compiled -*- C++ -*-===//
+//===- StepRunner.h - run a function, interpreted or compiled ---*- C++ -*-===//
+//-*-===//
 //
 // `dlc train` runs two functions many times: the training step (forward,
 // backward, optimizer update) and the forward model on the test set. A

@@ -44,8 +44,7 @@ bool checkTrainOptions(const TrainOptions &opts, std::string &err) {
     err = "--epochs must be at least 1";
   else if (opts.resume && opts.checkpointDir.empty())
     err = "--resume needs --checkpoint-dir";
-  else if (!llvm::is_contained({"fp32", "f32", "bf16", "fp16"},
-                               opts.precision))
+  else if (!llvm::is_contained({"fp32", "f32", "bf16", "fp16"}, opts.precision))
     err = "unknown --precision '" + opts.precision +
           "'; expected fp32, bf16 or fp16";
   else if (opts.precision != "fp16" && opts.lossScaleGiven)
@@ -165,8 +164,8 @@ private:
   bool compileRunners(std::string &err);
   void bindCommon(NamedArgs &args, const HostTensor &x,
                   const HostTensor &labels);
-  void bindStep(NamedArgs &args, const HostTensor &x,
-                const HostTensor &labels, int64_t stepNumber);
+  void bindStep(NamedArgs &args, const HostTensor &x, const HostTensor &labels,
+                int64_t stepNumber);
   bool writeGradients();
   bool runEpochs();
   void printHeader();
@@ -366,8 +365,8 @@ bool Trainer::compileRunners(std::string &err) {
   mlir::OwningOpRef<mlir::ModuleOp> fwdCopy = module.clone();
   if (!stepC->init(*stepCopy, *device, err, opts.emitStep))
     return false;
-  evalDevice = openDevice(where == "cuda" ? DeviceKind::Cuda : DeviceKind::Cpu,
-                          {}, err);
+  evalDevice =
+      openDevice(where == "cuda" ? DeviceKind::Cuda : DeviceKind::Cpu, {}, err);
   if (!evalDevice || !evalC->init(*fwdCopy, *evalDevice, err))
     return false;
   stepRunner = std::move(stepC);
@@ -386,10 +385,12 @@ bool Trainer::chooseRunners() {
     where = device->name();
     if (!compileRunners(err)) {
       if (opts.device != DeviceKind::Auto)
-        return fail("--device=" + where + ": the training step does not "
-                    "compile: " + err);
-      llvm::errs() << "dlc train: the compiled step is not available ("
-                   << err << "); using the reference interpreter\n";
+        return fail("--device=" + where +
+                    ": the training step does not "
+                    "compile: " +
+                    err);
+      llvm::errs() << "dlc train: the compiled step is not available (" << err
+                   << "); using the reference interpreter\n";
       evalDevice.reset();
       device.reset();
       where = "reference";
@@ -452,9 +453,9 @@ bool Trainer::writeGradients() {
   }
   if (!writeSafetensors(opts.dumpGradients, dump, err))
     return fail(err);
-  llvm::outs() << "wrote the gradients of " << params.size()
-               << " params (loss " << fmt(scalarOf(out.at(io.loss))) << ", "
-               << where << ") to " << opts.dumpGradients << "\n";
+  llvm::outs() << "wrote the gradients of " << params.size() << " params (loss "
+               << fmt(scalarOf(out.at(io.loss))) << ", " << where << ") to "
+               << opts.dumpGradients << "\n";
   return true;
 }
 
@@ -551,8 +552,7 @@ bool Trainer::evaluate(EpochStats &stats) {
 
 /// The epoch's line on stdout (and, without a terminal, a progress line on
 /// stderr); the test loss and accuracies go on the curves.
-void Trainer::reportEpoch(int64_t epoch, const EpochStats &stats,
-                          double secs) {
+void Trainer::reportEpoch(int64_t epoch, const EpochStats &stats, double secs) {
   const std::vector<double> &losses = stats.losses;
   int64_t n = stats.batches, testN = stats.testBatches;
   size_t w = std::max<size_t>(1, losses.size() / 10);
@@ -565,10 +565,10 @@ void Trainer::reportEpoch(int64_t epoch, const EpochStats &stats,
   double testA = testN ? double(stats.testRight) / (testN * io.batch) : NAN;
   llvm::outs() << "epoch " << epoch << "/" << lastEpoch << ": train loss "
                << fmt(trainLoss) << " acc " << fmt(trainA) << " (first "
-               << fmt(first / w) << " last " << fmt(last / w) << " over "
-               << w << " batches) | test loss " << fmt(testL) << " acc "
-               << fmt(testA) << " | step " << step << " | "
-               << fmt(secs, "%.1f") << "s";
+               << fmt(first / w) << " last " << fmt(last / w) << " over " << w
+               << " batches) | test loss " << fmt(testL) << " acc "
+               << fmt(testA) << " | step " << step << " | " << fmt(secs, "%.1f")
+               << "s";
   if (scaler.enabled())
     llvm::outs() << " | loss scale " << fmt(scaler.scale(), "%g");
   llvm::outs() << "\n";

@@ -98,8 +98,8 @@ TuneStatus Autotuner::tuneFusion(const Tunable &t, const std::string &scratch,
                                  FusionResult &result) {
   std::vector<mlir::dlc::Schedule> candidates =
       mlir::dlc::scheduleCandidates(t.base, opts.maxCandidates);
-  llvm::outs() << "fusion " << t.fusion << " (" << t.base.strategy << "): "
-               << candidates.size() << " candidate(s)\n  signature "
+  llvm::outs() << "fusion " << t.fusion << " (" << t.base.strategy
+               << "): " << candidates.size() << " candidate(s)\n  signature "
                << t.signature << "\n";
   double defUs = base.timeOf(t.fusion, cuda);
   llvm::outs() << "  default   " << describeSchedule(t.base) << ": "
@@ -118,8 +118,7 @@ TuneStatus Autotuner::tuneFusion(const Tunable &t, const std::string &scratch,
       continue;
     }
     llvm::outs() << "  candidate " << describeSchedule(c) << ": "
-                 << llvm::format("%.1f", got.timeOf(t.fusion, cuda))
-                 << " us\n";
+                 << llvm::format("%.1f", got.timeOf(t.fusion, cuda)) << " us\n";
     if (got.timeOf(t.fusion, cuda) < bestUs)
       result.best = c, bestUs = got.timeOf(t.fusion, cuda);
   }
@@ -205,8 +204,8 @@ TuneStatus Autotuner::run(llvm::json::Array kept) {
   if (TuneStatus s = verify(worst); s != TuneStatus::Ok)
     return s;
   llvm::outs() << "wrote " << opts.cachePath << ": " << count << " entr"
-               << (count == 1 ? "y" : "ies") << " (" << tuned
-               << " tuned now); " << rejected << " candidate(s) rejected\n"
+               << (count == 1 ? "y" : "ies") << " (" << tuned << " tuned now); "
+               << rejected << " candidate(s) rejected\n"
                << "verified: the tuned model matches the reference "
                   "interpreter (worst "
                << llvm::formatv("{0:e2}", worst) << " of scale)\n";
@@ -241,8 +240,8 @@ bool readCacheToUpdate(const std::string &path, llvm::json::Array &kept,
     err = prefix + " is a directory";
   else if (!readCacheEntries(path, kept, err))
     err = prefix + ": " + err;
-  else if (std::error_code ec = llvm::sys::fs::access(
-               dir, llvm::sys::fs::AccessMode::Write))
+  else if (std::error_code ec =
+               llvm::sys::fs::access(dir, llvm::sys::fs::AccessMode::Write))
     err = prefix + ": directory '" + std::string(dir) +
           "' is not writable: " + ec.message();
   return err.empty();
@@ -291,7 +290,8 @@ TuneStatus autotune(mlir::ModuleOp module, const TuneOptions &opts,
   cudaOpts.profile = true; // CUDA events around each kernel
   std::unique_ptr<Device> dev = openDevice(opts.device, cudaOpts, err);
   if (!dev)
-    return fail("--device=cuda: " + err + " (--device=cpu tunes on host "
+    return fail("--device=cuda: " + err +
+                " (--device=cpu tunes on host "
                 "threads, for a dry run)");
   return Autotuner(module, opts, *dev).run(std::move(kept));
 }

@@ -107,7 +107,7 @@ static uint64_t splitmix(uint64_t &s) {
 
 /// Uniform [-1, 1) floats; integers 0 or 1 (valid labels for any loss).
 static HostTensor randomTensor(DType dtype, const std::vector<int64_t> &shape,
-                        uint64_t s) {
+                               uint64_t s) {
   HostTensor t = HostTensor::zeros(dtype, shape);
   uint8_t *p = t.bytes.data();
   for (int64_t i = 0; i < t.numel(); ++i) {
@@ -124,8 +124,8 @@ static HostTensor randomTensor(DType dtype, const std::vector<int64_t> &shape,
       break;
     case DType::F16:
     case DType::BF16: {
-      uint16_t h = dtype == DType::F16 ? ref::doubleToHalf(u)
-                                       : ref::doubleToBFloat16(u);
+      uint16_t h =
+          dtype == DType::F16 ? ref::doubleToHalf(u) : ref::doubleToBFloat16(u);
       std::memcpy(p + 2 * i, &h, 2);
       break;
     }
@@ -172,7 +172,8 @@ bool Tuner::prepareInputs(std::string &err) {
     HostTensor t = randomTensor(mv.dtype, mv.shape, s++ * 7919 + 1);
     // A training step's optimizer inputs (passes/TrainingStep.h) as in a
     // real step: step 10, lr 1e-3, second moments non-negative.
-    if (mv.dtype == DType::F32 && (mv.name == "opt.step" || mv.name == "opt.lr"))
+    if (mv.dtype == DType::F32 &&
+        (mv.name == "opt.step" || mv.name == "opt.lr"))
       *reinterpret_cast<float *>(t.bytes.data()) =
           mv.name == "opt.step" ? 10.0f : 1e-3f;
     else if (mv.dtype == DType::F32 &&
@@ -214,7 +215,7 @@ bool Tuner::tunables(std::vector<Tunable> &out) {
 /// Compiles the model with `cache` ("" for none), runs it `repeat` times
 /// after a warm-up and times each kernel (cuda) and the whole program.
 bool Tuner::measure(const std::string &cache, Measurement &out,
-                   std::string &err) {
+                    std::string &err) {
   mlir::OwningOpRef<mlir::ModuleOp> m = model.clone();
   mlir::PassManager pm(model.getContext());
   mlir::dlc::PipelineOptions opts;
@@ -231,8 +232,7 @@ bool Tuner::measure(const std::string &cache, Measurement &out,
     return false;
   }
   Program program;
-  if (!Program::parse(emitted->manifestJson, emitted->source, program,
-                      err) ||
+  if (!Program::parse(emitted->manifestJson, emitted->source, program, err) ||
       !dev.load(program, err))
     return false;
   std::map<std::string, HostTensor> outputs = makeOutputs(program, true);
@@ -264,8 +264,7 @@ bool Tuner::measure(const std::string &cache, Measurement &out,
                         std::chrono::steady_clock::now() - t0)
                         .count());
     if (cuda)
-      for (const KernelTiming &k :
-           static_cast<CudaDevice &>(dev).lastTimings())
+      for (const KernelTiming &k : static_cast<CudaDevice &>(dev).lastTimings())
         kernels[k.name].push_back(k.durationUs);
   }
   out.programUs = median(times);

@@ -35,8 +35,8 @@ std::string describeSchedule(const mlir::dlc::Schedule &s) {
   llvm::raw_string_ostream os(out);
   if (s.isTiledGemm())
     os << "tile " << s.tile[0] << "x" << s.tile[1] << "x" << s.tile[2]
-       << " warps " << s.warps[0] << "x" << s.warps[1] << " stages "
-       << s.stages << " mma " << s.mma;
+       << " warps " << s.warps[0] << "x" << s.warps[1] << " stages " << s.stages
+       << " mma " << s.mma;
   else
     os << "threads_per_row " << s.threadsPerRow << " rows_per_block "
        << s.rowsPerBlock;

@@ -1,4 +1,5 @@
-//===- TuningCache.h - the tuning cache file that `dlc tune` writes -*- C++ -*-===//
+//===- TuningCache.h - the tuning cache file of `dlc tune` ------*- C++ -*-===//
+//-*-===//
 //
 // A tuning cache is {"version": 1, "entries": [...]}, one entry per fusion
 // signature and target with the schedule choices --dlc-tile may override

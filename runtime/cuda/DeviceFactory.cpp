@@ -9,9 +9,8 @@
 
 namespace dlc {
 
-std::unique_ptr<Device> openDevice(DeviceKind kind,
-                                   const CudaDeviceOptions &cuda,
-                                   std::string &err) {
+std::unique_ptr<Device>
+openDevice(DeviceKind kind, const CudaDeviceOptions &cuda, std::string &err) {
   if (kind == DeviceKind::Reference)
     return nullptr;
   if (kind == DeviceKind::Cuda || kind == DeviceKind::Auto) {

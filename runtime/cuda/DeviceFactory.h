@@ -24,9 +24,8 @@ enum class DeviceKind { Reference, Auto, Cpu, Cuda };
 /// The device of `kind`: a CudaDevice with `cuda` options (Cuda; Auto when
 /// one can be created), else a CpuDevice (Cpu, Auto). Null for Reference,
 /// and for Cuda when no GPU can be used, with `err` set to why.
-std::unique_ptr<Device> openDevice(DeviceKind kind,
-                                   const CudaDeviceOptions &cuda,
-                                   std::string &err);
+std::unique_ptr<Device>
+openDevice(DeviceKind kind, const CudaDeviceOptions &cuda, std::string &err);
 
 } // namespace dlc
 

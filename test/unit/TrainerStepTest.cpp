@@ -111,8 +111,8 @@ protected:
       state["state/momentum_buffer/" + name] =
           HostTensor::zeros(t.dtype, t.shape);
     step = scalar(1), lr = scalar(kLr);
-    args = {{"x", &x}, {"labels", &labels}, {"opt.step", &step},
-            {"opt.lr", &lr}};
+    args = {
+        {"x", &x}, {"labels", &labels}, {"opt.step", &step}, {"opt.lr", &lr}};
     for (const auto &[name, t] : params)
       args[name] = &t;
     for (const auto &[name, t] : state)
@@ -121,9 +121,9 @@ protected:
 
   /// The results against the hand-written reference.
   void expectReference(NamedResults &out) {
-    Expected e = reference(x, reinterpret_cast<const int64_t *>(
-                                  labels.bytes.data()),
-                           params.at("w"), params.at("b"));
+    Expected e =
+        reference(x, reinterpret_cast<const int64_t *>(labels.bytes.data()),
+                  params.at("w"), params.at("b"));
     EXPECT_NEAR(f32(out.at("loss"))[0], e.loss, 1e-5);
     for (int64_t j = 0; j < kOut; ++j) {
       EXPECT_NEAR(f32(out.at("grad:b"))[j], e.gradB[j], 1e-5) << j;

@@ -60,8 +60,7 @@ void writeGz(const std::string &path, const std::string &bytes) {
 
 /// n images of 2x3 whose brightest pixel is the label (i % 3), so the
 /// classes can be learned.
-void writeSplit(const std::string &dir, const std::string &split,
-                uint32_t n) {
+void writeSplit(const std::string &dir, const std::string &split, uint32_t n) {
   std::string img = be32(0x803) + be32(n) + be32(2) + be32(3);
   std::string lab = be32(0x801) + be32(n);
   for (uint32_t i = 0; i < n; ++i) {
@@ -97,8 +96,8 @@ protected:
   Checkpoint checkpoint(int64_t epoch) {
     Checkpoint ckpt;
     std::string err;
-    EXPECT_TRUE(readCheckpoint(checkpointPath(opts.checkpointDir, epoch), ckpt,
-                               err))
+    EXPECT_TRUE(
+        readCheckpoint(checkpointPath(opts.checkpointDir, epoch), ckpt, err))
         << err;
     return ckpt;
   }

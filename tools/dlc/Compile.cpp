@@ -11,9 +11,9 @@
 
 #include "tools/dlc/Commands.h"
 
+#include "codegen/CudaEmitter.h"
 #include "ir/DlcDialect.h"
 #include "ir/ModelAttrs.h"
-#include "codegen/CudaEmitter.h"
 #include "passes/Passes.h"
 #include "passes/Pipeline.h"
 #include "passes/Traffic.h"
@@ -110,7 +110,7 @@ static void printType(llvm::raw_ostream &os, Type type) {
 
 /// What the compile did, for the summary.
 struct CompileStats {
-  std::string nvrtc; // what NVRTC did: "5 kernels, cache hit", or why not
+  std::string nvrtc;    // what NVRTC did: "5 kernels, cache hit", or why not
   std::string opCensus; // of the model as imported: "10 (conv2d 2, ...)"
   mlir::dlc::Traffic unfused, fused;
   std::optional<int64_t> arenaBytes, peakLiveBytes, unplannedBytes;
@@ -149,13 +149,14 @@ static void printSummary(llvm::raw_ostream &os, ModuleOp module,
   }
   os << "\n";
   os << "  ops:        " << stats.opCensus << "\n";
-  os << "  kernels:    " << stats.fused.kernels << " fused (" << stats.unfused.kernels
-     << " unfused)\n";
+  os << "  kernels:    " << stats.fused.kernels << " fused ("
+     << stats.unfused.kernels << " unfused)\n";
   os << "  DRAM bytes: " << stats.fused.bytes << " fused vs "
      << stats.unfused.bytes << " unfused (estimate";
   if (stats.unfused.bytes > 0)
-    os << ", " << llvm::format("%.2f", double(stats.fused.bytes) /
-                                          double(stats.unfused.bytes))
+    os << ", "
+       << llvm::format("%.2f",
+                       double(stats.fused.bytes) / double(stats.unfused.bytes))
        << "x";
   os << ")\n";
   if (stats.arenaBytes)
@@ -243,10 +244,9 @@ static bool writeCompiledModel(const std::string &dir,
     err = "cannot create the directory: " + ec.message();
     return false;
   }
-  for (auto [name, text] :
-       {std::pair<const char *, const std::string *>{"kernels.cu",
-                                                      &program.source},
-        {"manifest.json", &program.manifestJson}}) {
+  for (auto [name, text] : {std::pair<const char *, const std::string *>{
+                                "kernels.cu", &program.source},
+                            {"manifest.json", &program.manifestJson}}) {
     llvm::SmallString<256> path(dir);
     llvm::sys::path::append(path, name);
     if (!::dlc::writeFileAtomically(std::string(path), {*text}, err))
@@ -309,9 +309,9 @@ bool ModelCompile::checkFlags() {
                  "tiled, planned, cuda");
   stopAfter = *phase;
   if (!opts.dumpIR.empty() &&
-      !llvm::is_contained({"import", "after-all", "dlc-fuse", "dlc-tile",
-                           "dlc-plan-memory"},
-                          opts.dumpIR))
+      !llvm::is_contained(
+          {"import", "after-all", "dlc-fuse", "dlc-tile", "dlc-plan-memory"},
+          opts.dumpIR))
     return error("unknown phase '" + opts.dumpIR +
                  "' for --dump-ir; expected import, after-all, dlc-fuse, "
                  "dlc-tile or dlc-plan-memory");
@@ -365,8 +365,7 @@ bool ModelCompile::runPipeline() {
   pipeline.target = opts.target;
   pipeline.tuningCache = opts.tuningCache;
   pipeline.stopAfter = stopAfter;
-  if ((opts.precision == "bf16" || opts.precision == "fp16") &&
-      !opts.trainStep)
+  if ((opts.precision == "bf16" || opts.precision == "fp16") && !opts.trainStep)
     pipeline.precision = opts.precision; // a training step has it already
   mlir::dlc::buildCompilePipeline(pm, pipeline);
   if (opts.dumpIR == "import")
@@ -404,8 +403,8 @@ bool ModelCompile::emitProgram() {
   stats.times.emplace_back("codegen", msSince(codegenStart));
   if (opts.useNvrtc) {
     auto nvrtcStart = std::chrono::steady_clock::now();
-    auto nvrtc = compileKernels(program->source, program->kernels.size(),
-                                opts.target);
+    auto nvrtc =
+        compileKernels(program->source, program->kernels.size(), opts.target);
     if (!nvrtc) {
       code = kInternalError;
       return false;

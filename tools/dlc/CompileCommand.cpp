@@ -27,16 +27,16 @@ static cl::opt<std::string> compileTo(
     cl::value_desc("phase"), cl::init("cuda"), cl::cat(dlcCategory()));
 
 static cl::opt<std::string>
-    target("target", cl::desc("GPU architecture to schedule for: sm_80 or "
-                              "sm_90 (default)"),
+    target("target",
+           cl::desc("GPU architecture to schedule for: sm_80 or "
+                    "sm_90 (default)"),
            cl::init("sm_90"), cl::cat(dlcCategory()));
 
 static cl::opt<std::string> precision(
     "precision",
     cl::desc("fp32 (default) or mixed precision: bf16 or fp16 "
              "(--dlc-mixed-precision first; docs/mixed-precision.md)"),
-    cl::value_desc("fp32|bf16|fp16"), cl::init("fp32"),
-    cl::cat(dlcCategory()));
+    cl::value_desc("fp32|bf16|fp16"), cl::init("fp32"), cl::cat(dlcCategory()));
 
 static cl::opt<std::string>
     tuningCache("tuning-cache",

@@ -7,8 +7,8 @@
 // Inputs are read and checked against the model before anything runs;
 // outputs are written only after the whole run succeeded (each through a
 // temporary file and a rename). A ModelRun takes these steps in order:
-// checkFlags, openDevice, parseInputSpecs, loadModel, readInputs, planOutputs, execute,
-// writeProfile, writeOutputs; each reports its own error.
+// checkFlags, openDevice, parseInputSpecs, loadModel, readInputs, planOutputs,
+// execute, writeProfile, writeOutputs; each reports its own error.
 //
 //===----------------------------------------------------------------------===//
 #include "tools/dlc/Run.h"
@@ -86,8 +86,8 @@ void printTensor(llvm::raw_ostream &os, const std::string &name,
 /// Keeps only the results named in `names`, then drops the ops and the
 /// model inputs that no kept result depends on.
 bool selectOutputs(mlir::func::FuncOp func, llvm::ArrayRef<std::string> names) {
-  auto ret = llvm::cast<mlir::func::ReturnOp>(
-      func.getBody().front().getTerminator());
+  auto ret =
+      llvm::cast<mlir::func::ReturnOp>(func.getBody().front().getTerminator());
   llvm::BitVector dropResults(func.getNumResults(), true);
   std::set<std::string> wanted(names.begin(), names.end());
   std::string known;
@@ -160,10 +160,10 @@ runCompiled(mlir::ModuleOp module,
   for (const ProgramBuffer &b : program.buffers()) {
     if (b.role == BufferRole::Intermediate)
       continue;
-    ModelValue::Kind kind = b.role == BufferRole::Input ? ModelValue::Kind::Input
-                            : b.role == BufferRole::Param
-                                ? ModelValue::Kind::Param
-                                : ModelValue::Kind::Output;
+    ModelValue::Kind kind =
+        b.role == BufferRole::Input   ? ModelValue::Kind::Input
+        : b.role == BufferRole::Param ? ModelValue::Kind::Param
+                                      : ModelValue::Kind::Output;
     const ModelValue *mv = nullptr;
     for (const ModelValue *c : byKind[kind])
       if (c->name == b.modelName)
@@ -175,11 +175,10 @@ runCompiled(mlir::ModuleOp module,
       return mlir::failure();
     }
     manifestName[mv->name] = b.name;
-    HostTensor *t =
-        kind == ModelValue::Kind::Input
-            ? const_cast<HostTensor *>(&inputs.at(mv->name))
-        : kind == ModelValue::Kind::Param ? &params->at(mv->name)
-                                          : &outputs.at(b.name);
+    HostTensor *t = kind == ModelValue::Kind::Input
+                        ? const_cast<HostTensor *>(&inputs.at(mv->name))
+                    : kind == ModelValue::Kind::Param ? &params->at(mv->name)
+                                                      : &outputs.at(b.name);
     bindings[b.name] = t;
   }
   if (!device.load(program, err) || !device.run(bindings, err)) {
@@ -244,15 +243,15 @@ bool ModelRun::checkFlags() {
     lowPrecision = opts.precision;
   else if (opts.precision != "f32" && opts.precision != "fp32")
     return error("unknown --precision '" + opts.precision +
-                  "'; expected f32 (fp32), f64, bf16 or fp16");
+                 "'; expected f32 (fp32), f64, bf16 or fp16");
   if (precision == Precision::F64 && opts.device != DeviceKind::Reference)
     return error("--precision=f64 is the reference interpreter's "
-                  "arithmetic; it needs --device=reference (compiled kernels "
-                  "compute in the model's types, or bf16/fp16)");
-  if (!opts.profilePath.empty() && (opts.device == DeviceKind::Reference ||
-                                    opts.device == DeviceKind::Cpu))
+                 "arithmetic; it needs --device=reference (compiled kernels "
+                 "compute in the model's types, or bf16/fp16)");
+  if (!opts.profilePath.empty() &&
+      (opts.device == DeviceKind::Reference || opts.device == DeviceKind::Cpu))
     return error("--profile times kernels on the GPU; it needs "
-                  "--device=cuda (or auto on a machine with a GPU)");
+                 "--device=cuda (or auto on a machine with a GPU)");
   return true;
 }
 
@@ -273,7 +272,7 @@ bool ModelRun::openDevice() {
     return error("--profile: no GPU was found, so there is nothing to time");
   if (opts.modelPath.empty())
     return error("no model given; usage: dlc run model.json --input "
-                  "name=file.npy -o out.npy");
+                 "name=file.npy -o out.npy");
   return true;
 }
 
@@ -327,24 +326,24 @@ bool ModelRun::readInputs() {
   for (const auto &[name, file] : inputFiles) {
     auto it = modelInputs.find(name);
     if (it == modelInputs.end())
-      return error("the model has no input '" + name +
-                    "'; its inputs are " + inputList());
+      return error("the model has no input '" + name + "'; its inputs are " +
+                   inputList());
     HostTensor t;
     std::string err;
     if (!readTensorFile(file, "", t, err))
       return error("input '" + name + "': " + err);
     const ModelValue &mv = *it->second;
     if (t.dtype != mv.dtype || t.shape != mv.shape) {
-      bool onlyBatch = t.dtype == mv.dtype && !t.shape.empty() &&
-                       t.shape.size() == mv.shape.size() &&
-                       std::equal(t.shape.begin() + 1, t.shape.end(),
-                                  mv.shape.begin() + 1);
+      bool onlyBatch =
+          t.dtype == mv.dtype && !t.shape.empty() &&
+          t.shape.size() == mv.shape.size() &&
+          std::equal(t.shape.begin() + 1, t.shape.end(), mv.shape.begin() + 1);
       return error("input '" + name + "' (" + file + ") is " +
-                    describe(t.dtype, t.shape) + ", but the model expects " +
-                    describe(mv.dtype, mv.shape) +
-                    (onlyBatch ? "; --batch " + std::to_string(t.shape[0]) +
-                                     " sets the model's batch size"
-                               : ""));
+                   describe(t.dtype, t.shape) + ", but the model expects " +
+                   describe(mv.dtype, mv.shape) +
+                   (onlyBatch ? "; --batch " + std::to_string(t.shape[0]) +
+                                    " sets the model's batch size"
+                              : ""));
     }
     tensors[name] = std::move(t);
   }
@@ -368,12 +367,11 @@ bool ModelRun::planOutputs() {
     makeDir = !isDir;
     if (makeDir && llvm::sys::fs::exists(outputPath))
       return error("cannot write the outputs into '" + outputPath +
-                    "': it exists and is not a directory");
+                   "': it exists and is not a directory");
     for (const ModelValue *mv : outputs) {
       if (!isSafeFileName(mv->name))
         return error("output '" + mv->name +
-                      "' is not usable as a file name in '" + outputPath +
-                      "'");
+                     "' is not usable as a file name in '" + outputPath + "'");
       llvm::SmallString<256> p(outputPath);
       llvm::sys::path::append(p, mv->name + ".npy");
       destinations.push_back(std::string(p));
@@ -383,7 +381,7 @@ bool ModelRun::planOutputs() {
   llvm::StringRef parent = llvm::sys::path::parent_path(outputPath);
   if (!parent.empty() && !llvm::sys::fs::is_directory(parent))
     return error("cannot write '" + outputPath + "': directory '" + parent +
-                  "' does not exist");
+                 "' does not exist");
   if (!outputs.empty())
     destinations.push_back(outputPath);
   return true;
@@ -436,7 +434,7 @@ bool ModelRun::writeOutputs() {
   if (makeDir)
     if (std::error_code ec = llvm::sys::fs::create_directories(opts.outputPath))
       return error("cannot create output directory '" + opts.outputPath +
-                    "': " + ec.message());
+                   "': " + ec.message());
   std::vector<std::string> written;
   for (auto [r, path] : llvm::zip(results, destinations)) {
     const HostTensor *t = &r.tensor;
@@ -462,8 +460,9 @@ bool ModelRun::writeOutputs() {
 }
 
 int ModelRun::run() {
-  if (!checkFlags() || !openDevice() || !parseInputSpecs() || !loadModel() || !readInputs() || !planOutputs() || !execute() ||
-      !writeProfile() || !writeOutputs())
+  if (!checkFlags() || !openDevice() || !parseInputSpecs() || !loadModel() ||
+      !readInputs() || !planOutputs() || !execute() || !writeProfile() ||
+      !writeOutputs())
     return code;
   return kOk;
 }

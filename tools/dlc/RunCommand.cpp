@@ -30,11 +30,11 @@ cl::opt<std::string> profilePath(
     "profile",
     cl::desc("Time each kernel with CUDA events and write the times as a "
              "Chrome trace (open it in Perfetto); needs the cuda device"),
-    cl::value_desc("trace.json"), cl::sub(runCommand()), cl::cat(dlcCategory()));
+    cl::value_desc("trace.json"), cl::sub(runCommand()),
+    cl::cat(dlcCategory()));
 
 cl::opt<DeviceKind> device(
-    "device",
-    cl::desc("Where to run"),
+    "device", cl::desc("Where to run"),
     cl::values(clEnumValN(DeviceKind::Auto, "auto",
                           "cuda when a CUDA driver and GPU are present, else "
                           "cpu (default)"),

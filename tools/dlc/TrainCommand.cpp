@@ -82,7 +82,8 @@ cl::opt<DeviceKind> device(
                           "compiles; else the reference interpreter (default)"),
                clEnumValN(DeviceKind::Cpu, "cpu",
                           "the compiled kernels on host threads"),
-               clEnumValN(DeviceKind::Cuda, "cuda", "the compiled kernels on the GPU"),
+               clEnumValN(DeviceKind::Cuda, "cuda",
+                          "the compiled kernels on the GPU"),
                clEnumValN(DeviceKind::Reference, "reference",
                           "the reference interpreter")),
     cl::init(DeviceKind::Auto), DLC_TRAIN_OPT);

@@ -108,8 +108,9 @@ int tuneMain() {
   auto module = session.load(opts.modelPath);
   if (!module || !buildTuneProgram(*module, opts))
     return kUserError;
-  return int(opts.listCandidates ? dlc::listCandidates(*module, opts)
-                                 : dlc::autotune(*module, opts, std::move(kept)));
+  return int(opts.listCandidates
+                 ? dlc::listCandidates(*module, opts)
+                 : dlc::autotune(*module, opts, std::move(kept)));
 }
 
 } // namespace dlc::tools
