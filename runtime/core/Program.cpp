@@ -3,7 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cmath>
+#include <optional>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -87,6 +89,171 @@ struct Reader {
 
 } // namespace
 
+/// The role named in a manifest ("input", ...), if it is one.
+static std::optional<BufferRole> parseRole(const std::string &role) {
+  if (role == "input")
+    return BufferRole::Input;
+  if (role == "param")
+    return BufferRole::Param;
+  if (role == "output")
+    return BufferRole::Output;
+  if (role == "intermediate")
+    return BufferRole::Intermediate;
+  return std::nullopt;
+}
+
+/// buffers[i]: name (unique), model name, dtype, role, shape, and the
+/// offset of an intermediate inside the arena of `arenaBytes`.
+static bool parseBuffer(Reader &r, const Json &b, size_t i, int64_t arenaBytes,
+                        std::set<std::string> &names, ProgramBuffer &buf) {
+  std::string where = "buffers[" + std::to_string(i) + "]";
+  if (!b.is_object())
+    return r.fail(where, "expects an object");
+  std::string dtype, role;
+  if (!r.getString(b, where, "name", buf.name))
+    return false;
+  if (buf.name.empty() || buf.name == kArenaArg)
+    return r.fail(where + ".name", "'" + buf.name + "' is not a usable name");
+  if (!names.insert(buf.name).second)
+    return r.fail(where + ".name", "'" + buf.name + "' appears twice");
+  where += " ('" + buf.name + "')";
+  if (b.contains("model_name") &&
+      !r.getString(b, where, "model_name", buf.modelName))
+    return false;
+  if (!r.getString(b, where, "dtype", dtype))
+    return false;
+  auto dt = parseDType(dtype);
+  if (!dt)
+    return r.fail(where + ".dtype", "unknown element type '" + dtype + "'");
+  buf.dtype = *dt;
+  if (!r.getString(b, where, "role", role))
+    return false;
+  auto parsedRole = parseRole(role);
+  if (!parsedRole)
+    return r.fail(where + ".role", "expects input, param, output or "
+                                   "intermediate, got '" + role + "'");
+  buf.role = *parsedRole;
+  const Json *shape = r.field(b, where, "shape");
+  if (!shape)
+    return false;
+  if (!shape->is_array())
+    return r.fail(where + ".shape", "expects an array of integers");
+  for (const Json &d : *shape) {
+    if (!d.is_number_integer() || d.get<int64_t>() < 0)
+      return r.fail(where + ".shape", "expects non-negative integers");
+    buf.shape.push_back(d.get<int64_t>());
+  }
+  auto n = checkedNumel(buf.shape);
+  if (!n || *n > (int64_t(1) << 50) / int64_t(dtypeSize(buf.dtype)))
+    return r.fail(where + ".shape", formatShape(buf.shape) + " is too large");
+  if (buf.role == BufferRole::Intermediate) {
+    if (!r.getInt(b, where, "offset", buf.offset, 0))
+      return false;
+    if (buf.offset > arenaBytes || buf.byteSize() > arenaBytes - buf.offset)
+      return r.fail(where + ".offset",
+                    "bytes [" + std::to_string(buf.offset) + ", " +
+                        std::to_string(buf.offset + buf.byteSize()) +
+                        ") are outside the arena (" +
+                        std::to_string(arenaBytes) + " bytes)");
+  } else if (b.contains("offset")) {
+    return r.fail(where + ".offset", "only intermediates live in the arena");
+  }
+  return true;
+}
+
+/// A kernel's "grid" or "block": 3 positive integers.
+static bool parseDims(Reader &r, const Json &k, const std::string &where,
+                      const char *key, std::array<int64_t, 3> &dims) {
+  const Json *v = r.field(k, where, key);
+  if (!v)
+    return false;
+  if (!v->is_array() || v->size() != 3)
+    return r.fail(Reader::join(where, key), "expects 3 positive integers");
+  for (int d = 0; d < 3; ++d) {
+    const Json &e = (*v)[d];
+    if (!e.is_number_integer() || e.get<int64_t>() < 1 ||
+        e.get<int64_t>() > (int64_t(1) << 31) - 1)
+      return r.fail(Reader::join(where, key), "expects 3 positive integers");
+    dims[d] = e.get<int64_t>();
+  }
+  return true;
+}
+
+/// A kernel's "args": the arena, or names of non-intermediate `buffers`.
+static bool parseArgs(Reader &r, const Json &k, const std::string &where,
+                      const std::vector<ProgramBuffer> &buffers,
+                      ProgramKernel &kern) {
+  const Json *args = r.field(k, where, "args");
+  if (!args)
+    return false;
+  if (!args->is_array())
+    return r.fail(where + ".args", "expects an array of buffer names");
+  for (const Json &a : *args) {
+    if (!a.is_string())
+      return r.fail(where + ".args", "expects an array of buffer names");
+    std::string name = a.get<std::string>();
+    if (name != kArenaArg) {
+      const ProgramBuffer *buf = nullptr;
+      for (const ProgramBuffer &b : buffers)
+        if (b.name == name)
+          buf = &b;
+      if (!buf)
+        return r.fail(where + ".args", "'" + name + "' names no buffer");
+      if (buf->role == BufferRole::Intermediate)
+        return r.fail(where + ".args",
+                      "'" + name +
+                          "' is an intermediate: kernels reach those "
+                          "through the arena");
+    }
+    kern.args.push_back(std::move(name));
+  }
+  return true;
+}
+
+/// kernels[i]: a C identifier, grid, block (at most 1024 threads), shared
+/// bytes, args and the model nodes it computes.
+static bool parseKernel(Reader &r, const Json &k, size_t i,
+                        const std::vector<ProgramBuffer> &buffers,
+                        ProgramKernel &kern) {
+  std::string where = "kernels[" + std::to_string(i) + "]";
+  if (!k.is_object())
+    return r.fail(where, "expects an object");
+  if (!r.getString(k, where, "name", kern.name))
+    return false;
+  bool ident = !kern.name.empty() && !std::isdigit((unsigned char)kern.name[0]);
+  for (char c : kern.name)
+    ident &= std::isalnum((unsigned char)c) || c == '_';
+  if (!ident)
+    return r.fail(where + ".name", "'" + kern.name + "' is not a C identifier");
+  where += " ('" + kern.name + "')";
+  if (!parseDims(r, k, where, "grid", kern.grid) ||
+      !parseDims(r, k, where, "block", kern.block))
+    return false;
+  if (kern.block[0] * kern.block[1] * kern.block[2] > 1024)
+    return r.fail(where + ".block", "more than 1024 threads per block");
+  if (k.contains("shared_bytes") &&
+      !r.getInt(k, where, "shared_bytes", kern.sharedBytes, 0))
+    return false;
+  if (!parseArgs(r, k, where, buffers, kern))
+    return false;
+  if (k.contains("nodes") && k["nodes"].is_array())
+    for (const Json &n : k["nodes"])
+      if (n.is_string())
+        kern.nodes.push_back(n.get<std::string>());
+  return true;
+}
+
+/// The manifest's top-level array `key` ("buffers", "kernels"), or null
+/// after reporting.
+static const Json *topArray(Reader &r, const Json &j, const char *key) {
+  const Json *list = r.field(j, "", key);
+  if (list && !list->is_array()) {
+    r.fail(key, "expects an array");
+    return nullptr;
+  }
+  return list;
+}
+
 bool Program::parse(const std::string &manifestJson, std::string source,
                     Program &out, std::string &err) {
   Json j = Json::parse(manifestJson, nullptr, /*allow_exceptions=*/false);
@@ -106,147 +273,23 @@ bool Program::parse(const std::string &manifestJson, std::string source,
   if (!r.getInt(j, "", "arena_bytes", p.arenaBytes_, 0))
     return false;
 
-  const Json *buffers = r.field(j, "", "buffers");
+  const Json *buffers = topArray(r, j, "buffers");
   if (!buffers)
     return false;
-  if (!buffers->is_array())
-    return r.fail("buffers", "expects an array");
   std::set<std::string> names;
   for (size_t i = 0; i < buffers->size(); ++i) {
-    const Json &b = (*buffers)[i];
-    std::string where = "buffers[" + std::to_string(i) + "]";
-    if (!b.is_object())
-      return r.fail(where, "expects an object");
     ProgramBuffer buf;
-    std::string dtype, role;
-    if (!r.getString(b, where, "name", buf.name))
+    if (!parseBuffer(r, (*buffers)[i], i, p.arenaBytes_, names, buf))
       return false;
-    if (buf.name.empty() || buf.name == kArenaArg)
-      return r.fail(where + ".name", "'" + buf.name + "' is not a usable name");
-    if (!names.insert(buf.name).second)
-      return r.fail(where + ".name", "'" + buf.name + "' appears twice");
-    where += " ('" + buf.name + "')";
-    if (b.contains("model_name") &&
-        !r.getString(b, where, "model_name", buf.modelName))
-      return false;
-    if (!r.getString(b, where, "dtype", dtype))
-      return false;
-    auto dt = parseDType(dtype);
-    if (!dt)
-      return r.fail(where + ".dtype", "unknown element type '" + dtype + "'");
-    buf.dtype = *dt;
-    if (!r.getString(b, where, "role", role))
-      return false;
-    if (role == "input")
-      buf.role = BufferRole::Input;
-    else if (role == "param")
-      buf.role = BufferRole::Param;
-    else if (role == "output")
-      buf.role = BufferRole::Output;
-    else if (role == "intermediate")
-      buf.role = BufferRole::Intermediate;
-    else
-      return r.fail(where + ".role", "expects input, param, output or "
-                                     "intermediate, got '" + role + "'");
-    const Json *shape = r.field(b, where, "shape");
-    if (!shape)
-      return false;
-    if (!shape->is_array())
-      return r.fail(where + ".shape", "expects an array of integers");
-    for (const Json &d : *shape) {
-      if (!d.is_number_integer() || d.get<int64_t>() < 0)
-        return r.fail(where + ".shape", "expects non-negative integers");
-      buf.shape.push_back(d.get<int64_t>());
-    }
-    auto n = checkedNumel(buf.shape);
-    if (!n || *n > (int64_t(1) << 50) / int64_t(dtypeSize(buf.dtype)))
-      return r.fail(where + ".shape", formatShape(buf.shape) + " is too large");
-    if (buf.role == BufferRole::Intermediate) {
-      if (!r.getInt(b, where, "offset", buf.offset, 0))
-        return false;
-      if (buf.offset > p.arenaBytes_ ||
-          buf.byteSize() > p.arenaBytes_ - buf.offset)
-        return r.fail(where + ".offset",
-                      "bytes [" + std::to_string(buf.offset) + ", " +
-                          std::to_string(buf.offset + buf.byteSize()) +
-                          ") are outside the arena (" +
-                          std::to_string(p.arenaBytes_) + " bytes)");
-    } else if (b.contains("offset")) {
-      return r.fail(where + ".offset", "only intermediates live in the arena");
-    }
     p.buffers_.push_back(std::move(buf));
   }
-
-  const Json *kernels = r.field(j, "", "kernels");
+  const Json *kernels = topArray(r, j, "kernels");
   if (!kernels)
     return false;
-  if (!kernels->is_array())
-    return r.fail("kernels", "expects an array");
   for (size_t i = 0; i < kernels->size(); ++i) {
-    const Json &k = (*kernels)[i];
-    std::string where = "kernels[" + std::to_string(i) + "]";
-    if (!k.is_object())
-      return r.fail(where, "expects an object");
     ProgramKernel kern;
-    if (!r.getString(k, where, "name", kern.name))
+    if (!parseKernel(r, (*kernels)[i], i, p.buffers_, kern))
       return false;
-    bool ident = !kern.name.empty() && !std::isdigit((unsigned char)kern.name[0]);
-    for (char c : kern.name)
-      ident &= std::isalnum((unsigned char)c) || c == '_';
-    if (!ident)
-      return r.fail(where + ".name",
-                    "'" + kern.name + "' is not a C identifier");
-    where += " ('" + kern.name + "')";
-    for (auto [key, dims] :
-         {std::pair<const char *, std::array<int64_t, 3> *>{"grid", &kern.grid},
-          {"block", &kern.block}}) {
-      const Json *v = r.field(k, where, key);
-      if (!v)
-        return false;
-      if (!v->is_array() || v->size() != 3)
-        return r.fail(Reader::join(where, key), "expects 3 positive integers");
-      for (int d = 0; d < 3; ++d) {
-        const Json &e = (*v)[d];
-        if (!e.is_number_integer() || e.get<int64_t>() < 1 ||
-            e.get<int64_t>() > (int64_t(1) << 31) - 1)
-          return r.fail(Reader::join(where, key),
-                        "expects 3 positive integers");
-        (*dims)[d] = e.get<int64_t>();
-      }
-    }
-    if (kern.block[0] * kern.block[1] * kern.block[2] > 1024)
-      return r.fail(where + ".block", "more than 1024 threads per block");
-    if (k.contains("shared_bytes") &&
-        !r.getInt(k, where, "shared_bytes", kern.sharedBytes, 0))
-      return false;
-    const Json *args = r.field(k, where, "args");
-    if (!args)
-      return false;
-    if (!args->is_array())
-      return r.fail(where + ".args", "expects an array of buffer names");
-    for (const Json &a : *args) {
-      if (!a.is_string())
-        return r.fail(where + ".args", "expects an array of buffer names");
-      std::string name = a.get<std::string>();
-      if (name != kArenaArg) {
-        const ProgramBuffer *buf = nullptr;
-        for (const ProgramBuffer &b : p.buffers_)
-          if (b.name == name)
-            buf = &b;
-        if (!buf)
-          return r.fail(where + ".args", "'" + name + "' names no buffer");
-        if (buf->role == BufferRole::Intermediate)
-          return r.fail(where + ".args",
-                        "'" + name +
-                            "' is an intermediate: kernels reach those "
-                            "through the arena");
-      }
-      kern.args.push_back(std::move(name));
-    }
-    if (k.contains("nodes") && k["nodes"].is_array())
-      for (const Json &n : k["nodes"])
-        if (n.is_string())
-          kern.nodes.push_back(n.get<std::string>());
     p.kernels_.push_back(std::move(kern));
   }
   p.source_ = std::move(source);

@@ -175,6 +175,291 @@ struct Counts {
   double rate() const { return pass + fail ? double(pass) / (pass + fail) : 1; }
 };
 
+/// The cases of every selected suite whose name contains --filter; false
+/// after reporting a missing suite directory.
+bool collectCases(std::vector<Case> &cases) {
+  std::vector<std::string> suiteList(suites.begin(), suites.end());
+  if (suiteList.empty())
+    suiteList = {"node", "pytorch-converted", "pytorch-operator", "simple"};
+  for (const std::string &suite : suiteList) {
+    std::string dir = dataDir + "/" + suite;
+    if (!llvm::sys::fs::is_directory(dir)) {
+      llvm::errs() << "error: no suite directory " << dir << "\n";
+      return false;
+    }
+    for (const std::string &c : sortedSubdirs(dir))
+      if (filter.empty() || c.find(filter) != std::string::npos)
+        cases.push_back({suite, c, dir + "/" + c});
+  }
+  return true;
+}
+
+/// Step 1 for one case, in its child: imported, then compiled into
+/// <workDir>/<i> (cpu: "ready" when it compiles) or run (reference).
+std::string importAndCompile(const Case &kase, size_t i,
+                             const std::string &workDir, bool cpu) {
+  Result r;
+  auto c = OnnxCase::load(kase.dir, r);
+  if (!c)
+    return r.serialize();
+  if (!cpu)
+    return c->runReference().serialize();
+  std::string programDir = workDir + "/" + std::to_string(i);
+  if (std::error_code ec = llvm::sys::fs::create_directories(programDir))
+    return Result{Status::Fail,
+                  "cannot create " + programDir + ": " + ec.message(),
+                  c->ops()}
+        .serialize();
+  if (!c->compile(programDir, r)) {
+    r.detail += c->runReference().status == Status::Pass
+                    ? " (the reference interpreter passes)"
+                    : " (the reference interpreter fails too)";
+    return r.serialize();
+  }
+  return Result{Status::Pass, "ready", c->ops()}.serialize();
+}
+
+/// Step 3 for one ready case, in its child: run from its batch's library
+/// (or compiled alone when it has none) and compared.
+std::string runCase(const Case &kase, size_t i, const std::string &workDir,
+                    CpuDeviceOptions run) {
+  Result r;
+  auto c = OnnxCase::load(kase.dir, r);
+  if (!c)
+    return r.serialize();
+  r = c->runCpu(workDir + "/" + std::to_string(i), run);
+  if (r.status == Status::Fail) // for triage: a compiler or data bug?
+    r.detail += c->runReference().status == Status::Pass
+                    ? " (the reference interpreter passes)"
+                    : " (the reference interpreter fails too)";
+  return r.serialize();
+}
+
+/// Steps 2 and 3 for the `ready` cases: their libraries built, then each
+/// run; their results replace the "ready" ones.
+void runReadyCases(const std::vector<Case> &cases,
+                   const std::vector<size_t> &ready, const std::string &workDir,
+                   std::vector<Result> &results) {
+  CpuDeviceOptions opts;
+  // Libraries of several programs live in the kernel cache, or in the
+  // work directory when it is off.
+  auto cacheSetting = getEnv(Env::KernelCache);
+  if ((cacheSetting && (*cacheSetting == "0" || *cacheSetting == "off")) ||
+      cacheRoot().empty())
+    opts.cacheRoot = workDir + "/cache";
+  std::vector<std::string> library(cases.size()), prefix(cases.size());
+  buildLibraries(ready, workDir, opts, library, prefix);
+  // Step 3: run. A case whose library could not be built compiles alone.
+  auto ran = runForked(ready.size(), jobs, timeoutS, workDir, [&](size_t k) {
+    size_t i = ready[k];
+    CpuDeviceOptions run = opts;
+    run.library = library[i];
+    run.libraryPrefix = prefix[i];
+    return runCase(cases[i], i, workDir, run);
+  });
+  for (size_t k = 0; k < ready.size(); ++k) {
+    Result r = resultOf(ran[k]);
+    if (r.ops.empty())
+      r.ops = results[ready[k]].ops;
+    results[ready[k]] = std::move(r);
+  }
+}
+
+/// Every case's result, in a fresh work directory; false after reporting
+/// that it cannot be created.
+bool runAll(const std::vector<Case> &cases, std::vector<Result> &results) {
+  llvm::SmallString<128> tmp;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("dlc-onnx-conformance", tmp)) {
+    llvm::errs() << "error: cannot create a temporary directory: "
+                 << ec.message() << "\n";
+    return false;
+  }
+  std::string workDir = tmp.str().str();
+  bool cpu = device == "cpu";
+
+  // Step 1: every case imported, then compiled (cpu) or run (reference).
+  // A compiled case comes back as "ready".
+  results.assign(cases.size(), Result());
+  std::vector<size_t> ready;
+  auto first = runForked(cases.size(), jobs, timeoutS, workDir, [&](size_t i) {
+    return importAndCompile(cases[i], i, workDir, cpu);
+  });
+  for (size_t i = 0; i < cases.size(); ++i) {
+    results[i] = resultOf(first[i]);
+    if (cpu && results[i].status == Status::Pass)
+      ready.push_back(i);
+  }
+  if (cpu && !ready.empty())
+    runReadyCases(cases, ready, workDir, results);
+  llvm::sys::fs::remove_directories(workDir);
+  return true;
+}
+
+/// The results counted per suite, per op type and in total, by case id.
+struct Tally {
+  std::map<std::string, Counts> perSuite, perOp;
+  std::map<std::string, const Result *> byId;
+  Counts total;
+};
+
+/// Counts the results, printing the failures (every case with -v).
+Tally tally(const std::vector<Case> &cases,
+            const std::vector<Result> &results) {
+  Tally t;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Result &r = results[i];
+    std::string id = cases[i].id();
+    t.byId[id] = &r;
+    t.perSuite[cases[i].suite].add(r.status);
+    t.total.add(r.status);
+    for (const std::string &op : r.ops)
+      t.perOp[op].add(r.status);
+    if (verbose || r.status == Status::Fail)
+      llvm::outs() << statusName(r.status) << ": " << id
+                   << (r.detail.empty() ? "" : ": " + r.detail.substr(0, 600))
+                   << "\n";
+  }
+  return t;
+}
+
+/// The pass counts per suite and in total, and the time taken.
+void printSummary(const Tally &t, size_t numCases, double seconds) {
+  char rate[64];
+  for (const auto &[suite, c] : t.perSuite) {
+    snprintf(rate, sizeof rate, "%.1f%%", 100 * c.rate());
+    llvm::outs() << "suite " << suite << ": " << c.pass << " pass, " << c.fail
+                 << " fail, " << c.unsupported << " unsupported (" << rate
+                 << " of supported cases pass)\n";
+  }
+  snprintf(rate, sizeof rate, "%.1f%%", 100 * t.total.rate());
+  llvm::outs() << "total: " << t.total.pass << " pass, " << t.total.fail
+               << " fail, " << t.total.unsupported << " unsupported (" << rate
+               << " of supported cases pass)\n";
+  snprintf(rate, sizeof rate, "%.1f", seconds);
+  llvm::outs() << "device " << device << ", " << numCases << " cases in "
+               << rate << " s with -j " << jobs << "\n";
+}
+
+/// "| name | pass | fail | unsupported | rate |" of the report's tables.
+void reportRow(std::ofstream &md, const std::string &name, const Counts &c) {
+  char rate[64];
+  snprintf(rate, sizeof rate, "%.1f%%", 100 * c.rate());
+  md << "| " << name << " | " << c.pass << " | " << c.fail << " | "
+     << c.unsupported << " | " << rate << " |\n";
+}
+
+/// The report's last section: op types not mapped (by cases), then each
+/// case the importer turned down, with its reason.
+void reportUnsupported(std::ofstream &md, const std::vector<Case> &cases,
+                       const std::vector<Result> &results) {
+  std::map<std::string, std::map<std::string, unsigned>> unmapped;
+  std::vector<std::pair<std::string, std::string>> refused;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Result &r = results[i];
+    if (r.status != Status::Unsupported)
+      continue;
+    llvm::StringRef d = r.detail;
+    if (d.consume_front("op ") && d.consume_back(" is not mapped"))
+      unmapped[d.str()][cases[i].suite]++;
+    else
+      refused.emplace_back(cases[i].id(), r.detail);
+  }
+  md << "\n## Unsupported cases\n\nOp types the importer does not map, "
+        "with the cases (per suite) that use them:\n\n";
+  for (const auto &[op, bySuite] : unmapped) {
+    md << "- " << op << ":";
+    for (const auto &[suite, n] : bySuite)
+      md << " " << suite << " " << n;
+    md << "\n";
+  }
+  md << "\nCases the importer turns down (an attribute, a form or a type "
+        "it does not support):\n\n";
+  for (const auto &[id, why] : refused)
+    md << "- `" << id << "`: " << why << "\n";
+}
+
+/// --report: the markdown report; false after reporting a failed write.
+bool writeReport(const std::vector<Case> &cases,
+                 const std::vector<Result> &results, const Tally &t) {
+  std::ofstream md(reportPath);
+  md << "# ONNX backend conformance\n\n"
+     << "Generated by `dlc-onnx-conformance --device=" << device
+     << " --report=...` over " << dataDir << " (test_data_set_0 of each "
+     << "case; floats within rtol " << kRtol << ", atol " << kAtol
+     << ", bf16 within one bf16 ulp). ";
+  if (device == "cpu")
+    md << "Each case goes through the real compile path on the CPU: "
+          "import -> fuse -> tile -> plan memory -> CUDA emission -> the "
+          "host C++ compiler -> the CPU device (as `dlc run "
+          "--device=cpu`). ";
+  else
+    md << "Each case runs on the reference interpreter. ";
+  md << "A case is *unsupported* when it uses an op type the importer "
+        "does not map or the importer reports an unsupported attribute or "
+        "type; *fail* is anything else that goes wrong. See "
+        "docs/onnx.md.\n\n"
+     << "## Per suite\n\n| suite | pass | fail | unsupported | pass rate "
+        "(supported) |\n|---|---:|---:|---:|---:|\n";
+  for (const auto &[suite, c] : t.perSuite)
+    reportRow(md, suite, c);
+  reportRow(md, "**total**", t.total);
+  md << "\n## Per op type\n\nA case counts under every op type its model "
+        "uses.\n\n| op | pass | fail | unsupported | pass rate (supported) "
+        "|\n|---|---:|---:|---:|---:|\n";
+  for (const auto &[op, c] : t.perOp)
+    reportRow(md, op, c);
+  md << "\n## Failing cases\n\n";
+  if (!t.total.fail)
+    md << "None.\n";
+  for (const auto &[id, r] : t.byId)
+    if (r->status == Status::Fail)
+      md << "- `" << id << "`: " << r->detail << "\n";
+  reportUnsupported(md, cases, results);
+  if (!md) {
+    llvm::errs() << "error: cannot write " << reportPath << "\n";
+    return false;
+  }
+  return true;
+}
+
+/// --write-passing: the passing case ids, one per line.
+bool writePassingList(const Tally &t) {
+  std::ofstream out(writePassing);
+  for (const auto &[id, r] : t.byId)
+    if (r->status == Status::Pass)
+      out << id << "\n";
+  if (!out) {
+    llvm::errs() << "error: cannot write " << writePassing << "\n";
+    return false;
+  }
+  return true;
+}
+
+/// --expect-passing: 1 when a listed case (among those run) does not pass,
+/// else 0; -1 after reporting that the list cannot be read.
+int checkExpectedPasses(const Tally &t) {
+  std::ifstream in(expectPassing);
+  if (!in) {
+    llvm::errs() << "error: cannot read " << expectPassing << "\n";
+    return -1;
+  }
+  int rc = 0;
+  for (std::string id; std::getline(in, id);) {
+    if (id.empty() || id[0] == '#')
+      continue;
+    auto it = t.byId.find(id);
+    if (it == t.byId.end())
+      continue; // not selected by --suite/--filter
+    if (it->second->status != Status::Pass) {
+      llvm::outs() << "REGRESSION: " << id << " passed before: "
+                   << it->second->detail << "\n";
+      rc = 1;
+    }
+  }
+  return rc;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -188,234 +473,25 @@ int main(int argc, char **argv) {
   if (!jobs)
     jobs = std::max(1u, std::thread::hardware_concurrency());
   auto start = std::chrono::steady_clock::now();
-  std::vector<std::string> suiteList(suites.begin(), suites.end());
-  if (suiteList.empty())
-    suiteList = {"node", "pytorch-converted", "pytorch-operator", "simple"};
-
   std::vector<Case> cases;
-  for (const std::string &suite : suiteList) {
-    std::string dir = dataDir + "/" + suite;
-    if (!llvm::sys::fs::is_directory(dir)) {
-      llvm::errs() << "error: no suite directory " << dir << "\n";
-      return 1;
-    }
-    for (const std::string &c : sortedSubdirs(dir))
-      if (filter.empty() || c.find(filter) != std::string::npos)
-        cases.push_back({suite, c, dir + "/" + c});
-  }
-
-  llvm::SmallString<128> tmp;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueDirectory("dlc-onnx-conformance", tmp)) {
-    llvm::errs() << "error: cannot create a temporary directory: "
-                 << ec.message() << "\n";
+  std::vector<Result> results;
+  if (!collectCases(cases) || !runAll(cases, results))
     return 1;
-  }
-  std::string workDir = tmp.str().str();
-  bool cpu = device == "cpu";
-
-  // Step 1: every case imported, then compiled (cpu) or run (reference).
-  // A compiled case comes back as "ready".
-  std::vector<Result> results(cases.size());
-  std::vector<size_t> ready;
-  auto first = runForked(cases.size(), jobs, timeoutS, workDir, [&](size_t i) {
-    Result r;
-    auto c = OnnxCase::load(cases[i].dir, r);
-    if (!c)
-      return r.serialize();
-    if (!cpu)
-      return c->runReference().serialize();
-    std::string programDir = workDir + "/" + std::to_string(i);
-    if (std::error_code ec = llvm::sys::fs::create_directories(programDir))
-      return Result{Status::Fail, "cannot create " + programDir + ": " +
-                                      ec.message(), c->ops()}
-          .serialize();
-    if (!c->compile(programDir, r)) {
-      r.detail += c->runReference().status == Status::Pass
-                      ? " (the reference interpreter passes)"
-                      : " (the reference interpreter fails too)";
-      return r.serialize();
-    }
-    return Result{Status::Pass, "ready", c->ops()}.serialize();
-  });
-  for (size_t i = 0; i < cases.size(); ++i) {
-    results[i] = resultOf(first[i]);
-    if (cpu && results[i].status == Status::Pass)
-      ready.push_back(i);
-  }
-
-  if (cpu && !ready.empty()) {
-    CpuDeviceOptions opts;
-    // Libraries of several programs live in the kernel cache, or in the
-    // work directory when it is off.
-    auto cacheSetting = getEnv(Env::KernelCache);
-    if ((cacheSetting && (*cacheSetting == "0" || *cacheSetting == "off")) ||
-        cacheRoot().empty())
-      opts.cacheRoot = workDir + "/cache";
-    std::vector<std::string> library(cases.size()), prefix(cases.size());
-    buildLibraries(ready, workDir, opts, library, prefix);
-    // Step 3: run. A case whose library could not be built compiles alone.
-    auto ran = runForked(ready.size(), jobs, timeoutS, workDir, [&](size_t k) {
-      size_t i = ready[k];
-      Result r;
-      auto c = OnnxCase::load(cases[i].dir, r);
-      if (!c)
-        return r.serialize();
-      CpuDeviceOptions run = opts;
-      run.library = library[i];
-      run.libraryPrefix = prefix[i];
-      r = c->runCpu(workDir + "/" + std::to_string(i), run);
-      if (r.status == Status::Fail) // for triage: a compiler or data bug?
-        r.detail += c->runReference().status == Status::Pass
-                        ? " (the reference interpreter passes)"
-                        : " (the reference interpreter fails too)";
-      return r.serialize();
-    });
-    for (size_t k = 0; k < ready.size(); ++k) {
-      Result r = resultOf(ran[k]);
-      if (r.ops.empty())
-        r.ops = results[ready[k]].ops;
-      results[ready[k]] = std::move(r);
-    }
-  }
-  llvm::sys::fs::remove_directories(workDir);
-
-  std::map<std::string, Counts> perSuite, perOp;
-  std::map<std::string, const Result *> byId;
-  Counts total;
-  for (size_t i = 0; i < cases.size(); ++i) {
-    const Result &r = results[i];
-    std::string id = cases[i].id();
-    byId[id] = &r;
-    perSuite[cases[i].suite].add(r.status);
-    total.add(r.status);
-    for (const std::string &op : r.ops)
-      perOp[op].add(r.status);
-    if (verbose || r.status == Status::Fail)
-      llvm::outs() << statusName(r.status) << ": " << id
-                   << (r.detail.empty() ? "" : ": " + r.detail.substr(0, 600))
-                   << "\n";
-  }
-  char rate[64];
-  for (const auto &[suite, c] : perSuite) {
-    snprintf(rate, sizeof rate, "%.1f%%", 100 * c.rate());
-    llvm::outs() << "suite " << suite << ": " << c.pass << " pass, " << c.fail
-                 << " fail, " << c.unsupported << " unsupported (" << rate
-                 << " of supported cases pass)\n";
-  }
-  snprintf(rate, sizeof rate, "%.1f%%", 100 * total.rate());
-  llvm::outs() << "total: " << total.pass << " pass, " << total.fail
-               << " fail, " << total.unsupported << " unsupported (" << rate
-               << " of supported cases pass)\n";
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
-  snprintf(rate, sizeof rate, "%.1f", seconds);
-  llvm::outs() << "device " << device << ", " << cases.size() << " cases in "
-               << rate << " s with -j " << jobs << "\n";
-
-  if (!reportPath.empty()) {
-    std::ofstream md(reportPath);
-    md << "# ONNX backend conformance\n\n"
-       << "Generated by `dlc-onnx-conformance --device=" << device
-       << " --report=...` over " << dataDir << " (test_data_set_0 of each "
-       << "case; floats within rtol " << kRtol << ", atol " << kAtol
-       << ", bf16 within one bf16 ulp). ";
-    if (cpu)
-      md << "Each case goes through the real compile path on the CPU: "
-            "import -> fuse -> tile -> plan memory -> CUDA emission -> the "
-            "host C++ compiler -> the CPU device (as `dlc run "
-            "--device=cpu`). ";
-    else
-      md << "Each case runs on the reference interpreter. ";
-    md << "A case is *unsupported* when it uses an op type the importer "
-          "does not map or the importer reports an unsupported attribute or "
-          "type; *fail* is anything else that goes wrong. See "
-          "docs/onnx.md.\n\n"
-       << "## Per suite\n\n| suite | pass | fail | unsupported | pass rate "
-          "(supported) |\n|---|---:|---:|---:|---:|\n";
-    auto row = [&](const std::string &name, const Counts &c) {
-      snprintf(rate, sizeof rate, "%.1f%%", 100 * c.rate());
-      md << "| " << name << " | " << c.pass << " | " << c.fail << " | "
-         << c.unsupported << " | " << rate << " |\n";
-    };
-    for (const auto &[suite, c] : perSuite)
-      row(suite, c);
-    row("**total**", total);
-    md << "\n## Per op type\n\nA case counts under every op type its model "
-          "uses.\n\n| op | pass | fail | unsupported | pass rate (supported) "
-          "|\n|---|---:|---:|---:|---:|\n";
-    for (const auto &[op, c] : perOp)
-      row(op, c);
-    md << "\n## Failing cases\n\n";
-    if (!total.fail)
-      md << "None.\n";
-    for (const auto &[id, r] : byId)
-      if (r->status == Status::Fail)
-        md << "- `" << id << "`: " << r->detail << "\n";
-    // Why the rest is unsupported: op types not mapped (by cases), then
-    // each case the importer turned down, with its reason.
-    std::map<std::string, std::map<std::string, unsigned>> unmapped;
-    std::vector<std::pair<std::string, std::string>> refused;
-    for (size_t i = 0; i < cases.size(); ++i) {
-      const Result &r = results[i];
-      if (r.status != Status::Unsupported)
-        continue;
-      llvm::StringRef d = r.detail;
-      if (d.consume_front("op ") && d.consume_back(" is not mapped"))
-        unmapped[d.str()][cases[i].suite]++;
-      else
-        refused.emplace_back(cases[i].id(), r.detail);
-    }
-    md << "\n## Unsupported cases\n\nOp types the importer does not map, "
-          "with the cases (per suite) that use them:\n\n";
-    for (const auto &[op, bySuite] : unmapped) {
-      md << "- " << op << ":";
-      for (const auto &[suite, n] : bySuite)
-        md << " " << suite << " " << n;
-      md << "\n";
-    }
-    md << "\nCases the importer turns down (an attribute, a form or a type "
-          "it does not support):\n\n";
-    for (const auto &[id, why] : refused)
-      md << "- `" << id << "`: " << why << "\n";
-    if (!md) {
-      llvm::errs() << "error: cannot write " << reportPath << "\n";
-      return 1;
-    }
-  }
-  if (!writePassing.empty()) {
-    std::ofstream out(writePassing);
-    for (const auto &[id, r] : byId)
-      if (r->status == Status::Pass)
-        out << id << "\n";
-    if (!out) {
-      llvm::errs() << "error: cannot write " << writePassing << "\n";
-      return 1;
-    }
-  }
+  Tally t = tally(cases, results);
+  printSummary(t, cases.size(),
+               std::chrono::duration<double>(
+                   std::chrono::steady_clock::now() - start)
+                   .count());
+  if (!reportPath.empty() && !writeReport(cases, results, t))
+    return 1;
+  if (!writePassing.empty() && !writePassingList(t))
+    return 1;
   int rc = 0;
-  if (!expectPassing.empty()) {
-    std::ifstream in(expectPassing);
-    if (!in) {
-      llvm::errs() << "error: cannot read " << expectPassing << "\n";
-      return 1;
-    }
-    for (std::string id; std::getline(in, id);) {
-      if (id.empty() || id[0] == '#')
-        continue;
-      auto it = byId.find(id);
-      if (it == byId.end())
-        continue; // not selected by --suite/--filter
-      if (it->second->status != Status::Pass) {
-        llvm::outs() << "REGRESSION: " << id << " passed before: "
-                     << it->second->detail << "\n";
-        rc = 1;
-      }
-    }
-  }
-  if (total.rate() < minPassRate) {
-    snprintf(rate, sizeof rate, "%.1f%% is below %.1f%%", 100 * total.rate(),
+  if (!expectPassing.empty() && (rc = checkExpectedPasses(t)) < 0)
+    return 1;
+  if (t.total.rate() < minPassRate) {
+    char rate[64];
+    snprintf(rate, sizeof rate, "%.1f%% is below %.1f%%", 100 * t.total.rate(),
              100 * minPassRate);
     llvm::outs() << "error: pass rate " << rate << "\n";
     rc = 1;

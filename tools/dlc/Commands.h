@@ -1,4 +1,11 @@
 //===- Commands.h - the dlc driver's subcommands ----------------*- C++ -*-===//
+//
+// Each subcommand's entry point reads its flags into an options struct and
+// makes one call: compileModel (Compile.h) and executeModel (Run.h) in
+// DlcDriver, train() in train/, autotune() in tune/. The Session, the exit
+// codes and the flag category are shared by all of them.
+//
+//===----------------------------------------------------------------------===//
 #ifndef DLC_TOOLS_DLC_COMMANDS_H
 #define DLC_TOOLS_DLC_COMMANDS_H
 

@@ -1,34 +1,14 @@
 //===- CompileCommand.cpp - `dlc model.json`: compile and report ----------===//
+//
+// The top-level command's flags into CompileOptions, then one call
+// (tools/dlc/Compile.h).
+//
+//===----------------------------------------------------------------------===//
 #include "tools/dlc/Commands.h"
 
-#include "ir/DlcDialect.h"
-#include "ir/ModelAttrs.h"
-#include "codegen/CudaEmitter.h"
-#include "passes/Passes.h"
-#include "passes/Pipeline.h"
-#include "passes/Traffic.h"
-#include "passes/TrainingStep.h"
-
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/Pass/Pass.h"
-#include "mlir/Pass/PassInstrumentation.h"
-#include "mlir/Pass/PassManager.h"
-#include "llvm/ADT/MapVector.h"
-#include "llvm/ADT/StringSwitch.h"
-#include "runtime/core/AtomicFile.h"
-#include "runtime/nvrtc/KernelCache.h"
-#include "runtime/nvrtc/Nvrtc.h"
-
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Format.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/raw_ostream.h"
-
-#include <chrono>
+#include "tools/dlc/Compile.h"
 
 namespace cl = llvm::cl;
-using namespace mlir;
 
 namespace dlc::tools {
 
@@ -47,16 +27,16 @@ static cl::opt<std::string> compileTo(
     cl::value_desc("phase"), cl::init("cuda"), cl::cat(dlcCategory()));
 
 static cl::opt<std::string>
-    target("target", cl::desc("GPU architecture to schedule for: sm_80 or "
-                              "sm_90 (default)"),
+    target("target",
+           cl::desc("GPU architecture to schedule for: sm_80 or "
+                    "sm_90 (default)"),
            cl::init("sm_90"), cl::cat(dlcCategory()));
 
 static cl::opt<std::string> precision(
     "precision",
     cl::desc("fp32 (default) or mixed precision: bf16 or fp16 "
              "(--dlc-mixed-precision first; docs/mixed-precision.md)"),
-    cl::value_desc("fp32|bf16|fp16"), cl::init("fp32"),
-    cl::cat(dlcCategory()));
+    cl::value_desc("fp32|bf16|fp16"), cl::init("fp32"), cl::cat(dlcCategory()));
 
 static cl::opt<std::string>
     tuningCache("tuning-cache",
@@ -99,353 +79,21 @@ static cl::opt<bool> gradientsOnly(
              "the outputs and 'grad:<param>' and updates nothing"),
     cl::cat(dlcCategory()));
 
-/// Turns the imported model into its training step (--train-step), as
-/// `dlc train` compiles it (the pipeline's --dlc-fuse-optimizer makes its
-/// updates one multi-tensor kernel); false after reporting errors.
-static bool prepareTrainStep(ModuleOp module) {
-  if (gradientsOnly && !trainStep) {
-    llvm::errs() << "dlc: --gradients-only needs --train-step\n";
-    return false;
-  }
-  if (trainStep && (precision == "bf16" || precision == "fp16")) {
-    // As in `dlc train`: the forward graph goes low before autodiff, so the
-    // backward graph is low too and the params stay f32 master weights.
-    PassManager pm(module->getName());
-    mlir::dlc::PipelineOptions opts;
-    opts.precision = precision;
-    opts.stopAfter = mlir::dlc::Phase::Import;
-    mlir::dlc::buildCompilePipeline(pm, opts);
-    if (failed(pm.run(module)))
-      return false;
-  }
-  if (trainStep) {
-    if (gradientsOnly) {
-      PassManager pm(module->getName());
-      pm.addPass(mlir::dlc::createDlcAutodiff());
-      if (failed(pm.run(module)))
-        return false;
-    } else if (failed(mlir::dlc::buildTrainingStep(module))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-/// Wall time of each pass, in order, for the summary.
-class PassTimes : public PassInstrumentation {
-public:
-  void runBeforePass(Pass *, Operation *) override {
-    start = std::chrono::steady_clock::now();
-  }
-  void runAfterPass(Pass *pass, Operation *) override { record(pass); }
-  void runAfterPassFailed(Pass *pass, Operation *) override { record(pass); }
-  std::vector<std::pair<std::string, double>> &times() { return phases; }
-
-private:
-  void record(Pass *pass) {
-    if (pass->getArgument().empty()) // a pass manager nesting the real ones
-      return;
-    std::chrono::duration<double, std::milli> ms =
-        std::chrono::steady_clock::now() - start;
-    phases.emplace_back(pass->getArgument().str(), ms.count());
-  }
-  std::chrono::steady_clock::time_point start;
-  std::vector<std::pair<std::string, double>> phases;
-};
-
-static double msSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - start)
-      .count();
-}
-
-/// "f32[8, 1, 28, 28]"
-static void printType(llvm::raw_ostream &os, Type type) {
-  auto t = cast<RankedTensorType>(type);
-  os << t.getElementType() << "[";
-  llvm::interleaveComma(t.getShape(), os);
-  os << "]";
-}
-
-/// What the compile did, for the summary.
-struct CompileStats {
-  std::string nvrtc; // what NVRTC did: "5 kernels, cache hit", or why not
-  std::string opCensus; // of the model as imported: "10 (conv2d 2, ...)"
-  mlir::dlc::Traffic unfused, fused;
-  std::optional<int64_t> arenaBytes, peakLiveBytes, unplannedBytes;
-  std::vector<std::pair<std::string, double>> times;
-};
-
-/// A one-screen report of the model and of its compilation.
-static void printSummary(llvm::raw_ostream &os, ModuleOp module,
-                         const CompileStats &stats) {
-  auto func = module.lookupSymbol<func::FuncOp>(attrs::kEntry);
-  auto name = module->getAttrOfType<StringAttr>(attrs::kModel);
-  os << "model '" << (name ? name.getValue() : "?") << "'\n";
-  if (!func)
-    return;
-  std::string inputs;
-  llvm::raw_string_ostream in(inputs);
-  unsigned numParams = 0;
-  int64_t paramValues = 0;
-  for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
-    if (auto n = func.getArgAttrOfType<StringAttr>(i, attrs::kInput)) {
-      in << (inputs.empty() ? "" : ", ") << n.getValue() << " ";
-      printType(in, arg.getType());
-    } else if (func.getArgAttr(i, attrs::kParam)) {
-      ++numParams;
-      paramValues += cast<RankedTensorType>(arg.getType()).getNumElements();
-    }
-  }
-  os << "  inputs:     " << inputs << "\n";
-  os << "  parameters: " << numParams << " tensors, " << paramValues
-     << " values\n";
-  os << "  outputs:    ";
-  for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
-    auto n = func.getResultAttrOfType<StringAttr>(i, attrs::kOutput);
-    os << (i ? ", " : "") << (n ? n.getValue() : "?") << " ";
-    printType(os, type);
-  }
-  os << "\n";
-  os << "  ops:        " << stats.opCensus << "\n";
-  os << "  kernels:    " << stats.fused.kernels << " fused (" << stats.unfused.kernels
-     << " unfused)\n";
-  os << "  DRAM bytes: " << stats.fused.bytes << " fused vs "
-     << stats.unfused.bytes << " unfused (estimate";
-  if (stats.unfused.bytes > 0)
-    os << ", " << llvm::format("%.2f", double(stats.fused.bytes) /
-                                          double(stats.unfused.bytes))
-       << "x";
-  os << ")\n";
-  if (stats.arenaBytes)
-    os << "  arena:      " << *stats.arenaBytes << " bytes (peak live "
-       << stats.peakLiveBytes.value_or(0) << ", without reuse "
-       << stats.unplannedBytes.value_or(0) << ")\n";
-  if (!stats.nvrtc.empty())
-    os << "  nvrtc:      " << stats.nvrtc << "\n";
-  os << "  time:       ";
-  for (auto [i, phase] : llvm::enumerate(stats.times))
-    os << (i ? ", " : "") << phase.first << " "
-       << llvm::format("%.1f", phase.second) << " ms";
-  os << "\n";
-  if (auto training = module->getAttrOfType<DictionaryAttr>(attrs::kTraining)) {
-    auto loss = training.getAs<StringAttr>("loss");
-    auto opt = training.getAs<DictionaryAttr>("optimizer");
-    auto optName = opt ? opt.getAs<StringAttr>("name") : StringAttr();
-    os << "  training:   loss '" << (loss ? loss.getValue() : "?")
-       << "', optimizer " << (optName ? optName.getValue() : "?") << "\n";
-  }
-}
-
-/// "10 (conv2d 2, relu 2, ...)": the dlc ops of `func` by kind, in order of
-/// first appearance.
-static std::string censusOps(func::FuncOp func) {
-  llvm::MapVector<StringRef, unsigned> kinds;
-  unsigned numOps = 0;
-  func.walk([&](Operation *op) {
-    if (isa_and_nonnull<mlir::dlc::DlcDialect>(op->getDialect())) {
-      ++kinds[op->getName().stripDialect()];
-      ++numOps;
-    }
-  });
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << numOps << " (";
-  bool first = true;
-  for (auto &[kind, count] : kinds) {
-    os << (first ? "" : ", ") << kind << " " << count;
-    first = false;
-  }
-  os << ")";
-  return s;
-}
-
-/// Compiles the kernels for --target through the on-disk cache; returns what
-/// happened for the summary, or nullopt after printing NVRTC's log (emitted
-/// code that NVRTC rejects, or warns about, is a compiler bug).
-static std::optional<std::string> compileKernels(const std::string &source,
-                                                 size_t kernels) {
-  std::string err;
-  ::dlc::Nvrtc *nvrtc = ::dlc::Nvrtc::get(err);
-  if (!nvrtc)
-    return "skipped: " + err;
-  ::dlc::KernelCache cache(*nvrtc);
-  ::dlc::NvrtcOptions opts;
-  opts.arch = target;
-  opts.warningsAsErrors = true;
-  ::dlc::CachedKernel out;
-  if (!cache.getOrCompile(source, opts, out, err)) {
-    llvm::errs() << "dlc: " << err << "\n";
-    return std::nullopt;
-  }
-  std::string what = std::to_string(kernels) + " kernels for " + target +
-                     ", NVRTC " + nvrtc->version() + ", ";
-  switch (out.outcome) {
-  case ::dlc::CacheOutcome::Hit:
-    return what + "cache hit (NVRTC not run)";
-  case ::dlc::CacheOutcome::Miss:
-    return what + "compiled and cached";
-  case ::dlc::CacheOutcome::Rebuilt:
-    return what + "rebuilt: " + out.warning;
-  case ::dlc::CacheOutcome::Uncached:
-    return what + "compiled, not cached: " + out.warning;
-  }
-  return what;
-}
-
-/// kernels.cu and manifest.json in `dir`, each written whole or not at all.
-static bool writeCompiledModel(const std::string &dir,
-                               const mlir::dlc::CudaProgram &program,
-                               std::string &err) {
-  if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
-    err = "cannot create the directory: " + ec.message();
-    return false;
-  }
-  for (auto [name, text] :
-       {std::pair<const char *, const std::string *>{"kernels.cu",
-                                                      &program.source},
-        {"manifest.json", &program.manifestJson}}) {
-    llvm::SmallString<256> path(dir);
-    llvm::sys::path::append(path, name);
-    if (!::dlc::writeFileAtomically(std::string(path), {*text}, err))
-      return false;
-  }
-  return true;
-}
-
-static std::optional<int64_t> funcInt(func::FuncOp func, llvm::StringRef name) {
-  if (auto attr = func->getAttrOfType<IntegerAttr>(name))
-    return attr.getInt();
-  return std::nullopt;
-}
-
 int compileMain(llvm::StringRef modelPath) {
-  // --dump-ir=<pass> without --compile-to stops after that pass.
-  std::string stopAt = compileTo;
-  if (compileTo.getNumOccurrences() == 0 && !dumpIR.empty())
-    stopAt = llvm::StringSwitch<std::string>(dumpIR)
-                 .Case("import", "import")
-                 .Case("dlc-fuse", "fused")
-                 .Case("dlc-tile", "tiled")
-                 .Case("dlc-plan-memory", "planned")
-                 .Default("cuda");
-  auto stopAfter = mlir::dlc::parsePhase(stopAt);
-  if (!stopAfter) {
-    llvm::errs() << "dlc: unknown phase '" << compileTo
-                 << "' for --compile-to; expected one of import, fused, "
-                    "tiled, planned, cuda\n";
-    return kUserError;
-  }
-  if (!dumpIR.empty() &&
-      !llvm::is_contained({"import", "after-all", "dlc-fuse", "dlc-tile",
-                           "dlc-plan-memory"},
-                          dumpIR)) {
-    llvm::errs() << "dlc: unknown phase '" << dumpIR
-                 << "' for --dump-ir; expected import, after-all, dlc-fuse, "
-                    "dlc-tile or dlc-plan-memory\n";
-    return kUserError;
-  }
-  if (target != "sm_80" && target != "sm_90") {
-    llvm::errs() << "dlc: unknown --target '" << target
-                 << "'; expected sm_80 or sm_90\n";
-    return kUserError;
-  }
-  if (!llvm::is_contained({"fp32", "f32", "bf16", "fp16"}, precision)) {
-    llvm::errs() << "dlc: unknown --precision '" << precision
-                 << "'; expected fp32, bf16 or fp16\n";
-    return kUserError;
-  }
-  Session session;
-  CompileStats stats;
-  auto start = std::chrono::steady_clock::now();
-  auto module = session.load(modelPath);
-  if (!module)
-    return kUserError;
-  stats.times.emplace_back("import", msSince(start));
-  if (!prepareTrainStep(*module))
-    return kUserError;
-  auto func = module->lookupSymbol<func::FuncOp>(attrs::kEntry);
-  stats.unfused = mlir::dlc::estimateTraffic(func);
-  stats.opCensus = censusOps(func);
-
-  PassManager pm(&session.context());
-  if (failed(applyPassManagerCLOptions(pm)))
-    return kUserError;
-  if (!dumpIR.empty() && dumpIR != "import") {
-    // IR printing needs the passes to run one at a time.
-    session.context().disableMultithreading();
-    std::string phase = dumpIR;
-    pm.enableIRPrinting(
-        /*shouldPrintBeforePass=*/[](Pass *, Operation *) { return false; },
-        /*shouldPrintAfterPass=*/
-        [phase](Pass *pass, Operation *) {
-          return phase == "after-all" || pass->getArgument() == phase;
-        },
-        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
-        /*printAfterOnlyOnFailure=*/false, llvm::outs());
-  }
-  auto times = std::make_unique<PassTimes>();
-  PassTimes *passTimes = times.get();
-  pm.addInstrumentation(std::move(times));
-  mlir::dlc::PipelineOptions opts;
+  CompileOptions opts;
+  opts.modelPath = modelPath.str();
+  opts.dumpIR = dumpIR;
+  opts.compileTo = compileTo;
+  opts.compileToGiven = compileTo.getNumOccurrences() != 0;
   opts.target = target;
+  opts.precision = precision;
   opts.tuningCache = tuningCache;
-  opts.stopAfter = *stopAfter;
-  if ((precision == "bf16" || precision == "fp16") && !trainStep)
-    opts.precision = precision; // a training step has it already
-  mlir::dlc::buildCompilePipeline(pm, opts);
-  if (dumpIR == "import")
-    module->print(llvm::outs());
-  if (failed(pm.run(*module)))
-    // Passes reject only what a user supplied (a tuning cache); anything
-    // else failing on a verified model is a compiler bug.
-    return tuningCache.empty() ? kInternalError : kUserError;
-  llvm::append_range(stats.times, passTimes->times());
-  stats.fused = mlir::dlc::estimateTraffic(func);
-  stats.arenaBytes = funcInt(func, "dlc.arena_bytes");
-  stats.peakLiveBytes = funcInt(func, "dlc.peak_live_bytes");
-  stats.unplannedBytes = funcInt(func, "dlc.unplanned_bytes");
-
-  if (*stopAfter == mlir::dlc::Phase::Cuda) {
-    auto codegenStart = std::chrono::steady_clock::now();
-    auto program = mlir::dlc::emitCuda(func);
-    // The emitter has said which op it cannot emit; the model itself is
-    // valid, so this is a limit of the compiler.
-    if (failed(program))
-      return kInternalError;
-    stats.times.emplace_back("codegen", msSince(codegenStart));
-    if (useNvrtc) {
-      auto nvrtcStart = std::chrono::steady_clock::now();
-      auto nvrtc = compileKernels(program->source, program->kernels.size());
-      if (!nvrtc)
-        return kInternalError;
-      stats.nvrtc = *nvrtc;
-      stats.times.emplace_back("nvrtc", msSince(nvrtcStart));
-    }
-    if (!outputDir.empty()) {
-      std::string err;
-      if (!writeCompiledModel(outputDir, *program, err)) {
-        llvm::errs() << "dlc: -o " << outputDir << ": " << err << "\n";
-        return kUserError;
-      }
-    }
-  } else if (!outputDir.empty()) {
-    llvm::errs() << "dlc: -o writes CUDA, which needs --compile-to=cuda\n";
-    return kUserError;
-  }
-
-  if (!dumpGraph.empty()) {
-    std::string err;
-    auto name = (*module)->getAttrOfType<StringAttr>(attrs::kModel);
-    if (!writeGraphDot(func, name ? name.getValue() : "model", dumpGraph,
-                       err)) {
-      llvm::errs() << "dlc: --dump-graph: " << err << "\n";
-      return kUserError;
-    }
-  }
-  if (dumpIR.empty())
-    printSummary(llvm::outs(), *module, stats);
-  return kOk;
+  opts.outputDir = outputDir;
+  opts.useNvrtc = useNvrtc;
+  opts.dumpGraph = dumpGraph;
+  opts.trainStep = trainStep;
+  opts.gradientsOnly = gradientsOnly;
+  return compileModel(opts);
 }
 
 } // namespace dlc::tools

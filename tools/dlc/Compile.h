@@ -1,0 +1,37 @@
+//===- Compile.h - `dlc model.json` as a library call -----------*- C++ -*-===//
+//
+// Compiling a model and reporting on it: what the top-level command's
+// flags say, as CompileOptions, and the one call that does it (DlcDriver,
+// tools/dlc).
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLC_TOOLS_DLC_COMPILE_H
+#define DLC_TOOLS_DLC_COMPILE_H
+
+#include <string>
+
+namespace dlc::tools {
+
+struct CompileOptions {
+  std::string modelPath;
+  /// --dump-ir: "import", "after-all", or a pass flag ("" for the summary).
+  std::string dumpIR;
+  /// --compile-to, and whether it was given (else --dump-ir's phase stops).
+  std::string compileTo = "cuda";
+  bool compileToGiven = false;
+  std::string target = "sm_90";
+  std::string precision = "fp32";
+  std::string tuningCache;
+  /// -o: kernels.cu and manifest.json go here.
+  std::string outputDir;
+  bool useNvrtc = true;
+  std::string dumpGraph;
+  bool trainStep = false, gradientsOnly = false;
+};
+
+/// Compiles and reports as `dlc model.json` does; returns its exit code.
+int compileModel(const CompileOptions &opts);
+
+} // namespace dlc::tools
+
+#endif // DLC_TOOLS_DLC_COMPILE_H
