@@ -20,11 +20,11 @@ Tunable gemm() {
   Tunable t;
   t.fusion = "fusion_0";
   t.signature = "gemm f32 8x16x32";
-  t.base.strategy = mlir::dlc::Schedule::kTiledGemm.str();
+  t.base.strategy = mlir::dlc::Strategy::TiledGemm;
   t.base.tile = {64, 32, 16};
   t.base.warps = {2, 1};
   t.base.stages = 2;
-  t.base.mma = mlir::dlc::Schedule::kMmaNone.str();
+  t.base.mma = mlir::dlc::MmaMode::None;
   return t;
 }
 
