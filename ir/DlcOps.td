@@ -116,6 +116,8 @@ def Dlc_SigmoidOp : Dlc_UnaryOp<"sigmoid", "logistic sigmoid 1/(1+exp(-x))",
                                 "dlc::sigmoid({0})">;
 def Dlc_ReluOp : Dlc_UnaryOp<"relu", "max(x, 0)", "dlc::relu({0})">;
 def Dlc_ErfOp : Dlc_UnaryOp<"erf", "Gauss error function", "dlc::erf({0})">;
+def Dlc_SinOp : Dlc_UnaryOp<"sin", "sine", "dlc::sin({0})">;
+def Dlc_CosOp : Dlc_UnaryOp<"cos", "cosine", "dlc::cos({0})">;
 
 // Not a Dlc_UnaryOp: `approximate` changes the arithmetic and is verified.
 def Dlc_GeluOp : Dlc_SameTypeOp<"gelu",

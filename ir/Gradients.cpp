@@ -66,6 +66,10 @@ public:
   Value mul(Value x, double c) { return mul(x, scalarLike(c, x)); }
   Value neg(Value x) { return NegOp::create(b, loc, x); }
   Value exp(Value x) { return ExpOp::create(b, loc, x); }
+  /// Any other op, at the rule's insertion point and location.
+  template <typename OpT, typename... Args> Value build(Args &&...args) {
+    return OpT::create(b, loc, std::forward<Args>(args)...);
+  }
   Value cmp(Value x, Value y, StringRef pred) {
     return CompareOp::create(b, loc, x, y, pred);
   }
@@ -183,6 +187,16 @@ LogicalResult TanhOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
                                     Grads &out) {
   Value y = getResult();
   out[0] = v.mul(g, v.sub(v.scalarLike(1.0, y), v.mul(y, y)));
+  return success();
+}
+LogicalResult SinOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                   Grads &out) {
+  out[0] = v.mul(g, v.build<CosOp>(getInput()));
+  return success();
+}
+LogicalResult CosOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
+                                   Grads &out) {
+  out[0] = v.neg(v.mul(g, v.build<SinOp>(getInput())));
   return success();
 }
 LogicalResult SigmoidOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,

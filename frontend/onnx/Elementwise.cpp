@@ -347,6 +347,8 @@ void registerElementwiseConverters(OnnxConverterRegistry &r) {
   r.on("Sigmoid", 1, unary("sigmoid"));
   r.on("Relu", 1, unary("relu"));
   r.on("Erf", 1, unary("erf"));
+  r.on("Sin", 7, unary("sin"));
+  r.on("Cos", 7, unary("cos"));
   // Binary arithmetic and comparisons.
   r.on("Add", 1, binary("add"), 2);
   r.on("Sub", 1, binary("sub"), 2);

@@ -156,6 +156,8 @@ constexpr UnaryEntry kUnaryOps[] = {
        const T c = std::sqrt(T(2) / T(M_PI));
        return x * (T(1) + std::tanh(c * (x + T(0.044715) * x * x * x))) / T(2);
      }},
+    {"sin", [](auto x) { return std::sin(x); }},
+    {"cos", [](auto x) { return std::cos(x); }},
 };
 static_assert(kUnaryOps[int(UnaryKind::GeluTanh)].name == "gelu_tanh",
               "UnaryKind names the first entries of kUnaryOps, in order");

@@ -258,7 +258,8 @@ Case binary(const std::string &op, Fill rhsFill = Fill::Uniform) {
 std::vector<Case> allCases() {
   std::vector<Case> cases;
   // Elementwise.
-  for (const char *op : {"neg", "exp", "tanh", "sigmoid", "relu", "erf"})
+  for (const char *op : {"neg", "exp", "tanh", "sigmoid", "relu", "erf", "sin",
+                         "cos"})
     cases.push_back(unary(op));
   for (const char *op : {"log", "sqrt", "rsqrt"})
     cases.push_back(unary(op, Fill::Positive));
