@@ -18,8 +18,9 @@
 //
 //   KernelEmitter.cpp  the core: index maps, gather, views, forward, stores,
 //                      the strategy switch
-//   Elementwise.cpp    the elementwise ops: the spelling table (one entry
-//                      per op) and the ops that need more than a spelling
+//   Elementwise.cpp    the elementwise ops: the CUDA spelling each op
+//                      carries (CudaSpelledOpInterface, from ODS) and the
+//                      ops that need more than one spelling
 //   Pointwise.cpp      pointwise: a grid-stride loop, vectorized
 //   RowReduce.cpp      row_reduce: softmax, layer_norm, reduce_*, losses
 //   Gemm.cpp           contractions as GEMMs: tiled_gemm on FMA, and one
@@ -185,7 +186,8 @@ private:
   FailureOr<std::string> operandAt(Operation *op, unsigned i,
                                    const std::string &idx);
   FailureOr<std::string> atElementwise(Operation *op, const std::string &idx);
-  /// `op` through the spelling table; an error when it has no entry.
+  /// `op` through the spelling it carries (CudaSpelledOpInterface); an
+  /// error when it has none.
   FailureOr<std::string> atSpelled(Operation *op, const std::string &idx);
 
   // Strategies, one file each.
