@@ -41,6 +41,7 @@
 #include "runtime/core/Program.h"
 #include "runtime/io/TensorFile.h"
 #include "runtime/core/FloatConvert.h"
+#include "runtime/core/RandomFill.h"
 
 #include <nlohmann/json.hpp>
 
@@ -72,13 +73,6 @@ struct Options {
   std::exit(1);
 }
 
-uint64_t splitmix(uint64_t &s) {
-  uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 /// What a training step's optimizer inputs must hold to be a real step
 /// (passes/TrainingStep.h names them): opt.step a step number, opt.lr a
 /// learning rate, exp_avg_sq non-negative. Others: plain random values.
@@ -95,60 +89,25 @@ Fill fillOf(const ProgramBuffer &b) {
   return Fill::Random;
 }
 
-/// Random contents for a buffer: floats uniform in [-1, 1) (never zeros:
-/// they can run faster than real data), integers 0 or 1 (valid class labels
-/// for any loss with at least two classes), booleans 0/1. Optimizer inputs
-/// as fillOf says: step 10, lr 1e-3, second moments in [0, 1).
+/// Random contents for a buffer (runtime/core/RandomFill.h); optimizer
+/// inputs as fillOf says: step 10, lr 1e-3, second moments in [0, 1).
 HostTensor randomTensor(const ProgramBuffer &b, uint64_t seed) {
-  HostTensor t = HostTensor::zeros(b.dtype, b.shape);
-  Fill fill = fillOf(b);
-  uint64_t s = seed * 0x2545f4914f6cdd1dull + 12345;
-  int64_t n = t.numel();
-  uint8_t *p = t.bytes.data();
-  for (int64_t i = 0; i < n; ++i) {
-    uint64_t r = splitmix(s);
-    double u = double(r >> 11) * (1.0 / 9007199254740992.0) * 2.0 - 1.0;
-    if (fill == Fill::Step)
-      u = 10;
-    else if (fill == Fill::Lr)
-      u = 1e-3;
-    else if (fill == Fill::NonNegative)
-      u = std::fabs(u);
-    switch (b.dtype) {
-    case DType::F32: {
-      float f = float(u);
-      std::memcpy(p + 4 * i, &f, 4);
-      break;
-    }
-    case DType::F64:
-      std::memcpy(p + 8 * i, &u, 8);
-      break;
-    case DType::F16: {
-      uint16_t h = ref::doubleToHalf(u);
-      std::memcpy(p + 2 * i, &h, 2);
-      break;
-    }
-    case DType::BF16: {
-      uint16_t h = ref::doubleToBFloat16(u);
-      std::memcpy(p + 2 * i, &h, 2);
-      break;
-    }
-    case DType::I1:
-      p[i] = uint8_t(r & 1);
-      break;
-    case DType::I32: {
-      int32_t v = int32_t(r & 1);
-      std::memcpy(p + 4 * i, &v, 4);
-      break;
-    }
-    case DType::I64: {
-      int64_t v = int64_t(r & 1);
-      std::memcpy(p + 8 * i, &v, 8);
-      break;
-    }
-    }
+  double (*map)(double) = nullptr;
+  switch (fillOf(b)) {
+  case Fill::Random:
+    break;
+  case Fill::Step:
+    map = [](double) { return 10.0; };
+    break;
+  case Fill::Lr:
+    map = [](double) { return 1e-3; };
+    break;
+  case Fill::NonNegative:
+    map = [](double u) { return std::fabs(u); };
+    break;
   }
-  return t;
+  return randomHostTensor(b.dtype, b.shape,
+                          seed * 0x2545f4914f6cdd1dull + 12345, map);
 }
 
 struct Stats {

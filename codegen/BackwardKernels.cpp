@@ -210,19 +210,8 @@ struct Emitter {
   LogicalResult slice(SliceBackwardOp s) {
     Dims in(shapeOf(s.getResult())), gs(shapeOf(s.getGrad()));
     size_t rank = in.size();
-    Dims begin(rank, 0), step(rank, 1);
-    ArrayRef<int64_t> axes = s.getAxes(), steps = s.getSteps();
-    for (size_t j = 0; j < s.getStarts().size(); ++j) {
-      int64_t a = axes.empty() ? int64_t(j) : axes[j];
-      if (a < 0)
-        a += rank;
-      int64_t st = s.getStarts()[j];
-      if (st < 0)
-        st += in[a];
-      begin[a] = std::clamp<int64_t>(st, 0, in[a]);
-      if (!steps.empty())
-        step[a] = steps[j];
-    }
+    auto [begin, step] =
+        sliceWindow(in, s.getStarts(), s.getAxes(), s.getSteps());
     Dims gStrides(rank, 1);
     for (int64_t d = int64_t(rank) - 2; d >= 0; --d)
       gStrides[d] = gStrides[d + 1] * gs[d + 1];

@@ -161,19 +161,8 @@ FailureOr<std::string> KernelEmitter::slice(SliceOp s, const std::string &idx) {
   Dims outShape(shapeOf(s.getResult()));
   Dims in(shapeOf(s.getInput()));
   size_t rank = in.size();
-  Dims start(rank, 0), step(rank, 1);
-  ArrayRef<int64_t> axes = s.getAxes();
-  for (size_t j = 0; j < s.getStarts().size(); ++j) {
-    int64_t a = axes.empty() ? int64_t(j) : axes[j];
-    if (a < 0)
-      a += rank;
-    int64_t st = s.getStarts()[j];
-    if (st < 0)
-      st += in[a];
-    start[a] = std::clamp<int64_t>(st, 0, in[a]);
-    if (!s.getSteps().empty())
-      step[a] = s.getSteps()[j];
-  }
+  auto [start, step] =
+      sliceWindow(in, s.getStarts(), s.getAxes(), s.getSteps());
   Dims inStrides = stridesOf(in);
   std::string expr;
   for (size_t d = 0; d < rank; ++d) {

@@ -12,6 +12,9 @@
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Value.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <algorithm>
 
 #include <cstdint>
 #include <optional>
@@ -43,6 +46,28 @@ inline std::optional<int64_t> checkedAxis(int64_t axis, int64_t rank,
   if (axis < -rank || axis >= hi)
     return std::nullopt;
   return axis < 0 ? axis + rank : axis;
+}
+
+/// Where a slice (dlc.slice, dlc.slice_backward) of `inShape` starts and
+/// how it steps in every dim (0 and 1 in the dims it does not slice), from
+/// the op's starts, axes and steps as its verifier accepted them: negative
+/// axes and starts count from the end, starts clamp to the dim.
+struct SliceWindow {
+  SmallVector<int64_t> start, step;
+};
+inline SliceWindow sliceWindow(ArrayRef<int64_t> inShape,
+                               ArrayRef<int64_t> starts, ArrayRef<int64_t> axes,
+                               ArrayRef<int64_t> steps) {
+  int64_t rank = inShape.size();
+  SliceWindow w{SmallVector<int64_t>(rank, 0), SmallVector<int64_t>(rank, 1)};
+  for (size_t j = 0; j < starts.size(); ++j) {
+    int64_t a = normalizeAxis(axes.empty() ? int64_t(j) : axes[j], rank);
+    int64_t st = starts[j] < 0 ? starts[j] + inShape[a] : starts[j];
+    w.start[a] = std::clamp<int64_t>(st, 0, inShape[a]);
+    if (!steps.empty())
+      w.step[a] = steps[j];
+  }
+  return w;
 }
 
 } // namespace mlir::dlc

@@ -13,6 +13,7 @@
 #include "passes/Pipeline.h"
 #include "runtime/core/FloatConvert.h"
 #include "runtime/core/Program.h"
+#include "runtime/core/RandomFill.h"
 #include "runtime/cuda/CudaDevice.h"
 
 #include "mlir/Pass/PassManager.h"
@@ -98,54 +99,6 @@ double tolerance(DType t) {
   }
 }
 
-static uint64_t splitmix(uint64_t &s) {
-  uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-/// Uniform [-1, 1) floats; integers 0 or 1 (valid labels for any loss).
-static HostTensor randomTensor(DType dtype, const std::vector<int64_t> &shape,
-                               uint64_t s) {
-  HostTensor t = HostTensor::zeros(dtype, shape);
-  uint8_t *p = t.bytes.data();
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    uint64_t r = splitmix(s);
-    double u = double(r >> 11) * (1.0 / 9007199254740992.0) * 2.0 - 1.0;
-    switch (dtype) {
-    case DType::F32: {
-      float f = float(u);
-      std::memcpy(p + 4 * i, &f, 4);
-      break;
-    }
-    case DType::F64:
-      std::memcpy(p + 8 * i, &u, 8);
-      break;
-    case DType::F16:
-    case DType::BF16: {
-      uint16_t h =
-          dtype == DType::F16 ? ref::doubleToHalf(u) : ref::doubleToBFloat16(u);
-      std::memcpy(p + 2 * i, &h, 2);
-      break;
-    }
-    case DType::I1:
-      p[i] = uint8_t(r & 1);
-      break;
-    case DType::I32: {
-      int32_t v = int32_t(r & 1);
-      std::memcpy(p + 4 * i, &v, 4);
-      break;
-    }
-    case DType::I64: {
-      int64_t v = int64_t(r & 1);
-      std::memcpy(p + 8 * i, &v, 8);
-      break;
-    }
-    }
-  }
-  return t;
-}
 
 static double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -169,7 +122,7 @@ bool Tuner::prepareInputs(std::string &err) {
   for (const ModelValue &mv : *values) {
     if (mv.kind != ModelValue::Kind::Input)
       continue;
-    HostTensor t = randomTensor(mv.dtype, mv.shape, s++ * 7919 + 1);
+    HostTensor t = randomHostTensor(mv.dtype, mv.shape, s++ * 7919 + 1);
     // A training step's optimizer inputs (passes/TrainingStep.h) as in a
     // real step: step 10, lr 1e-3, second moments non-negative.
     if (mv.dtype == DType::F32 &&
