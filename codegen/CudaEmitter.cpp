@@ -14,9 +14,12 @@
 #include "ir/FusionOps.h"
 #include "ir/ModelAttrs.h"
 #include "ir/ShapeUtils.h"
+#include "runtime/core/AtomicFile.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Path.h"
 
 #include <nlohmann/json.hpp>
 
@@ -397,4 +400,17 @@ FailureOr<CudaProgram> ProgramEmitter::run() {
 
 FailureOr<CudaProgram> mlir::dlc::emitCuda(func::FuncOp func) {
   return ProgramEmitter(func).run();
+}
+
+bool mlir::dlc::writeCudaProgram(StringRef dir, const CudaProgram &program,
+                                 std::string &err) {
+  for (auto [name, text] : {std::pair<const char *, const std::string *>{
+                                "kernels.cu", &program.source},
+                            {"manifest.json", &program.manifestJson}}) {
+    SmallString<256> path(dir);
+    llvm::sys::path::append(path, name);
+    if (!::dlc::writeFileAtomically(std::string(path), {*text}, err))
+      return false;
+  }
+  return true;
 }

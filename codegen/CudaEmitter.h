@@ -50,6 +50,12 @@ struct CudaProgram {
 
 mlir::FailureOr<CudaProgram> emitCuda(mlir::func::FuncOp func);
 
+/// Writes kernels.cu and manifest.json of `program` into the existing
+/// directory `dir` (a compiled model, docs/codegen.md), each file whole or
+/// not at all; false with `err` naming the file that failed.
+bool writeCudaProgram(llvm::StringRef dir, const CudaProgram &program,
+                      std::string &err);
+
 /// The device prelude, as embedded in the binary.
 const char *devicePrelude();
 

@@ -9,11 +9,9 @@
 
 #include "codegen/CudaEmitter.h"
 #include "passes/Pipeline.h"
-#include "runtime/core/AtomicFile.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 
 namespace dlc {
 
@@ -49,15 +47,9 @@ static bool writeProgram(const std::string &dir,
     err = "--emit-step: cannot create '" + dir + "': " + ec.message();
     return false;
   }
-  for (auto [name, text] : {std::pair<const char *, const std::string *>{
-                                "kernels.cu", &program.source},
-                            {"manifest.json", &program.manifestJson}}) {
-    llvm::SmallString<256> path(dir);
-    llvm::sys::path::append(path, name);
-    if (!writeFileAtomically(std::string(path), {*text}, err)) {
-      err = "--emit-step: " + err;
-      return false;
-    }
+  if (!mlir::dlc::writeCudaProgram(dir, program, err)) {
+    err = "--emit-step: " + err;
+    return false;
   }
   return true;
 }

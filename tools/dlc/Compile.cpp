@@ -18,7 +18,6 @@
 #include "passes/Pipeline.h"
 #include "passes/Traffic.h"
 #include "passes/TrainingStep.h"
-#include "runtime/core/AtomicFile.h"
 #include "runtime/nvrtc/KernelCache.h"
 #include "runtime/nvrtc/Nvrtc.h"
 
@@ -31,7 +30,6 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -244,15 +242,7 @@ static bool writeCompiledModel(const std::string &dir,
     err = "cannot create the directory: " + ec.message();
     return false;
   }
-  for (auto [name, text] : {std::pair<const char *, const std::string *>{
-                                "kernels.cu", &program.source},
-                            {"manifest.json", &program.manifestJson}}) {
-    llvm::SmallString<256> path(dir);
-    llvm::sys::path::append(path, name);
-    if (!::dlc::writeFileAtomically(std::string(path), {*text}, err))
-      return false;
-  }
-  return true;
+  return mlir::dlc::writeCudaProgram(dir, program, err);
 }
 
 static std::optional<int64_t> funcInt(func::FuncOp func, llvm::StringRef name) {
