@@ -11,14 +11,7 @@ using namespace mlir;
 using namespace mlir::dlc;
 
 Schedule mlir::dlc::defaultSchedule(FusionOp fusion) {
-  Operation *anchor = nullptr, *pool = nullptr;
-  for (Operation &op : fusion.getBodyBlock().without_terminator()) {
-    OpClass c = classifyOp(&op);
-    if (c == OpClass::Pool)
-      pool = &op;
-    else if (c == OpClass::Contraction || c == OpClass::Reduction)
-      anchor = &op;
-  }
+  auto [anchor, pool] = findAnchors(fusion);
   Schedule s;
   s.target = "sm_80";
   s.block = {256, 1, 1};

@@ -323,13 +323,11 @@ LogicalResult KernelEmitter::forwardAndStore(Value v, const std::string &idx) {
 
 LogicalResult KernelEmitter::scan(KernelInfo &info, Operation *&anchor,
                                   Operation *&pool) {
+  FusionAnchors found = findAnchors(fusion);
+  anchor = found.anchor;
+  pool = found.pool;
   for (Operation &op : fusion.getBodyBlock().without_terminator()) {
-    OpClass c = classifyOp(&op);
-    if (c == OpClass::Pool)
-      pool = &op;
-    else if (c == OpClass::Contraction || c == OpClass::Reduction)
-      anchor = &op;
-    else if (c == OpClass::Other && !isOptimizerUpdate(&op))
+    if (classifyOp(&op) == OpClass::Other && !isOptimizerUpdate(&op))
       return fail(&op, "not a dlc compute op");
     std::string node = nodeName(op.getLoc());
     if (!node.empty() && !isa<ConstantOp>(op) &&

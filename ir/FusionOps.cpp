@@ -49,6 +49,18 @@ std::pair<Value, Value> mlir::dlc::optimizerLossScaling(Operation *update) {
   return {};
 }
 
+FusionAnchors mlir::dlc::findAnchors(FusionOp fusion) {
+  FusionAnchors found;
+  for (Operation &op : fusion.getBodyBlock().without_terminator()) {
+    OpClass c = classifyOp(&op);
+    if (c == OpClass::Pool)
+      found.pool = &op;
+    else if (c == OpClass::Contraction || c == OpClass::Reduction)
+      found.anchor = &op;
+  }
+  return found;
+}
+
 StringRef mlir::dlc::fusionKindFor(bool hasContraction,
                                    bool hasReductionOrPool) {
   if (hasContraction)

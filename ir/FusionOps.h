@@ -58,6 +58,13 @@ inline bool isElementwiseLike(OpClass c) {
   return c == OpClass::Elementwise || c == OpClass::View;
 }
 
+/// The ops a fusion's kernel is built around: its (last) contraction or
+/// reduction, the anchor, and its (last) pooling op; null where absent.
+struct FusionAnchors {
+  Operation *anchor = nullptr, *pool = nullptr;
+};
+FusionAnchors findAnchors(FusionOp fusion);
+
 /// The `kind` a dlc.fusion with these anchors has: contraction when it holds a
 /// contraction, else reduction when it holds a reduction or pool, else
 /// elementwise.

@@ -163,14 +163,7 @@ void rowsOf(Operation *op, Problem &p) {
 
 Problem analyze(FusionOp fusion) {
   Problem p;
-  Operation *anchor = nullptr, *pool = nullptr;
-  for (Operation &op : fusion.getBodyBlock().without_terminator()) {
-    OpClass cls = classifyOp(&op);
-    if (cls == OpClass::Contraction || cls == OpClass::Reduction)
-      anchor = &op;
-    else if (cls == OpClass::Pool)
-      pool = &op;
-  }
+  auto [anchor, pool] = findAnchors(fusion);
   // Optimizer updates (codegen/MultiTensorKernels.cpp): chunks of every
   // param; a segment's tail is scalar, so no dim constrains the vector width
   // (dim 0).
