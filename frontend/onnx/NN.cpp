@@ -21,22 +21,25 @@ struct Window {
   SmallVector<int64_t> kernel, stride, dilation, pads; // pads: t, l, b, r
 };
 
+/// The ints attribute `name` with `n` entries, or `n` times `dflt` when the
+/// node does not set it; an error naming the attribute for another length.
+FailureOr<SmallVector<int64_t>> intsOrDefault(OnnxImporter &m, const char *name,
+                                              int64_t dflt, size_t n) {
+  auto v = m.attrInts(name);
+  if (!v)
+    return SmallVector<int64_t>(n, dflt);
+  if (v->size() != n)
+    return m.fail() << "attribute '" << name << "' has " << v->size()
+                    << " entries, expected " << n,
+           failure();
+  return *v;
+}
+
 FailureOr<Window> windowOf(OnnxImporter &m, ArrayRef<int64_t> inShape,
                            std::optional<SmallVector<int64_t>> kernel,
                            bool ceilMode, bool hasDilation) {
   size_t spatial = inShape.size() - 2;
   Window w;
-  auto list = [&](const char *name, int64_t dflt,
-                  size_t n) -> FailureOr<SmallVector<int64_t>> {
-    auto v = m.attrInts(name);
-    if (!v)
-      return SmallVector<int64_t>(n, dflt);
-    if (v->size() != n)
-      return m.fail() << "attribute '" << name << "' has " << v->size()
-                      << " entries, expected " << n,
-             failure();
-    return *v;
-  };
   if (auto k = m.attrInts("kernel_shape")) {
     if (kernel && *k != *kernel)
       return m.fail() << "kernel_shape does not match the weight's shape",
@@ -46,12 +49,12 @@ FailureOr<Window> windowOf(OnnxImporter &m, ArrayRef<int64_t> inShape,
   if (!kernel || kernel->size() != spatial)
     return m.fail() << "needs kernel_shape with " << spatial << " entries",
            failure();
-  auto stride = list("strides", 1, spatial);
+  auto stride = intsOrDefault(m, "strides", 1, spatial);
   auto dil =
       hasDilation
-          ? list("dilations", 1, spatial)
+          ? intsOrDefault(m, "dilations", 1, spatial)
           : FailureOr<SmallVector<int64_t>>(SmallVector<int64_t>(spatial, 1));
-  auto pads = list("pads", 0, 2 * spatial);
+  auto pads = intsOrDefault(m, "pads", 0, 2 * spatial);
   if (failed(stride) || failed(dil) || failed(pads))
     return failure();
   std::string autoPad = m.attrString("auto_pad", "NOTSET");
@@ -163,20 +166,11 @@ LogicalResult convertConvTranspose(OnnxImporter &m) {
   SmallVector<int64_t> kernel(ws.begin() + 2, ws.end());
   if (auto k = m.attrInts("kernel_shape"); k && *k != kernel)
     return m.fail() << "kernel_shape does not match the weight's shape";
-  auto list = [&](const char *name, int64_t dflt,
-                  size_t n) -> std::optional<SmallVector<int64_t>> {
-    auto v = m.attrInts(name);
-    if (!v)
-      return SmallVector<int64_t>(n, dflt);
-    if (v->size() != n)
-      return m.fail() << "attribute '" << name << "' has " << v->size()
-                      << " entries, expected " << n,
-             std::nullopt;
-    return *v;
-  };
-  auto stride = list("strides", 1, sp), dil = list("dilations", 1, sp),
-       pads = list("pads", 0, 2 * sp), outPad = list("output_padding", 0, sp);
-  if (!stride || !dil || !pads || !outPad)
+  auto stride = intsOrDefault(m, "strides", 1, sp),
+       dil = intsOrDefault(m, "dilations", 1, sp),
+       pads = intsOrDefault(m, "pads", 0, 2 * sp),
+       outPad = intsOrDefault(m, "output_padding", 0, sp);
+  if (failed(stride) || failed(dil) || failed(pads) || failed(outPad))
     return failure();
   auto outShape = m.attrInts("output_shape");
   if (outShape && outShape->size() == sp + 2)
