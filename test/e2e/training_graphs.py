@@ -263,6 +263,9 @@ def main():
             if err:
                 failures += 1
                 print(f"FAIL {name}: {err}")
+                # stderr too: lit shows it whole, FileCheck's dump of stdout
+                # may elide the line.
+                print(f"FAIL {name}: {err}", file=sys.stderr)
             else:
                 print(f"ok   {name}")
     n = len(cases)
