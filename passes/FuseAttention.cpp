@@ -224,7 +224,7 @@ void rewrite(Match &m) {
   OpBuilder b(m.root);
   Location loc = m.root->getLoc();
   int64_t rank = shapeOf(m.v).size();
-  Value key = keyOf(b, loc, m.kT);
+  Value key = keyOf(b, m.kT.getLoc(), m.kT);
   Value mask = m.mask;
   if (m.whereCond) {
     // where(cond, s, -inf) == s + where(cond, 0, -inf).
