@@ -6,10 +6,12 @@
 //   s = matmul(q', kT')             q' = q or mul(q, c), kT' likewise
 //   s = mul(s, c) | div(s, c)       (any number, c a scalar constant)
 //   s = add(s, mask)                optional; a constant causal mask
-//                                   (0 on and below the diagonal, -inf
-//                                   above) becomes `causal`
-//   s = where(cond, s, -inf)        optional; a constant lower-triangular
-//                                   cond becomes `causal`, any other cond
+//                                   (0 on and below the diagonal, -inf or
+//                                   <= -1e9 above) becomes `causal`; other
+//                                   constant masks are not rewritten
+//   s = where(cond, s, fill)        optional; a constant lower-triangular
+//                                   cond with fill -inf or <= -1e9 becomes
+//                                   `causal`, any other cond (fill -inf)
 //                                   the mask where(cond, 0, -inf)
 //   p = softmax(s, axis = -1)
 //   o = matmul(p, v)
@@ -56,6 +58,11 @@ std::optional<double> splatValue(Value v) {
 
 bool oneUser(Value v) { return v.hasOneUse(); }
 
+/// A fill at or below this drops a key as -inf does when every row keeps
+/// one key (causal): exp(fill - max) is 0 in f32 and f64 alike, for any
+/// score above -1e9 + 745 (JSON cannot spell -inf; -1e9 is the idiom).
+constexpr double kMaskedFill = -1e9;
+
 /// Folds a multiplication or division of `v` by a scalar constant into
 /// `scale`; returns the other operand, or null when `v` is neither.
 Value peelScale(Value v, double &scale) {
@@ -92,7 +99,7 @@ bool isCausalConstant(Value v, bool additive) {
       int64_t i = n / tk, j = n % tk;
       ++n;
       bool keep = j <= i;
-      if (keep ? !x.isZero() : !(x.isInfinity() && x.isNegative()))
+      if (keep ? !x.isZero() : !(x.convertToDouble() <= kMaskedFill))
         return false;
     }
   } else {
@@ -131,13 +138,15 @@ std::optional<Match> matchAttention(MatmulOp pv) {
   // where(cond, s, -inf): a causal or boolean mask.
   if (auto where = s.getDefiningOp<WhereOp>()) {
     std::optional<double> fill = splatValue(where.getRhs());
-    if (!oneUser(s) || !fill || !std::isinf(*fill) || *fill > 0 ||
+    if (!oneUser(s) || !fill || *fill > kMaskedFill ||
         where.getLhs().getType() != s.getType())
       return std::nullopt;
     if (isCausalConstant(where.getCond(), /*additive=*/false))
       m.causal = true;
-    else
+    else if (std::isinf(*fill)) // s + (-inf) is -inf; s + -1e9 is not
       m.whereCond = where.getCond();
+    else
+      return std::nullopt;
     s = where.getLhs();
   }
   // Scale factors and one additive mask, in either order.
@@ -160,6 +169,8 @@ std::optional<Match> matchAttention(MatmulOp pv) {
       return std::nullopt;
     if (isCausalConstant(b, /*additive=*/true))
       m.causal = true;
+    else if (b.getDefiningOp<ConstantOp>())
+      return std::nullopt; // the kernel reads a mask from memory only
     else
       m.mask = b;
     s = a;
