@@ -10,9 +10,12 @@
 //                                   <= -1e9 above) becomes `causal`; other
 //                                   constant masks are not rewritten
 //   s = where(cond, s, fill)        optional; a constant lower-triangular
-//                                   cond with fill -inf or <= -1e9 becomes
+//   (or where(cond, fill, s))       cond (strictly upper-triangular in the
+//                                   second form, PyTorch's masked_fill)
+//                                   with fill -inf or <= -1e9 becomes
 //                                   `causal`, any other cond (fill -inf)
-//                                   the mask where(cond, 0, -inf)
+//                                   the mask where(cond, 0, -inf) (or
+//                                   where(cond, -inf, 0))
 //   p = softmax(s, axis = -1)
 //   o = matmul(p, v)
 //
@@ -81,9 +84,11 @@ Value peelScale(Value v, double &scale) {
   return x;
 }
 
-/// Whether constant `v` ([.., Tq, Tk], leading dims 1) is `keep` (a bool
-/// value, or 0.0 for an additive mask) exactly on and below the diagonal.
-bool isCausalConstant(Value v, bool additive) {
+/// Whether constant `v` ([.., Tq, Tk], leading dims 1) keeps exactly the
+/// keys on and below the diagonal: an additive mask (0 there, -inf or
+/// <= -1e9 above), a bool that is true there, or with `drops` a bool that
+/// is true above it.
+bool isCausalConstant(Value v, bool additive, bool drops = false) {
   auto c = v.getDefiningOp<ConstantOp>();
   auto dense = c ? dyn_cast<DenseElementsAttr>(c.getValue()) : nullptr;
   auto shape = dense ? dense.getType().getShape() : ArrayRef<int64_t>();
@@ -108,7 +113,7 @@ bool isCausalConstant(Value v, bool additive) {
     for (bool x : dense.getValues<bool>()) {
       int64_t i = n / tk, j = n % tk;
       ++n;
-      if (x != (j <= i))
+      if (x != (drops ? j > i : j <= i))
         return false;
     }
   }
@@ -117,6 +122,7 @@ bool isCausalConstant(Value v, bool additive) {
 
 struct Match {
   Value q, kT, v, mask, whereCond;
+  bool whereDrops = false; // whereCond is true where keys are dropped
   double scale = 1.0;
   bool causal = false;
   Operation *root; // the second matmul
@@ -136,18 +142,24 @@ std::optional<Match> matchAttention(MatmulOp pv) {
     return std::nullopt;
   Value s = softmax.getInput();
   // where(cond, s, -inf): a causal or boolean mask.
+  // where(keep, s, fill), or where(drop, fill, s) as PyTorch's masked_fill
+  // exports.
   if (auto where = s.getDefiningOp<WhereOp>()) {
-    std::optional<double> fill = splatValue(where.getRhs());
+    bool dropForm = !splatValue(where.getRhs());
+    Value scores = dropForm ? where.getRhs() : where.getLhs();
+    std::optional<double> fill =
+        splatValue(dropForm ? where.getLhs() : where.getRhs());
     if (!oneUser(s) || !fill || *fill > kMaskedFill ||
-        where.getLhs().getType() != s.getType())
+        scores.getType() != s.getType())
       return std::nullopt;
-    if (isCausalConstant(where.getCond(), /*additive=*/false))
+    if (isCausalConstant(where.getCond(), /*additive=*/false, dropForm))
       m.causal = true;
-    else if (std::isinf(*fill)) // s + (-inf) is -inf; s + -1e9 is not
+    else if (std::isinf(*fill)) { // s + (-inf) is -inf; s + -1e9 is not
       m.whereCond = where.getCond();
-    else
+      m.whereDrops = dropForm;
+    } else
       return std::nullopt;
-    s = where.getLhs();
+    s = scores;
   }
   // Scale factors and one additive mask, in either order.
   bool sawMask = false;
@@ -238,7 +250,8 @@ void rewrite(Match &m) {
   Value key = keyOf(b, m.kT.getLoc(), m.kT);
   Value mask = m.mask;
   if (m.whereCond) {
-    // where(cond, s, -inf) == s + where(cond, 0, -inf).
+    // where(keep, s, -inf) == s + where(keep, 0, -inf), and
+    // where(drop, -inf, s) == s + where(drop, -inf, 0).
     Type elem = elementTypeOf(m.v);
     auto scalar = [&](double x) {
       auto t = RankedTensorType::get({}, elem);
@@ -247,8 +260,10 @@ void rewrite(Match &m) {
                                                 FloatAttr::get(elem, x)}));
     };
     Value cond = m.whereCond;
-    mask = WhereOp::create(b, loc, cond, scalar(0.0),
-                           scalar(-std::numeric_limits<double>::infinity()));
+    Value zero = scalar(0.0),
+          ninf = scalar(-std::numeric_limits<double>::infinity());
+    mask = m.whereDrops ? WhereOp::create(b, loc, cond, ninf, zero)
+                        : WhereOp::create(b, loc, cond, zero, ninf);
     if (m.mask)
       mask = AddOp::create(b, loc, m.mask, mask);
   }

@@ -90,6 +90,69 @@ func.func @bool_mask(%q: tensor<2x2x5x4xf32>, %kt: tensor<2x2x4x5xf32>, %v: tens
 
 // -----
 
+// PyTorch's masked_fill export: where(drop, -inf, s) with a constant
+// strictly upper-triangular drop is causal; a non-constant drop becomes the
+// mask where(drop, -inf, 0).
+
+// CHECK-LABEL: func.func @masked_fill_causal
+//       CHECK:   dlc.attention %{{.+}}, %{{.+}}, %{{.+}} {causal = true, scale = 1.000000e+00 : f64}
+//   CHECK-NOT:   dlc.where
+func.func @masked_fill_causal(%q: tensor<1x2x3x4xf32>, %kt: tensor<1x2x4x3xf32>, %v: tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32> {
+  %s = dlc.matmul %q, %kt : (tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) -> tensor<1x2x3x3xf32>
+  %drop = dlc.constant dense<[[false, true, true], [false, false, true], [false, false, false]]> : tensor<3x3xi1>
+  %ninf = dlc.constant dense<0xFF800000> : tensor<f32>
+  %w = dlc.where %drop, %ninf, %s : (tensor<3x3xi1>, tensor<f32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = dlc.softmax %w {axis = -1 : i64} : tensor<1x2x3x3xf32>
+  %o = dlc.matmul %p, %v : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  return %o : tensor<1x2x3x4xf32>
+}
+
+// CHECK-LABEL: func.func @masked_fill_padding
+//  CHECK-SAME:   %[[DROP:.+]]: tensor<1x1x1x3xi1>)
+//       CHECK:   %[[ZERO:.+]] = dlc.constant dense<0.000000e+00>
+//       CHECK:   %[[NINF:.+]] = dlc.constant dense<0xFF800000>
+//       CHECK:   %[[M:.+]] = dlc.where %[[DROP]], %[[NINF]], %[[ZERO]]
+//       CHECK:   dlc.attention %{{.+}}, %{{.+}}, %{{.+}}, %[[M]] {scale = 1.000000e+00 : f64}
+func.func @masked_fill_padding(%q: tensor<1x2x3x4xf32>, %kt: tensor<1x2x4x3xf32>, %v: tensor<1x2x3x4xf32>, %drop: tensor<1x1x1x3xi1>) -> tensor<1x2x3x4xf32> {
+  %s = dlc.matmul %q, %kt : (tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) -> tensor<1x2x3x3xf32>
+  %ninf = dlc.constant dense<0xFF800000> : tensor<f32>
+  %w = dlc.where %drop, %ninf, %s : (tensor<1x1x1x3xi1>, tensor<f32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = dlc.softmax %w {axis = -1 : i64} : tensor<1x2x3x3xf32>
+  %o = dlc.matmul %p, %v : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  return %o : tensor<1x2x3x4xf32>
+}
+
+// -----
+
+// Negative: a constant mask that is not causal stays (the kernel reads a
+// mask from memory only), as does a finite fill with a non-causal cond.
+
+// CHECK-LABEL: func.func @constant_mask
+//   CHECK-NOT:   dlc.attention
+//       CHECK:   dlc.softmax
+func.func @constant_mask(%q: tensor<1x1x2x4xf32>, %kt: tensor<1x1x4x2xf32>, %v: tensor<1x1x2x4xf32>) -> tensor<1x1x2x4xf32> {
+  %s = dlc.matmul %q, %kt : (tensor<1x1x2x4xf32>, tensor<1x1x4x2xf32>) -> tensor<1x1x2x2xf32>
+  %m = dlc.constant dense<[[0.0, 1.0], [2.0, 0.0]]> : tensor<2x2xf32>
+  %a = dlc.add %s, %m : (tensor<1x1x2x2xf32>, tensor<2x2xf32>) -> tensor<1x1x2x2xf32>
+  %p = dlc.softmax %a {axis = -1 : i64} : tensor<1x1x2x2xf32>
+  %o = dlc.matmul %p, %v : (tensor<1x1x2x2xf32>, tensor<1x1x2x4xf32>) -> tensor<1x1x2x4xf32>
+  return %o : tensor<1x1x2x4xf32>
+}
+
+// CHECK-LABEL: func.func @finite_fill
+//   CHECK-NOT:   dlc.attention
+//       CHECK:   dlc.softmax
+func.func @finite_fill(%q: tensor<1x1x2x4xf32>, %kt: tensor<1x1x4x2xf32>, %v: tensor<1x1x2x4xf32>, %keep: tensor<1x1x1x2xi1>) -> tensor<1x1x2x4xf32> {
+  %s = dlc.matmul %q, %kt : (tensor<1x1x2x4xf32>, tensor<1x1x4x2xf32>) -> tensor<1x1x2x2xf32>
+  %c = dlc.constant dense<-1.0e+09> : tensor<f32>
+  %w = dlc.where %keep, %s, %c : (tensor<1x1x1x2xi1>, tensor<1x1x2x2xf32>, tensor<f32>) -> tensor<1x1x2x2xf32>
+  %p = dlc.softmax %w {axis = -1 : i64} : tensor<1x1x2x2xf32>
+  %o = dlc.matmul %p, %v : (tensor<1x1x2x2xf32>, tensor<1x1x2x4xf32>) -> tensor<1x1x2x4xf32>
+  return %o : tensor<1x1x2x4xf32>
+}
+
+// -----
+
 // Negative: the probabilities are also returned (used elsewhere), so the
 // chain stays as it is.
 
