@@ -139,16 +139,23 @@ void emitForward(Kernel &k, ArrayRef<std::string> outs,
   k.loadTile("k_ks", k.k, "k_j0", k.tk, k.d);
   k.loadTile("k_vs", k.v, "k_j0", k.tk, k.dv);
   w.line("dlc::barrier();");
+  // The row's Q element is read once per d for all of the thread's keys.
   w.line(ct + " k_s[" + num(ns) + "];");
+  w.line("#pragma unroll");
+  w.line("for (int k_c = 0; k_c < " + num(ns) + "; ++k_c) k_s[k_c] = " +
+         k.zero() + ";");
+  w.open("for (int k_d = 0; k_d < " + num(k.d) + "; ++k_d)");
+  w.line("const " + ct + " k_qv = k_qs[k_row][k_d];");
+  w.line("#pragma unroll");
+  w.line("for (int k_c = 0; k_c < " + num(ns) + "; ++k_c) k_s[k_c] += k_qv * "
+         "k_ks[k_lane + " + num(L) + " * k_c][k_d];");
+  w.close();
   w.line(ct + " k_mx = " + k.ninf() + ";");
   w.line("#pragma unroll");
   w.open("for (int k_c = 0; k_c < " + num(ns) + "; ++k_c)");
   w.line("const " + it + " k_jj = k_lane + " + num(L) + " * k_c;");
-  w.line(ct + " k_dot = " + k.zero() + ";");
-  w.line("for (int k_d = 0; k_d < " + num(k.d) +
-         "; ++k_d) k_dot += k_qs[k_row][k_d] * k_ks[k_jj][k_d];");
   w.line(ct + " k_x;");
-  k.score("k_x", "k_dot", "k_i", "k_j0 + k_jj");
+  k.score("k_x", "k_s[k_c]", "k_i", "k_j0 + k_jj");
   w.line("k_s[k_c] = k_x;");
   w.line("k_mx = dlc::maximum(k_mx, k_x);");
   w.close();

@@ -19,6 +19,8 @@
 
 #include "ir/ShapeUtils.h"
 
+#include <tuple>
+
 using namespace mlir;
 using namespace mlir::dlc;
 using namespace mlir::dlc::attention;
@@ -53,24 +55,46 @@ struct Backward {
     w.close();
   }
 
+  /// k_dot[c] = Q_i . K_j and k_dp[c] = dO_i . V_j for the thread's
+  /// tile/lanes pairs: the thread's own row of `fixed` (and `fixedV`)
+  /// against rows lane + lanes * c of `var` (`varV`), each element of the
+  /// own row read once for all of them.
+  void products(const std::string &fixed, const std::string &var,
+                const std::string &fixedV, const std::string &varV) {
+    KernelWriter &w = k.w;
+    int64_t ns = k.t.tile / k.t.lanes;
+    std::string ct = k.ct;
+    w.line(ct + " k_dot[" + num(ns) + "], k_dp[" + num(ns) + "];");
+    w.line("#pragma unroll");
+    w.line("for (int k_c = 0; k_c < " + num(ns) + "; ++k_c) k_dot[k_c] = "
+           "k_dp[k_c] = " + k.zero() + ";");
+    for (auto [acc, own, other, n] :
+         {std::tuple<const char *, std::string, std::string, int64_t>{
+              "k_dot", fixed, var, k.d},
+          {"k_dp", fixedV, varV, k.dv}}) {
+      w.open("for (int k_d = 0; k_d < " + num(n) + "; ++k_d)");
+      w.line("const " + ct + " k_f = " + own + "[k_row][k_d];");
+      w.line("#pragma unroll");
+      w.line("for (int k_c = 0; k_c < " + num(ns) + "; ++k_c) " + acc +
+             "[k_c] += k_f * " + other + "[k_lane + " + num(k.t.lanes) +
+             " * k_c][k_d];");
+      w.close();
+    }
+  }
+
   /// dS (and P when `withP`) of query `i` (shared row qi) and key `j`
-  /// (shared row kj) into the shared cell `at`.
+  /// from k_dot[k_c] and k_dp[k_c], into the shared cell `at`.
   void probs(const std::string &i, const std::string &qi, const std::string &j,
-             const std::string &kj, const std::string &at, bool withP) {
+             const std::string &at, bool withP) {
     KernelWriter &w = k.w;
     std::string ct = k.ct;
-    w.line(ct + " k_dot = " + k.zero() + ", k_dp = " + k.zero() + ";");
-    w.line("for (int k_d = 0; k_d < " + num(k.d) + "; ++k_d) k_dot += k_qs[" +
-           qi + "][k_d] * k_ks[" + kj + "][k_d];");
-    w.line("for (int k_e = 0; k_e < " + num(k.dv) +
-           "; ++k_e) k_dp += k_dos[" + qi + "][k_e] * k_vs[" + kj + "][k_e];");
     w.line(ct + " k_x;");
-    k.score("k_x", "k_dot", i, j);
+    k.score("k_x", "k_dot[k_c]", i, j);
     w.line("const " + ct + " k_p = k_x == " + k.ninf() + " ? " + k.zero() +
            " : dlc::exp(k_x - k_lse[" + qi + "]);");
     if (withP)
       w.line("k_ps" + at + " = k_p;");
-    w.line("k_dss" + at + " = k_p * (k_dp - k_delta[" + qi + "]);");
+    w.line("k_dss" + at + " = k_p * (k_dp[k_c] - k_delta[" + qi + "]);");
   }
 
   void keyBlocks();
@@ -102,10 +126,11 @@ void Backward::keyBlocks() {
   k.loadTile("k_dos", dout, "k_i0", k.tq, k.dv);
   rowStats("k_i0");
   w.line("dlc::barrier();");
+  products("k_ks", "k_qs", "k_vs", "k_dos");
   w.line("#pragma unroll");
   w.open("for (int k_c = 0; k_c < " + num(ns) + "; ++k_c)");
   w.line("const " + it + " k_ii = k_lane + " + num(L) + " * k_c;");
-  probs("k_i0 + k_ii", "k_ii", "k_j", "k_row", "[k_row][k_ii]", true);
+  probs("k_i0 + k_ii", "k_ii", "k_j", "[k_row][k_ii]", true);
   w.close();
   w.line("dlc::warpBarrier(); // the key's P and dS, written by its lanes");
   w.open("for (int k_ii = 0; k_ii < " + num(T) + "; ++k_ii)");
@@ -161,10 +186,11 @@ void Backward::queryBlocks() {
   k.loadTile("k_ks", k.k, "k_j0", k.tk, k.d);
   k.loadTile("k_vs", k.v, "k_j0", k.tk, k.dv);
   w.line("dlc::barrier();");
+  products("k_qs", "k_ks", "k_dos", "k_vs");
   w.line("#pragma unroll");
   w.open("for (int k_c = 0; k_c < " + num(ns) + "; ++k_c)");
   w.line("const " + it + " k_jj = k_lane + " + num(L) + " * k_c;");
-  probs("k_i", "k_row", "k_j0 + k_jj", "k_jj", "[k_row][k_jj]", false);
+  probs("k_i", "k_row", "k_j0 + k_jj", "[k_row][k_jj]", false);
   w.close();
   w.line("dlc::warpBarrier(); // the row's dS, written by its lanes");
   w.open("for (int k_jj = 0; k_jj < " + num(T) + "; ++k_jj)");

@@ -15,7 +15,7 @@
 //       CHECK:   for (int k_j0 = 0; k_j0 < (k_q0 + 32 < 37 ? k_q0 + 32 : 37); k_j0 += 32) {
 //       CHECK:     if (k_i < 33 && k_j0 + k_jj < 37 && k_j0 + k_jj <= k_i) {
 // The mask [2, 1, 1, 37]: batch stride 37, key stride 1.
-//       CHECK:       k_x = k_dot * 0.20412415f + dlc::load(mask, (k_head / 3) * 37 + (k_j0 + k_jj) * 1);
+//       CHECK:       k_x = k_s[k_c] * 0.20412415f + dlc::load(mask, (k_head / 3) * 37 + (k_j0 + k_jj) * 1);
 //       CHECK:     k_mx = dlc::maximum(k_mx, dlc::shuffleXor(k_mx, 1));
 //       CHECK:     k_mx = dlc::maximum(k_mx, dlc::shuffleXor(k_mx, 2));
 //       CHECK:     dlc::warpBarrier();
