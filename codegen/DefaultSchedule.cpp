@@ -35,6 +35,13 @@ Schedule mlir::dlc::defaultSchedule(FusionOp fusion) {
     s.grid = {
         std::max<int64_t>(1, std::min<int64_t>(65535, (outElems + 7) / 8)), 1,
         1};
+  if (Operation *op = findAttentionOp(fusion)) {
+    AttentionTiles t = attentionTiles(op);
+    s.strategy = Strategy::FlashAttention;
+    s.block = {std::max<int64_t>(1, t.threads), 1, 1};
+    s.grid = {std::max<int64_t>(1, t.blocks), 1, 1};
+    s.sharedBytes = t.sharedBytes;
+  }
   if (isMultiTensorFusion(fusion)) {
     s.strategy = Strategy::MultiTensor;
     s.chunk = s.block[0] * 4;

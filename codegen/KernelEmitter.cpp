@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/KernelEmitter.h"
+#include "codegen/Attention.h"
 #include "codegen/BackwardKernels.h"
 #include "codegen/MultiTensorKernels.h"
 
@@ -354,6 +355,9 @@ LogicalResult KernelEmitter::emit(KernelInfo &info) {
     return failure();
   // Backward ops and optimizer updates have one kernel each, whatever the
   // strategy (--dlc-tile names them direct_pool and multi_tensor).
+  if (findAttentionOp(fusion)) // codegen/Attention.cpp
+    return emitAttentionKernel(fusion, ctx.operandPtr, ctx.resultPtrs,
+                               bodyStream, indent);
   if (findBackwardOp(fusion)) // codegen/BackwardKernels.cpp
     return emitBackwardKernel(fusion, ctx.operandPtr, ctx.resultPtrs,
                               bodyStream, indent);
@@ -392,7 +396,8 @@ LogicalResult KernelEmitter::emit(KernelInfo &info) {
       return emitPointwise();
     break;
   case Strategy::MultiTensor:
-    break; // optimizer updates only, above
+  case Strategy::FlashAttention:
+    break; // optimizer updates and attention only, above
   }
   return emitForOps(anchor, pool);
 }

@@ -587,6 +587,52 @@ def Dlc_SliceBackwardOp : Dlc_Op<"slice_backward",
 }
 
 //===----------------------------------------------------------------------===//
+// Attention (built by --dlc-fuse-attention from matmul/softmax/matmul)
+//===----------------------------------------------------------------------===//
+
+def Dlc_AttentionOp : Dlc_Op<"attention", [Dlc_Contraction,
+    Dlc_Differentiable]> {
+  let summary = "scaled dot-product attention, FlashAttention-2 style";
+  let description = [{
+    query [B, H, Tq, D], key [B, H, Tk, D], value [B, H, Tk, Dv]:
+      s = scale * query key^T + mask  (-inf where `causal` and j > i),
+      result = softmax(s, axis -1) value             [B, H, Tq, Dv],
+      logsumexp = log(sum_j exp(s[.., i, j]))        [B, H, Tq].
+    `mask` is additive (0 keeps a key, -inf drops it), numpy-broadcastable
+    to [B, H, Tq, Tk]; a padding mask is [B, 1, 1, Tk]. `causal` is top-left
+    aligned (PyTorch's is_causal). logsumexp (f32; f64 for f64 operands) is
+    what attention_backward needs to recompute the probabilities, so no
+    [Tq, Tk] tensor is ever stored.
+  }];
+  let arguments = (ins Dlc_FloatTensor:$query, Dlc_FloatTensor:$key,
+                       Dlc_FloatTensor:$value,
+                       Optional<Dlc_FloatTensor>:$mask, F64Attr:$scale,
+                       DefaultValuedAttr<BoolAttr, "false">:$causal);
+  let results = (outs Dlc_FloatTensor:$result, Dlc_FloatTensor:$logsumexp);
+}
+
+def Dlc_AttentionBackwardOp : Dlc_Op<"attention_backward",
+    [Dlc_Contraction]> {
+  let summary = "gradient of attention with respect to query, key and value";
+  let description = [{
+    Operands as attention's, then its `output` and `logsumexp` and the
+    cotangent `grad_output` of its result (mask last, optional). With
+    P = exp(s - logsumexp) and delta_i = sum_d grad_output[i, d] output[i, d]:
+      grad_value = P^T grad_output,
+      dS = P * (grad_output value^T - delta),
+      grad_query = scale * dS key,  grad_key = scale * dS^T query.
+  }];
+  let arguments = (ins Dlc_FloatTensor:$query, Dlc_FloatTensor:$key,
+                       Dlc_FloatTensor:$value, Dlc_FloatTensor:$output,
+                       Dlc_FloatTensor:$logsumexp,
+                       Dlc_FloatTensor:$grad_output,
+                       Optional<Dlc_FloatTensor>:$mask, F64Attr:$scale,
+                       DefaultValuedAttr<BoolAttr, "false">:$causal);
+  let results = (outs Dlc_FloatTensor:$grad_query, Dlc_FloatTensor:$grad_key,
+                      Dlc_FloatTensor:$grad_value);
+}
+
+//===----------------------------------------------------------------------===//
 // Optimizer updates (built by dlc train's training step)
 //===----------------------------------------------------------------------===//
 

@@ -488,6 +488,23 @@ LogicalResult Conv2dOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool> w,
     out[2] = v.reduceSum(g, {0, 2, 3}, false);
   return success();
 }
+// The FlashAttention-2 backward: attention_backward recomputes the
+// probabilities from the saved logsumexp (result 1), so the [Tq, Tk] scores
+// are never a tensor. The additive mask gets no cotangent (it would be the
+// [B, H, Tq, Tk] dS that this op exists to avoid).
+LogicalResult AttentionOp::buildGradient(VjpBuilder &v, Value g,
+                                         ArrayRef<bool> w, Grads &out) {
+  if (getMask() && w.size() > 3 && w[3])
+    return emitOpError() << "cannot differentiate with respect to its mask";
+  if (!w[0] && !w[1] && !w[2])
+    return success();
+  auto bwd = AttentionBackwardOp::create(
+      v.b, v.loc, getQuery(), getKey(), getValue(), getResult(),
+      getLogsumexp(), g, getMask(), getScaleAttr(), getCausalAttr());
+  for (int i = 0; i < 3; ++i)
+    out[i] = bwd->getResult(i);
+  return success();
+}
 LogicalResult MaxPool2dOp::buildGradient(VjpBuilder &v, Value g, ArrayRef<bool>,
                                          Grads &out) {
   out[0] =

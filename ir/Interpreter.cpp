@@ -12,6 +12,7 @@
 #include "ir/DlcOps.h"
 #include "ir/ModelAttrs.h"
 #include "ir/reference/Initializers.h"
+#include "ir/reference/Attention.h"
 #include "ir/reference/Backward.h"
 #include "ir/reference/Contraction.h"
 #include "ir/reference/Elementwise.h"
@@ -575,7 +576,8 @@ Interpreter<T>::evalLossAndRecurrent(mlir::Operation *op) {
       .Default([](mlir::Operation *) { return Result(); });
 }
 
-/// The backward ops built by --dlc-autodiff.
+/// The backward ops built by --dlc-autodiff, and attention (whose backward
+/// op is one of them).
 template <typename T>
 std::optional<mlir::LogicalResult>
 Interpreter<T>::evalBackward(mlir::Operation *op) {
@@ -613,6 +615,26 @@ Interpreter<T>::evalBackward(mlir::Operation *op) {
                        fl(o.getGradOutput()), toVector(o.getInputShape()),
                        kernel, window(o.getStride(), o.getPadding(), {1, 1}),
                        o.getCountIncludePad()));
+      })
+      .Case([&](d::AttentionOp o) -> mlir::LogicalResult {
+        ref::AttentionParams<T> p{o.getScale().convertToDouble(),
+                                  o.getCausal(), optionalFl(o.getMask())};
+        auto res = ref::attention(fl(o.getQuery()), fl(o.getKey()),
+                                  fl(o.getValue()), p);
+        if (failed(set(o, o.getResult(), std::move(res.out))))
+          return mlir::failure();
+        return set(o, o.getLogsumexp(), std::move(res.logsumexp));
+      })
+      .Case([&](d::AttentionBackwardOp o) -> mlir::LogicalResult {
+        ref::AttentionParams<T> p{o.getScale().convertToDouble(),
+                                  o.getCausal(), optionalFl(o.getMask())};
+        auto g = ref::attentionBackward(
+            fl(o.getQuery()), fl(o.getKey()), fl(o.getValue()),
+            fl(o.getOutput()), fl(o.getLogsumexp()), fl(o.getGradOutput()), p);
+        if (failed(set(o, o.getGradQuery(), std::move(g.dq))) ||
+            failed(set(o, o.getGradKey(), std::move(g.dk))))
+          return mlir::failure();
+        return set(o, o.getGradValue(), std::move(g.dv));
       })
       .Case([&](d::SliceBackwardOp o) {
         return set(o, r,

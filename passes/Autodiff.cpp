@@ -248,7 +248,13 @@ LogicalResult BackwardSweep::run(Block &body, Value loss) {
 
 /// Asks `op`'s rule for the cotangents of its active operands.
 LogicalResult BackwardSweep::visit(Operation *op) {
-  if (op->getNumResults() != 1) {
+  // A rule takes the cotangent of result 0 only: an op with several results
+  // is differentiable when its other results carry no cotangent (attention's
+  // logsumexp, which only attention_backward reads).
+  bool ruleFor = isa<DifferentiableOpInterface>(op) &&
+                 llvm::none_of(op->getResults().drop_front(),
+                               [&](Value r) { return bool(cotangentOf(r)); });
+  if (op->getNumResults() != 1 && !ruleFor) {
     // No rule takes several cotangents: fail rather than drop them
     // (dlc.lstm/dlc.gru are differentiated after --dlc-unroll-recurrent).
     if (llvm::any_of(op->getResults(),

@@ -125,6 +125,23 @@ private:
         o.set(castTo(o.get(), compute));
     if (compute == f32)
       return;
+    // The op's own rule says which results follow the operands (attention's
+    // logsumexp stays f32).
+    SmallVector<Type> inferred;
+    auto infer = dyn_cast<InferTypeOpInterface>(op);
+    if (infer &&
+        succeeded(infer.inferReturnTypes(
+            op->getContext(), op->getLoc(), op->getOperands(),
+            op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
+            op->getRegions(), inferred)) &&
+        inferred.size() == op->getNumResults()) {
+      for (auto [r, type] : llvm::zip(op->getResults(), inferred))
+        if (floatElem(r) == f32 && type != r.getType()) {
+          r.setType(type);
+          lowered.insert(r);
+        }
+      return;
+    }
     for (OpResult r : op->getResults())
       if (floatElem(r) == f32) {
         r.setType(cast<RankedTensorType>(r.getType()).clone(low));

@@ -291,6 +291,41 @@ def DlcUnrollRecurrent : Pass<"dlc-unroll-recurrent", "::mlir::func::FuncOp"> {
   }];
 }
 
+def DlcFuseAttention : Pass<"dlc-fuse-attention", "::mlir::func::FuncOp"> {
+  let summary = "Replace matmul/scale/mask/softmax/matmul attention by "
+                "dlc.attention";
+  let description = [{
+    Runs on the imported graph before --dlc-autodiff, so that the backward
+    graph gets one dlc.attention_backward (FlashAttention-2: no [Tq, Tk]
+    tensor forward or backward), and before --dlc-fuse. Recognized, on
+    [B, H, T, D] operands or [N, T, D] ones (as [N, 1, T, D]):
+
+      matmul(q, kT) -> mul/div by scalar constants (also on q and kT, as
+      PyTorch's ONNX export of scaled_dot_product_attention scales both)
+      -> optional add of a mask -> optional where(cond, s, -inf) ->
+      softmax(axis -1) -> matmul(p, v)
+
+    A constant causal mask (additive: 0 on and below the diagonal, -inf
+    above; boolean: lower-triangular) becomes `causal = true`; any other
+    mask becomes the op's additive mask operand (a boolean cond as
+    where(cond, 0, -inf)). The key operand is kT with its last two dims
+    swapped (composed with a transpose that produced kT). Every intermediate
+    (scores, scaled and masked scores, probabilities) must have exactly one
+    user; a chain read elsewhere is left as it is.
+
+    ```mlir
+    %s = dlc.matmul %q, %kt : (tensor<2x4x16x16xf32>, tensor<2x4x16x16xf32>) -> tensor<2x4x16x16xf32>
+    %c = dlc.constant dense<2.500000e-01> : tensor<f32>
+    %t = dlc.mul %s, %c : (tensor<2x4x16x16xf32>, tensor<f32>) -> tensor<2x4x16x16xf32>
+    %p = dlc.softmax %t {axis = -1 : i64} : tensor<2x4x16x16xf32>
+    %o = dlc.matmul %p, %v : (tensor<2x4x16x16xf32>, tensor<2x4x16x16xf32>) -> tensor<2x4x16x16xf32>
+    // becomes
+    %k = dlc.transpose %kt {perm = array<i64: 0, 1, 3, 2>} : ...
+    %o, %lse = dlc.attention %q, %k, %v {scale = 2.500000e-01 : f64} : ...
+    ```
+  }];
+}
+
 def DlcMixedPrecision : Pass<"dlc-mixed-precision", "::mlir::func::FuncOp"> {
   let summary = "Compute the float32 graph in bf16 or fp16, keeping the "
                 "numerically sensitive ops in float32";

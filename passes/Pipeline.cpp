@@ -40,6 +40,9 @@ void dlc::buildCompilePipeline(OpPassManager &pm,
   // Recurrent layers become matmuls and per-step gate math before anything
   // else looks at the graph.
   fpm.addPass(createDlcUnrollRecurrent());
+  // Attention becomes one op before mixed precision and fusion look at it
+  // (TrainingStep.cpp runs it before autodiff too).
+  fpm.addPass(createDlcFuseAttention());
   if (!opts.precision.empty()) {
     DlcMixedPrecisionOptions mp;
     mp.precision = opts.precision;

@@ -41,6 +41,8 @@ StringRef mlir::dlc::stringifyStrategy(Strategy s) {
     return "direct_pool";
   case Strategy::MultiTensor:
     return "multi_tensor";
+  case Strategy::FlashAttention:
+    return "flash_attention";
   }
   llvm_unreachable("unknown strategy");
 }
@@ -48,7 +50,7 @@ StringRef mlir::dlc::stringifyStrategy(Strategy s) {
 std::optional<Strategy> mlir::dlc::symbolizeStrategy(StringRef name) {
   for (Strategy s : {Strategy::Pointwise, Strategy::RowReduce,
                      Strategy::TiledGemm, Strategy::DirectPool,
-                     Strategy::MultiTensor})
+                     Strategy::MultiTensor, Strategy::FlashAttention})
     if (stringifyStrategy(s) == name)
       return s;
   return std::nullopt;
@@ -474,4 +476,50 @@ std::vector<Schedule> mlir::dlc::scheduleCandidates(const Schedule &base,
     out.push_back(std::move(s));
   }
   return out;
+}
+
+//===----------------------------------------------------------------------===//
+// flash_attention geometry
+//===----------------------------------------------------------------------===//
+
+Operation *mlir::dlc::findAttentionOp(FusionOp fusion) {
+  for (Operation &op : fusion.getBodyBlock().without_terminator())
+    if (isa<AttentionOp, AttentionBackwardOp>(op))
+      return &op;
+  return nullptr;
+}
+
+AttentionTiles mlir::dlc::attentionTiles(Operation *op) {
+  AttentionTiles t;
+  Value q = op->getOperand(0), k = op->getOperand(1), v = op->getOperand(2);
+  auto qs = cast<RankedTensorType>(q.getType()).getShape();
+  auto ks = cast<RankedTensorType>(k.getType()).getShape();
+  auto vs = cast<RankedTensorType>(v.getType()).getShape();
+  int64_t heads = qs[0] * qs[1], tq = qs[2], tk = ks[2], d = qs[3],
+          dv = vs[3];
+  bool backward = isa<AttentionBackwardOp>(op);
+  int64_t cb =
+      cast<RankedTensorType>(q.getType()).getElementType().isF64() ? 8 : 4;
+  auto bytes = [&](int64_t tile) {
+    // Forward: Q, K, V tiles and P; backward also dO, dS, logsumexp, delta.
+    int64_t n = tile * (d + 1) * 2 + tile * (dv + 1) + tile * (tile + 1);
+    if (backward)
+      n += tile * (dv + 1) + tile * (tile + 1) + 2 * tile;
+    return n * cb;
+  };
+  int64_t want = std::clamp<int64_t>(
+      int64_t(llvm::PowerOf2Ceil(std::max(tq, tk))), 8, 32);
+  for (int64_t tile = want; tile >= 8; tile /= 2)
+    if (bytes(tile) <= 48 * 1024) {
+      t.tile = tile;
+      break;
+    }
+  if (!t.tile)
+    return t;
+  t.threads = t.tile * t.lanes;
+  t.sharedBytes = bytes(t.tile);
+  t.queryTiles = (tq + t.tile - 1) / t.tile;
+  t.keyTiles = (tk + t.tile - 1) / t.tile;
+  t.blocks = heads * (backward ? t.keyTiles + t.queryTiles : t.queryTiles);
+  return t;
 }

@@ -48,7 +48,8 @@ enum class Strategy {
   RowReduce,  ///< "row_reduce"
   TiledGemm,  ///< "tiled_gemm"
   DirectPool, ///< "direct_pool"
-  MultiTensor ///< "multi_tensor"
+  MultiTensor, ///< "multi_tensor"
+  FlashAttention ///< "flash_attention"
 };
 
 /// The tensor-core mode of a tiled_gemm schedule.
@@ -104,7 +105,27 @@ struct Schedule {
   bool isTiledGemm() const { return strategy == Strategy::TiledGemm; }
   bool isDirectPool() const { return strategy == Strategy::DirectPool; }
   bool isMultiTensor() const { return strategy == Strategy::MultiTensor; }
+  bool isFlashAttention() const {
+    return strategy == Strategy::FlashAttention;
+  }
 };
+
+/// The launch of a flash_attention kernel (codegen/Attention.cpp), fixed by
+/// the op's shapes: `tile` query rows per forward block and query rows and
+/// keys per tile everywhere, `lanes` threads per row, so tile * lanes
+/// threads. Forward: one block per (b, h, query tile). Backward: one block
+/// per (b, h, key tile) computing dK and dV, then one per (b, h, query
+/// tile) computing dQ, in one grid (no atomics, deterministic). Shared
+/// memory is static, at most 48 KiB; `tile` is 0 when even 8 rows do not
+/// fit (a head dim too large).
+struct AttentionTiles {
+  int64_t tile = 0, lanes = 4, threads = 0, blocks = 0, sharedBytes = 0;
+  int64_t keyTiles = 0, queryTiles = 0;
+};
+/// `op` is a dlc.attention or dlc.attention_backward.
+AttentionTiles attentionTiles(Operation *op);
+/// The dlc.attention or dlc.attention_backward of `fusion`, or null.
+Operation *findAttentionOp(FusionOp fusion);
 
 /// The dictionary form (keys as in docs/schedule.md; fields that do not
 /// belong to the strategy are left out).

@@ -72,6 +72,8 @@ struct Problem {
   SmallVector<std::pair<Type, int64_t>> vectorDims;
   /// multi_tensor: the element count of each updated param.
   SmallVector<int64_t> segments;
+  /// flash_attention: the launch the op's shapes fix.
+  AttentionTiles attention;
 };
 
 std::string signatureOf(FusionOp fusion) {
@@ -177,6 +179,15 @@ Problem analyze(FusionOp fusion) {
       }
     return p;
   }
+  // Attention (a fusion of its own, codegen/Attention.cpp): the launch
+  // follows from the shapes.
+  if (Operation *op = findAttentionOp(fusion)) {
+    p.strategy = Strategy::FlashAttention;
+    p.attention = attentionTiles(op);
+    p.element = elementOf(op->getResult(0));
+    p.vectorDims.push_back({p.element, 1});
+    return p;
+  }
   // A backward op (a fusion of its own, codegen/BackwardKernels.cpp): one
   // thread per output element, as a lone pool.
   for (Operation &op : fusion.getBodyBlock().without_terminator())
@@ -249,6 +260,8 @@ Schedule defaults(const Problem &p, const TargetInfo &t) {
     s.chunk = 256 * s.vectorWidth * 2;
   } else if (p.strategy == Strategy::DirectPool) {
     s.block = {128, 1, 1};
+  } else if (p.strategy == Strategy::FlashAttention) {
+    s.block = {std::max<int64_t>(1, p.attention.threads), 1, 1};
   } else if (p.strategy == Strategy::RowReduce) {
     if (p.rowLength <= 1024) {
       // One warp per row; fewer rows per block when blocks are scarce.
@@ -305,6 +318,10 @@ void derive(const Problem &p, const TargetInfo &t, Schedule &s, bool keepGrid) {
           1, 1};
   } else if (s.isDirectPool()) {
     s.grid = {std::max<int64_t>(1, ceilDiv(p.numel, s.block[0])), 1, 1};
+  } else if (s.isFlashAttention()) {
+    s.block = {std::max<int64_t>(1, p.attention.threads), 1, 1};
+    s.grid = {std::max<int64_t>(1, p.attention.blocks), 1, 1};
+    s.sharedBytes = p.attention.sharedBytes;
   } else if (s.isMultiTensor()) {
     int64_t blocks = 0;
     for (int64_t n : p.segments)
@@ -353,6 +370,11 @@ std::string finish(const Problem &p, const TargetInfo &t, Schedule &s,
       (s.chunk < 1 || s.chunk % (s.block[0] * s.vectorWidth) != 0)) {
     os << "chunk " << s.chunk << "; expects a positive multiple of block "
        << s.block[0] << " x vector_width " << vw;
+    return out;
+  }
+  if (s.isFlashAttention() && p.attention.tile == 0) {
+    os << "attention operands whose head dims do not fit 8 rows of a tile "
+          "in 48 KiB of shared memory";
     return out;
   }
   if (s.isPointwise() || s.isDirectPool() || s.isMultiTensor()) {
@@ -442,6 +464,8 @@ bool overridable(Strategy strategy, StringRef key) {
     return key == "block";
   case Strategy::MultiTensor:
     return key == "block" || key == "chunk";
+  case Strategy::FlashAttention:
+    return false; // the launch follows from the shapes
   case Strategy::RowReduce:
     return key == "threads_per_row" || key == "rows_per_block";
   case Strategy::TiledGemm:

@@ -66,6 +66,8 @@ LogicalResult mlir::dlc::buildTrainingStep(ModuleOp module,
     return failure();
   PassManager pm(module->getName());
   pm.addNestedPass<func::FuncOp>(createDlcUnrollRecurrent()); // before autodiff
+  // The backward graph then gets one attention_backward per attention.
+  pm.addNestedPass<func::FuncOp>(createDlcFuseAttention());
   pm.addPass(createDlcAutodiff());
   if (failed(pm.run(module)))
     return failure();

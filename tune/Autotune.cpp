@@ -256,6 +256,8 @@ bool buildTuneProgram(mlir::ModuleOp module, const TuneOptions &opts) {
     return true;
   if (opts.gradientsOnly) {
     mlir::PassManager pm(module.getContext());
+    pm.addNestedPass<mlir::func::FuncOp>(
+        mlir::dlc::createDlcFuseAttention());
     pm.addPass(mlir::dlc::createDlcAutodiff());
     return succeeded(pm.run(module));
   }

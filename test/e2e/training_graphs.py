@@ -21,7 +21,7 @@ Graphs:
              mse_loss(output, target) with a new input `target`.
 
 For each: `dlc model.json --dump-ir=import --mlir-print-debuginfo |
-dlc-opt --dlc-autodiff` gives train.mlir (its results: the model's outputs,
+dlc-opt --dlc-fuse-attention --dlc-autodiff` gives train.mlir (its results: the model's outputs,
 the loss, `grad:<param>` for every parameter and, for the random graphs,
 `grad:<input>` for every f32 input but the target: `--dlc-autodiff=
 wrt-inputs=...`); `dlc run train.mlir` runs it
@@ -175,10 +175,14 @@ def run(args, name, model, inputs, params, biggest, root):
     if r.returncode != 0:
         return f"import exited {r.returncode}: {last_line(r)}"
     wrt = [i["name"] for i in model["inputs"]
-           if i.get("dtype", "f32") == "f32" and i["name"] != "target"]
+           if i.get("dtype", "f32") == "f32" and i["name"] != "target"
+           and not i["name"].startswith("mask")]  # attention: no mask grad
     autodiff = "--dlc-autodiff" + \
         (f"=wrt-inputs={','.join(wrt)}" if wrt and not params_only else "")
-    r = sh([args.dlc_opt, autodiff, "--canonicalize", "--cse",
+    # Attention becomes dlc.attention first, as in dlc's own pipeline, so
+    # the backward graph has attention_backward.
+    r = sh([args.dlc_opt, "--dlc-fuse-attention", autodiff, "--canonicalize",
+            "--cse",
             "--mlir-print-debuginfo"], workdir, log, stdin=r.stdout)
     if r.returncode != 0:
         return f"dlc-opt --dlc-autodiff exited {r.returncode}: {last_line(r)}"

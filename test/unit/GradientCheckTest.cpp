@@ -448,6 +448,26 @@ std::vector<Case> allCases() {
                    "    %y = dlc.broadcast %x {shape = array<i64: 2, 3, 4>} : "
                    "(tensor<3x1xf64>) -> tensor<2x3x4xf64>",
                    "tensor<2x3x4xf64>"});
+  // Attention (its rule builds attention_backward): Tq != Tk, Dv != D,
+  // causal, an additive mask input.
+  cases.push_back({"attention",
+                   {P("q", "tensor<1x2x3x4xf64>"), P("k", "tensor<1x2x5x4xf64>"),
+                    P("v", "tensor<1x2x5x3xf64>")},
+                   "    %y, %lse = dlc.attention %q, %k, %v {scale = 0.5 : "
+                   "f64} : (tensor<1x2x3x4xf64>, tensor<1x2x5x4xf64>, "
+                   "tensor<1x2x5x3xf64>) -> (tensor<1x2x3x3xf64>, "
+                   "tensor<1x2x3xf64>)",
+                   "tensor<1x2x3x3xf64>"});
+  cases.push_back({"attention_causal_mask",
+                   {P("q", "tensor<2x1x5x3xf64>"), P("k", "tensor<2x1x5x3xf64>"),
+                    P("v", "tensor<2x1x5x3xf64>"),
+                    In("mask", "tensor<2x1x1x5xf64>")},
+                   "    %y, %lse = dlc.attention %q, %k, %v, %mask {scale = 0.7 : "
+                   "f64, causal = true} : (tensor<2x1x5x3xf64>, "
+                   "tensor<2x1x5x3xf64>, tensor<2x1x5x3xf64>, "
+                   "tensor<2x1x1x5xf64>) -> (tensor<2x1x5x3xf64>, "
+                   "tensor<2x1x5xf64>)",
+                   "tensor<2x1x5x3xf64>"});
   // Losses.
   cases.push_back({"softmax_cross_entropy",
                    {P("z", "tensor<4x5xf64>"),

@@ -61,6 +61,8 @@ static bool prepareTrainStep(ModuleOp module, const CompileOptions &o) {
   if (o.trainStep) {
     if (o.gradientsOnly) {
       PassManager pm(module->getName());
+      pm.addNestedPass<mlir::func::FuncOp>(
+          mlir::dlc::createDlcFuseAttention());
       pm.addPass(mlir::dlc::createDlcAutodiff());
       if (failed(pm.run(module)))
         return false;
