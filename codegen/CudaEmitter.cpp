@@ -286,6 +286,15 @@ LogicalResult ProgramEmitter::placeIntermediates() {
 static int64_t kernelFlops(FusionOp fusion, const Schedule &sched) {
   int64_t flops = 0;
   for (Operation &op : fusion.getBodyBlock().without_terminator()) {
+    // Attention: S = QK^T and O = PV forward; backward recomputes S and
+    // forms dP, dV, dK, dQ. Causal masks skip about half (not counted).
+    if (isa<AttentionOp, AttentionBackwardOp>(op)) {
+      ArrayRef<int64_t> q = shapeOf(op.getOperand(0)), v = shapeOf(op.getOperand(2));
+      int64_t pairs = product(q.drop_back()) * v[v.size() - 2];
+      int64_t d = q.back(), dv = v.back();
+      flops += 2 * pairs * (isa<AttentionOp>(op) ? d + dv : 3 * d + 2 * dv);
+      continue;
+    }
     if (classifyOp(&op) == OpClass::Contraction && sched.gemm.size() == 4) {
       flops += 2 * sched.gemm[0] * sched.gemm[1] * sched.gemm[2] * sched.gemm[3];
       continue;
