@@ -15,8 +15,10 @@
 #include "ir/ModelAttrs.h"
 #include "passes/LossScaling.h"
 #include "passes/Pipeline.h"
+#include "passes/TrainingObjective.h"
 #include "passes/TrainingStep.h"
 #include "runtime/io/TensorFile.h"
+#include "train/ArrayData.h"
 #include "train/Checkpoint.h"
 #include "train/Dataset.h"
 #include "train/LossScaler.h"
@@ -26,6 +28,7 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -42,6 +45,10 @@ bool checkTrainOptions(const TrainOptions &opts, std::string &err) {
           "fashion-mnist --epochs 1 --batch 64";
   else if (opts.epochs < 1)
     err = "--epochs must be at least 1";
+  else if (err = mlir::dlc::checkTrainingFlags(opts.training); !err.empty())
+    return false;
+  else if (!opts.val.empty() && !llvm::StringRef(opts.data).ends_with(".npz"))
+    err = "--val needs --data FILE.npz (the IDX data has its own test split)";
   else if (opts.resume && opts.checkpointDir.empty())
     err = "--resume needs --checkpoint-dir";
   else if (!llvm::is_contained({"fp32", "f32", "bf16", "fp16"}, opts.precision))
@@ -77,8 +84,12 @@ float scalarOf(const HostTensor &t) {
   return *reinterpret_cast<const float *>(t.bytes.data());
 }
 
-/// Correct predictions of `scores` [B, C] (f32) against labels (i64 [B]).
+/// Correct predictions of `scores` [B, C] (f32) against labels (i64 [B]);
+/// 0 when the model has no class scores.
 int64_t correct(const HostTensor &scores, const HostTensor &labels) {
+  if (scores.shape.size() != 2 || scores.dtype != DType::F32 ||
+      labels.dtype != DType::I64)
+    return 0;
   int64_t b = scores.shape[0], c = scores.shape[1], n = 0;
   auto *s = reinterpret_cast<const float *>(scores.bytes.data());
   auto *l = reinterpret_cast<const int64_t *>(labels.bytes.data());
@@ -94,8 +105,49 @@ int64_t correct(const HostTensor &scores, const HostTensor &labels) {
 
 struct ModelIO {
   std::string image, label, loss, scores; // names in the model
+  /// classes: 0 when the scores are not class scores (no accuracy).
   int64_t batch = 0, classes = 0;
+  DType imageType = DType::F32, labelType = DType::I64;
+  std::vector<int64_t> imageShape, labelShape;
 };
+
+/// With a training object from flags (TrainingObjective.h): the target and
+/// the one other input, the loss, and the scores the loss reads.
+bool findFlagIO(const std::vector<ModelValue> &values,
+                mlir::DictionaryAttr training, ModelIO &io, std::string &err) {
+  io.loss = training.getAs<mlir::StringAttr>("loss").str();
+  io.label = training.getAs<mlir::StringAttr>("target").str();
+  std::string kind = training.getAs<mlir::StringAttr>("loss_kind").str();
+  std::string scores = training.getAs<mlir::StringAttr>("scores").str();
+  std::vector<std::string> inputs;
+  for (const ModelValue &mv : values) {
+    if (mv.kind == ModelValue::Kind::Input && mv.name == io.label) {
+      io.labelType = mv.dtype, io.labelShape = mv.shape;
+    } else if (mv.kind == ModelValue::Kind::Input) {
+      inputs.push_back(mv.name);
+      io.image = mv.name, io.imageType = mv.dtype, io.imageShape = mv.shape;
+    } else if (mv.kind == ModelValue::Kind::Output && mv.name == scores) {
+      io.scores = mv.name;
+      if ((kind == "cross_entropy" || kind == "nll") && mv.shape.size() == 2 &&
+          mv.dtype == DType::F32)
+        io.classes = mv.shape[1];
+    }
+  }
+  if (inputs.size() != 1) {
+    err = "--data gives one input array 'x', but the model has " +
+          std::to_string(inputs.size()) + " inputs besides the target" +
+          (inputs.empty() ? std::string()
+                          : " (" + llvm::join(inputs, ", ") + ")");
+    return false;
+  }
+  if (io.imageShape.empty()) {
+    err = "the model's input '" + io.image + "' is a scalar; --data needs a "
+          "batch dimension";
+    return false;
+  }
+  io.batch = io.imageShape[0];
+  return true;
+}
 
 /// Finds the model's image input (f32 [B, 1, H, W]), label input (i64
 /// [B]), loss and class scores (a float [B, C] output other than the loss).
@@ -105,10 +157,10 @@ bool findModelIO(const std::vector<ModelValue> &values, llvm::StringRef loss,
   for (const ModelValue &mv : values) {
     if (mv.kind == ModelValue::Kind::Input && mv.shape.size() == 4 &&
         mv.dtype == DType::F32)
-      io.image = mv.name, io.batch = mv.shape[0];
+      io.image = mv.name, io.batch = mv.shape[0], io.imageShape = mv.shape;
     else if (mv.kind == ModelValue::Kind::Input && mv.shape.size() == 1 &&
              !isFloat(mv.dtype))
-      io.label = mv.name;
+      io.label = mv.name, io.labelType = mv.dtype, io.labelShape = mv.shape;
     else if (mv.kind == ModelValue::Kind::Output && mv.name != loss &&
              mv.shape.size() == 2 && mv.dtype == DType::F32 &&
              io.scores.empty())
@@ -153,6 +205,7 @@ private:
   }
   bool readModel();
   bool loadData();
+  bool checkArrays(const ArrayDataset &d, const std::string &file);
   bool initParams();
   bool resumeCheckpoint();
   bool takeTensors(Checkpoint &ckpt, const std::string &path,
@@ -186,7 +239,7 @@ private:
   std::vector<ModelValue> fwdValues;
   ModelIO io;
   std::string dataDir;
-  ImageDataset trainSet, testSet;
+  ArrayDataset trainSet, testSet;
   std::map<std::string, HostTensor> params, state;
   int64_t firstEpoch = 1, step = 0, lastEpoch = 0;
   mlir::OwningOpRef<mlir::ModuleOp> stepModule;
@@ -198,13 +251,16 @@ private:
   std::string where = "reference";
   HostTensor lrT = HostTensor::zeros(DType::F32, {}),
              stepT = HostTensor::zeros(DType::F32, {});
-  std::unique_ptr<Batcher> trainBatches, testBatches;
+  std::unique_ptr<ArrayBatcher> trainBatches, testBatches;
   PlotSeries lossCurve, testLoss, trainAcc, testAcc;
 };
 
 /// The optimizer, the model's name, and its image, label, loss and score
 /// values.
 bool Trainer::readModel() {
+  if (opts.training.any() &&
+      failed(mlir::dlc::applyTrainingFlags(module, opts.training)))
+    return false;
   auto opt = mlir::dlc::readOptimizer(module);
   if (failed(opt))
     return false;
@@ -221,33 +277,83 @@ bool Trainer::readModel() {
     return false;
   fwdValues = std::move(*values);
   std::string err;
-  if (!findModelIO(fwdValues, lossName.getValue(), io, err))
+  bool found = training.get("target")
+                   ? findFlagIO(fwdValues, training, io, err)
+                   : findModelIO(fwdValues, lossName.getValue(), io, err);
+  if (!found)
     return fail(err);
+  return true;
+}
+
+/// Checks that each example of `d` fits the model's input and target (dim 0
+/// aside), and that class labels are in range.
+bool Trainer::checkArrays(const ArrayDataset &d, const std::string &file) {
+  auto tail = [](const std::vector<int64_t> &s) {
+    return std::vector<int64_t>(s.begin() + (s.empty() ? 0 : 1), s.end());
+  };
+  for (auto [t, name, shape, what] :
+       {std::tuple{&d.x, io.image, io.imageShape, "x"},
+        {&d.y, io.label, io.labelShape, "y"}})
+    if (tail(t->shape) != tail(shape))
+      return fail(file + ": " + what + " is " + formatShape(t->shape) +
+                  ", but the model's '" + name + "' is " + formatShape(shape) +
+                  " (one example: " + formatShape(tail(shape)) + ")");
+  if (io.classes > 0 && d.y.dtype == DType::I64) {
+    auto *y = reinterpret_cast<const int64_t *>(d.y.bytes.data());
+    for (int64_t i = 0; i < d.y.numel(); ++i)
+      if (y[i] < 0 || y[i] >= io.classes)
+        return fail(file + ": y[" + std::to_string(i) + "] = " +
+                    std::to_string(y[i]) + " is not a class of the model's " +
+                    std::to_string(io.classes) + " (0.." +
+                    std::to_string(io.classes - 1) + ")");
+  }
   return true;
 }
 
 /// The data, checked against the model before anything is compiled.
 bool Trainer::loadData() {
   std::string err;
-  dataDir = datasetDirectory(opts.data);
-  if (!loadIdxSplit(dataDir, "train", opts.limitTrain, io.classes, trainSet,
-                    err) ||
-      (opts.dumpGradients.empty() &&
-       !loadIdxSplit(dataDir, "t10k", opts.limitTest, io.classes, testSet,
-                     err)))
-    return fail(err);
-  for (const ModelValue &mv : fwdValues)
-    if (mv.name == io.image &&
-        (mv.shape[1] != 1 || mv.shape[2] != trainSet.rows ||
-         mv.shape[3] != trainSet.cols))
-      return fail("the model's input '" + io.image + "' is " +
-                  formatShape(mv.shape) + " but the images are [B, 1, " +
-                  std::to_string(trainSet.rows) + ", " +
-                  std::to_string(trainSet.cols) + "]");
-  if (trainSet.count < io.batch)
-    return fail("the training set has " + std::to_string(trainSet.count) +
+  if (llvm::StringRef(opts.data).ends_with(".npz")) {
+    dataDir = opts.data;
+    if (!loadNpzDataset(opts.data, opts.limitTrain, io.imageType,
+                        io.labelType, trainSet, err) ||
+        !checkArrays(trainSet, opts.data))
+      return !err.empty() ? fail("--data " + err) : false;
+    if (!opts.val.empty() &&
+        (!loadNpzDataset(opts.val, opts.limitTest, io.imageType, io.labelType,
+                         testSet, err) ||
+         !checkArrays(testSet, opts.val)))
+      return !err.empty() ? fail("--val " + err) : false;
+  } else {
+    ImageDataset train, test;
+    dataDir = datasetDirectory(opts.data);
+    if (!loadIdxSplit(dataDir, "train", opts.limitTrain, io.classes, train,
+                      err) ||
+        (opts.dumpGradients.empty() &&
+         !loadIdxSplit(dataDir, "t10k", opts.limitTest, io.classes, test,
+                       err)))
+      return fail(err);
+    trainSet = arraysFromImages(train);
+    testSet = arraysFromImages(test);
+    for (const ModelValue &mv : fwdValues)
+      if (mv.name == io.image &&
+          (mv.shape.size() != 4 || mv.shape[1] != 1 ||
+           mv.shape[2] != train.rows || mv.shape[3] != train.cols))
+        return fail("the model's input '" + io.image + "' is " +
+                    formatShape(mv.shape) + " but the images are [B, 1, " +
+                    std::to_string(train.rows) + ", " +
+                    std::to_string(train.cols) + "]");
+  }
+  if (trainSet.count() < io.batch)
+    return fail("the training set has " + std::to_string(trainSet.count()) +
                 " examples, fewer than one batch of " +
                 std::to_string(io.batch));
+  // A static batch: the partial batch is dropped, and said.
+  if (int64_t left = trainSet.count() % io.batch)
+    llvm::errs() << "dlc train: " << trainSet.count()
+                 << " training examples in batches of " << io.batch
+                 << ": the last " << left
+                 << " are dropped each epoch (a partial batch)\n";
   return true;
 }
 
@@ -461,7 +567,7 @@ bool Trainer::writeGradients() {
 
 void Trainer::printHeader() {
   llvm::outs() << "training " << modelName << " on " << dataDir << ": "
-               << trainSet.count << " train / " << testSet.count
+               << trainSet.count() << " train / " << testSet.count()
                << " test examples, batch " << io.batch << ", "
                << trainBatches->numBatches() << " steps per epoch, "
                << optimizer.name << " lr " << fmt(optimizer.lr, "%g")
@@ -479,7 +585,8 @@ void Trainer::printHeader() {
 bool Trainer::trainEpoch(int64_t epoch, EpochStats &stats) {
   bool tty = isatty(2);
   std::string err;
-  trainBatches->shuffle(opts.seed * 1000003ull + uint64_t(epoch));
+  trainBatches->shuffle(opts.seed * 1000003ull + uint64_t(epoch),
+                        opts.shuffle);
   int64_t n = stats.batches = trainBatches->numBatches();
   for (int64_t b = 0; b < n; ++b) {
     HostTensor x, labels;
@@ -559,16 +666,22 @@ void Trainer::reportEpoch(int64_t epoch, const EpochStats &stats, double secs) {
   double first = 0, last = 0;
   for (size_t i = 0; i < w; ++i)
     first += losses[i], last += losses[losses.size() - 1 - i];
+  // No accuracy without class scores; no test numbers without a test set.
   double trainLoss = stats.sum / n,
-         trainA = double(stats.right) / (n * io.batch);
+         trainA = io.classes ? double(stats.right) / (n * io.batch) : NAN;
   double testL = testN ? stats.testSum / testN : NAN;
-  double testA = testN ? double(stats.testRight) / (testN * io.batch) : NAN;
+  double testA = testN && io.classes
+                     ? double(stats.testRight) / (testN * io.batch)
+                     : NAN;
+  auto acc = [&](double a) { return io.classes ? " acc " + fmt(a) : ""; };
   llvm::outs() << "epoch " << epoch << "/" << lastEpoch << ": train loss "
-               << fmt(trainLoss) << " acc " << fmt(trainA) << " (first "
-               << fmt(first / w) << " last " << fmt(last / w) << " over " << w
-               << " batches) | test loss " << fmt(testL) << " acc "
-               << fmt(testA) << " | step " << step << " | " << fmt(secs, "%.1f")
-               << "s";
+               << fmt(trainLoss) << acc(trainA) << " (first " << fmt(first / w)
+               << " last " << fmt(last / w) << " over " << w << " batches) | ";
+  if (testN)
+    llvm::outs() << "test loss " << fmt(testL) << acc(testA);
+  else
+    llvm::outs() << "no test set";
+  llvm::outs() << " | step " << step << " | " << fmt(secs, "%.1f") << "s";
   if (scaler.enabled())
     llvm::outs() << " | loss scale " << fmt(scaler.scale(), "%g");
   llvm::outs() << "\n";
@@ -640,8 +753,8 @@ TrainStatus Trainer::run() {
       !buildStep() || !chooseRunners())
     return status;
   *reinterpret_cast<float *>(lrT.bytes.data()) = float(optimizer.lr);
-  trainBatches = std::make_unique<Batcher>(trainSet, io.batch);
-  testBatches = std::make_unique<Batcher>(testSet, io.batch);
+  trainBatches = std::make_unique<ArrayBatcher>(trainSet, io.batch);
+  testBatches = std::make_unique<ArrayBatcher>(testSet, io.batch);
   bool ok = opts.dumpGradients.empty() ? runEpochs() : writeGradients();
   return ok ? TrainStatus::Ok : status;
 }

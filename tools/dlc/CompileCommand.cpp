@@ -93,6 +93,7 @@ int compileMain(llvm::StringRef modelPath) {
   opts.dumpGraph = dumpGraph;
   opts.trainStep = trainStep;
   opts.gradientsOnly = gradientsOnly;
+  opts.training = readTrainingFlags();
   return compileModel(opts);
 }
 
