@@ -17,6 +17,7 @@
 #include "passes/Pipeline.h"
 #include "passes/TrainingObjective.h"
 #include "passes/TrainingStep.h"
+#include "runtime/core/AtomicFile.h"
 #include "runtime/io/TensorFile.h"
 #include "train/ArrayData.h"
 #include "train/Checkpoint.h"
@@ -30,6 +31,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -38,6 +40,25 @@
 #include <unistd.h>
 
 namespace dlc {
+
+/// An output file we will write: its folder exists, and it is not there or
+/// is a regular file.
+static bool checkOutputFile(const std::string &path, std::string &err) {
+  llvm::SmallString<256> dir(path);
+  llvm::sys::path::remove_filename(dir);
+  if (dir.empty())
+    dir = ".";
+  if (!llvm::sys::fs::is_directory(dir)) {
+    err = "'" + path + "': the folder '" + std::string(dir) +
+          "' does not exist";
+    return false;
+  }
+  if (llvm::sys::fs::exists(path) && !llvm::sys::fs::is_regular_file(path)) {
+    err = "'" + path + "' exists and is not a regular file";
+    return false;
+  }
+  return true;
+}
 
 bool checkTrainOptions(const TrainOptions &opts, std::string &err) {
   if (opts.modelPath.empty())
@@ -49,6 +70,8 @@ bool checkTrainOptions(const TrainOptions &opts, std::string &err) {
     return false;
   else if (!opts.val.empty() && !llvm::StringRef(opts.data).ends_with(".npz"))
     err = "--val needs --data FILE.npz (the IDX data has its own test split)";
+  else if (!opts.metricsPath.empty() && !checkOutputFile(opts.metricsPath, err))
+    err = "--metrics: " + err;
   else if (opts.resume && opts.checkpointDir.empty())
     err = "--resume needs --checkpoint-dir";
   else if (!llvm::is_contained({"fp32", "f32", "bf16", "fp16"}, opts.precision))
@@ -253,7 +276,42 @@ private:
              stepT = HostTensor::zeros(DType::F32, {});
   std::unique_ptr<ArrayBatcher> trainBatches, testBatches;
   PlotSeries lossCurve, testLoss, trainAcc, testAcc;
+  /// --metrics: the lines so far, and when training started.
+  std::string metrics;
+  Clock::time_point started = Clock::now();
+  void logMetrics(const char *kind, int64_t epoch,
+                  std::initializer_list<std::pair<const char *, double>> nums);
+  bool writeMetrics();
 };
+
+/// One JSON object: {"kind": ..., "epoch": ..., "step": ..., <nums>, "lr",
+/// "time"}; a NaN (no accuracy, no test set) is null.
+void Trainer::logMetrics(
+    const char *kind, int64_t epoch,
+    std::initializer_list<std::pair<const char *, double>> nums) {
+  if (opts.metricsPath.empty())
+    return;
+  auto num = [](double v) {
+    return std::isfinite(v) ? fmt(v, "%.9g") : std::string("null");
+  };
+  metrics += std::string("{\"kind\": \"") + kind + "\", \"epoch\": " +
+             std::to_string(epoch) + ", \"step\": " + std::to_string(step);
+  for (auto &[key, v] : nums)
+    metrics += std::string(", \"") + key + "\": " + num(v);
+  double secs =
+      std::chrono::duration<double>(Clock::now() - started).count();
+  metrics += ", \"lr\": " + num(optimizer.lr) + ", \"time\": " +
+             fmt(secs, "%.3f") + "}\n";
+}
+
+bool Trainer::writeMetrics() {
+  if (opts.metricsPath.empty())
+    return true;
+  std::string err;
+  if (!writeFileAtomically(opts.metricsPath, {metrics}, err))
+    return fail("--metrics: " + err);
+  return true;
+}
 
 /// The optimizer, the model's name, and its image, label, loss and score
 /// values.
@@ -317,12 +375,12 @@ bool Trainer::loadData() {
     dataDir = opts.data;
     if (!loadNpzDataset(opts.data, opts.limitTrain, io.imageType,
                         io.labelType, trainSet, err) ||
-        !checkArrays(trainSet, opts.data))
+        !checkArrays(trainSet, "--data " + opts.data))
       return !err.empty() ? fail("--data " + err) : false;
     if (!opts.val.empty() &&
         (!loadNpzDataset(opts.val, opts.limitTest, io.imageType, io.labelType,
                          testSet, err) ||
-         !checkArrays(testSet, opts.val)))
+         !checkArrays(testSet, "--val " + opts.val)))
       return !err.empty() ? fail("--val " + err) : false;
   } else {
     ImageDataset train, test;
@@ -617,7 +675,11 @@ bool Trainer::trainEpoch(int64_t epoch, EpochStats &stats) {
                   fmt(loss) + "; lower the learning rate");
     stats.losses.push_back(loss);
     stats.sum += loss;
-    stats.right += correct(out.at(io.scores), labels);
+    int64_t right = correct(out.at(io.scores), labels);
+    stats.right += right;
+    logMetrics("step", epoch,
+               {{"loss", loss},
+                {"accuracy", io.classes ? double(right) / io.batch : NAN}});
     lossCurve.x.push_back(double(epoch - 1) + double(b + 1) / n);
     lossCurve.y.push_back(loss);
     for (auto &[name, t] : params)
@@ -692,6 +754,12 @@ void Trainer::reportEpoch(int64_t epoch, const EpochStats &stats, double secs) {
   testLoss.x.push_back(epoch), testLoss.y.push_back(testL);
   trainAcc.x.push_back(epoch), trainAcc.y.push_back(trainA);
   testAcc.x.push_back(epoch), testAcc.y.push_back(testA);
+  logMetrics("epoch", epoch,
+             {{"loss", trainLoss},
+              {"accuracy", trainA},
+              {"val_loss", testL},
+              {"val_accuracy", testA},
+              {"epoch_time", secs}});
 }
 
 bool Trainer::saveCheckpoint(int64_t epoch) {
@@ -742,7 +810,7 @@ bool Trainer::runEpochs() {
       return false;
     double secs = std::chrono::duration<double>(Clock::now() - start).count();
     reportEpoch(epoch, stats, secs);
-    if (!saveCheckpoint(epoch) || !writePlot())
+    if (!saveCheckpoint(epoch) || !writePlot() || !writeMetrics())
       return false;
   }
   return true;

@@ -41,6 +41,9 @@ struct TrainOptions {
   std::string checkpointDir;
   bool resume = false;
   std::string plotPath;
+  /// A JSON Lines log: one object per step and per epoch (epoch, step, loss,
+  /// accuracy, lr, time; docs/training.md), rewritten after every epoch.
+  std::string metricsPath;
   uint64_t seed = 0;
   /// Run one step on the first batch, write its gradients here, and stop.
   std::string dumpGradients;

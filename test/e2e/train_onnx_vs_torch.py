@@ -5,7 +5,8 @@ for 5 steps by `dlc train model.onnx --data train.npz --loss cross_entropy
 --optimizer sgd --lr 0.1 --no-shuffle` and by PyTorch (the same initial
 weights, batches in file order, F.cross_entropy with mean reduction,
 torch.optim.SGD); the params in dlc's checkpoint after the epoch must match
-PyTorch's: relative L2 error <= 1e-4 (f32). Then, on the first device, an
+PyTorch's: relative L2 error <= 1e-4 (f32), and the --metrics log has
+PyTorch's loss and accuracy for each step. Then, on the first device, an
 MLP with each other --loss (nll, mse, bce_with_logits) and with the other
 optimizer flags (sgd with momentum and weight decay, adam, adamw). Prints one line per case and a
 summary; exit 1 on any mismatch.
@@ -95,7 +96,7 @@ def run_case(name, build, opset, device, dlc, work, loss="cross_entropy",
     ckpt = os.path.join(work, f"{name}{opset}-{device}")
     opt_flags = opt_flags or ["--optimizer", "sgd", "--lr", str(LR)]
     cmd = [dlc, "train", onnx_path, "--data", data, "--loss", loss] + \
-        opt_flags + ["--no-shuffle",
+        opt_flags + ["--no-shuffle", "--metrics", ckpt + ".jsonl",
            "--epochs", "1", "--device=" + device, "--checkpoint-dir", ckpt]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:

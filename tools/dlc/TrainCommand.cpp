@@ -3,7 +3,7 @@
 //   dlc train model.json --data fashion-mnist --epochs 10 --batch 64
 //   dlc train model.onnx --data train.npz [--val val.npz] --loss cross_entropy
 //       --optimizer sgd --lr 0.1 [--momentum M] [--weight-decay W]
-//       [--loss-on OUTPUT] [--no-shuffle]
+//       [--loss-on OUTPUT] [--no-shuffle] [--metrics run.jsonl]
 //       [--device=auto|cpu|cuda|reference] [--limit-train N] [--limit-test N]
 //       [--checkpoint-dir dir [--resume]] [--plot curves.png] [--seed S]
 //       [--dump-gradients grads.safetensors]
@@ -74,6 +74,12 @@ cl::opt<std::string> plotPath(
              "red: test per epoch); right, accuracy (blue: train, red: test "
              "per epoch)"),
     cl::value_desc("curves.png"), DLC_TRAIN_OPT);
+cl::opt<std::string> metricsPath(
+    "metrics",
+    cl::desc("Write a JSON Lines log, one object per step and per epoch: "
+             "kind, epoch, step, loss, accuracy (null without class scores), "
+             "val_loss, val_accuracy, lr, time (rewritten after every epoch)"),
+    cl::value_desc("run.jsonl"), DLC_TRAIN_OPT);
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the per-epoch shuffles"),
                        cl::init(0), DLC_TRAIN_OPT);
 cl::opt<std::string> dumpGradients(
@@ -159,6 +165,7 @@ TrainOptions readFlags() {
   opts.checkpointDir = checkpointDir;
   opts.resume = resume;
   opts.plotPath = plotPath;
+  opts.metricsPath = metricsPath;
   opts.seed = seed;
   opts.dumpGradients = dumpGradients;
   opts.emitStep = emitStep;
@@ -187,10 +194,23 @@ mlir::dlc::TrainingFlags readTrainingFlags() {
   return f;
 }
 
+/// Ranges only the command line knows (the defaults mean "all" or "the
+/// model's"); "" when fine.
+static std::string checkCountFlags() {
+  if (batchOverride.getNumOccurrences() && batchOverride < 1)
+    return "--batch must be at least 1 (got " +
+           std::to_string(int64_t(batchOverride)) + ")";
+  for (cl::opt<int64_t> *o : {&limitTrain, &limitTest})
+    if (o->getNumOccurrences() && *o < 1)
+      return "--" + o->ArgStr.str() + " must be at least 1 (got " +
+             std::to_string(int64_t(*o)) + ")";
+  return "";
+}
+
 int trainMain() {
   TrainOptions opts = readFlags();
-  std::string err;
-  if (!checkTrainOptions(opts, err)) {
+  std::string err = checkCountFlags();
+  if (!err.empty() || !checkTrainOptions(opts, err)) {
     llvm::errs() << "dlc train: " << err << "\n";
     return kUserError;
   }
