@@ -107,21 +107,27 @@ float scalarOf(const HostTensor &t) {
   return *reinterpret_cast<const float *>(t.bytes.data());
 }
 
+/// Element i of an integer (i32 or i64) tensor.
+int64_t labelAt(const HostTensor &t, int64_t i) {
+  if (t.dtype == DType::I32)
+    return reinterpret_cast<const int32_t *>(t.bytes.data())[i];
+  return reinterpret_cast<const int64_t *>(t.bytes.data())[i];
+}
+
 /// Correct predictions of `scores` [B, C] (f32) against labels (i64 [B]);
 /// 0 when the model has no class scores.
 int64_t correct(const HostTensor &scores, const HostTensor &labels) {
   if (scores.shape.size() != 2 || scores.dtype != DType::F32 ||
-      labels.dtype != DType::I64)
+      (labels.dtype != DType::I64 && labels.dtype != DType::I32))
     return 0;
   int64_t b = scores.shape[0], c = scores.shape[1], n = 0;
   auto *s = reinterpret_cast<const float *>(scores.bytes.data());
-  auto *l = reinterpret_cast<const int64_t *>(labels.bytes.data());
   for (int64_t i = 0; i < b; ++i) {
     int64_t best = 0;
     for (int64_t j = 1; j < c; ++j)
       if (s[i * c + j] > s[i * c + best])
         best = j;
-    n += best == l[i];
+    n += best == labelAt(labels, i);
   }
   return n;
 }
@@ -138,10 +144,12 @@ struct ModelIO {
 /// the one other input, the loss, and the scores the loss reads.
 bool findFlagIO(const std::vector<ModelValue> &values,
                 mlir::DictionaryAttr training, ModelIO &io, std::string &err) {
-  io.loss = training.getAs<mlir::StringAttr>("loss").str();
-  io.label = training.getAs<mlir::StringAttr>("target").str();
-  std::string kind = training.getAs<mlir::StringAttr>("loss_kind").str();
-  std::string scores = training.getAs<mlir::StringAttr>("scores").str();
+  auto str = [&](llvm::StringRef key) {
+    auto a = training.getAs<mlir::StringAttr>(key);
+    return a ? a.str() : std::string();
+  };
+  io.loss = str("loss"), io.label = str("target");
+  std::string kind = str("loss_kind"), scores = str("scores");
   std::vector<std::string> inputs;
   for (const ModelValue &mv : values) {
     if (mv.kind == ModelValue::Kind::Input && mv.name == io.label) {
@@ -172,27 +180,36 @@ bool findFlagIO(const std::vector<ModelValue> &values,
   return true;
 }
 
-/// Finds the model's image input (f32 [B, 1, H, W]), label input (i64
-/// [B]), loss and class scores (a float [B, C] output other than the loss).
+/// Finds the model's image input (f32 [B, 1, H, W]; with .npz data, any
+/// input of rank >= 1 besides the labels), label input (integer [B]), loss
+/// and class scores (a float [B, C] output other than the loss).
 bool findModelIO(const std::vector<ModelValue> &values, llvm::StringRef loss,
-                 ModelIO &io, std::string &err) {
+                 bool arrays, ModelIO &io, std::string &err) {
   io.loss = loss.str();
+  std::vector<const ModelValue *> others;
   for (const ModelValue &mv : values) {
-    if (mv.kind == ModelValue::Kind::Input && mv.shape.size() == 4 &&
-        mv.dtype == DType::F32)
-      io.image = mv.name, io.batch = mv.shape[0], io.imageShape = mv.shape;
-    else if (mv.kind == ModelValue::Kind::Input && mv.shape.size() == 1 &&
-             !isFloat(mv.dtype))
+    if (mv.kind == ModelValue::Kind::Input && mv.shape.size() == 1 &&
+        !isFloat(mv.dtype) && io.label.empty())
       io.label = mv.name, io.labelType = mv.dtype, io.labelShape = mv.shape;
+    else if (mv.kind == ModelValue::Kind::Input &&
+             (arrays ? !mv.shape.empty()
+                     : mv.shape.size() == 4 && mv.dtype == DType::F32))
+      others.push_back(&mv);
     else if (mv.kind == ModelValue::Kind::Output && mv.name != loss &&
              mv.shape.size() == 2 && mv.dtype == DType::F32 &&
              io.scores.empty())
       io.scores = mv.name, io.classes = mv.shape[1];
   }
+  if (others.size() == 1)
+    io.image = others[0]->name, io.batch = others[0]->shape[0],
+    io.imageType = others[0]->dtype, io.imageShape = others[0]->shape;
   if (io.image.empty() || io.label.empty() || io.scores.empty()) {
-    err = "the model must take an f32 [B, 1, H, W] image input and an integer "
-          "[B] label input and return f32 [B, classes] scores besides the "
-          "loss";
+    err = arrays ? "with --data FILE.npz the model must take one input (x) "
+                   "and an integer [B] label input (y) and return f32 [B, "
+                   "classes] scores besides the loss; or give --loss"
+                 : "the model must take an f32 [B, 1, H, W] image input and "
+                   "an integer [B] label input and return f32 [B, classes] "
+                   "scores besides the loss";
     return false;
   }
   return true;
@@ -337,7 +354,9 @@ bool Trainer::readModel() {
   std::string err;
   bool found = training.get("target")
                    ? findFlagIO(fwdValues, training, io, err)
-                   : findModelIO(fwdValues, lossName.getValue(), io, err);
+                   : findModelIO(fwdValues, lossName.getValue(),
+                                 llvm::StringRef(opts.data).ends_with(".npz"),
+                                 io, err);
   if (!found)
     return fail(err);
   return true;
@@ -356,12 +375,11 @@ bool Trainer::checkArrays(const ArrayDataset &d, const std::string &file) {
       return fail(file + ": " + what + " is " + formatShape(t->shape) +
                   ", but the model's '" + name + "' is " + formatShape(shape) +
                   " (one example: " + formatShape(tail(shape)) + ")");
-  if (io.classes > 0 && d.y.dtype == DType::I64) {
-    auto *y = reinterpret_cast<const int64_t *>(d.y.bytes.data());
+  if (io.classes > 0 && !isFloat(d.y.dtype) && d.y.dtype != DType::I1) {
     for (int64_t i = 0; i < d.y.numel(); ++i)
-      if (y[i] < 0 || y[i] >= io.classes)
+      if (int64_t y = labelAt(d.y, i); y < 0 || y >= io.classes)
         return fail(file + ": y[" + std::to_string(i) + "] = " +
-                    std::to_string(y[i]) + " is not a class of the model's " +
+                    std::to_string(y) + " is not a class of the model's " +
                     std::to_string(io.classes) + " (0.." +
                     std::to_string(io.classes - 1) + ")");
   }
