@@ -3,6 +3,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <numeric>
@@ -146,10 +147,11 @@ int64_t Batcher::numBatches() const {
   return batch > 0 ? data.count / batch : 0;
 }
 
-void Batcher::shuffle(uint64_t seed, bool doShuffle) {
+std::vector<int64_t> visitOrder(int64_t n, uint64_t seed, bool doShuffle) {
+  std::vector<int64_t> order(size_t(std::max<int64_t>(n, 0)));
   std::iota(order.begin(), order.end(), 0);
   if (!doShuffle)
-    return;
+    return order;
   uint64_t s = seed;
   auto next = [&s] { // splitmix64
     uint64_t z = (s += 0x9e3779b97f4a7c15ull);
@@ -159,6 +161,11 @@ void Batcher::shuffle(uint64_t seed, bool doShuffle) {
   };
   for (size_t i = order.size(); i > 1; --i)
     std::swap(order[i - 1], order[next() % i]);
+  return order;
+}
+
+void Batcher::shuffle(uint64_t seed, bool doShuffle) {
+  order = visitOrder(int64_t(order.size()), seed, doShuffle);
 }
 
 void Batcher::fill(int64_t b, HostTensor &x, HostTensor &labels) const {

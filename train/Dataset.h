@@ -45,6 +45,10 @@ bool loadIdxSplit(const std::string &dir, const std::string &split,
                   int64_t limit, int64_t numClasses, ImageDataset &out,
                   std::string &err);
 
+/// 0..n-1, or a permutation of it from `seed` when `shuffle` (the same on
+/// every platform: splitmix64 + Fisher-Yates).
+std::vector<int64_t> visitOrder(int64_t n, uint64_t seed, bool shuffle);
+
 /// Visits a dataset in batches of `batch` examples. The last partial batch
 /// is dropped (the compiled step has a static batch size).
 class Batcher {

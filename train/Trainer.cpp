@@ -15,8 +15,11 @@
 #include "ir/ModelAttrs.h"
 #include "passes/LossScaling.h"
 #include "passes/Pipeline.h"
+#include "passes/TrainingObjective.h"
 #include "passes/TrainingStep.h"
+#include "runtime/core/AtomicFile.h"
 #include "runtime/io/TensorFile.h"
+#include "train/ArrayData.h"
 #include "train/Checkpoint.h"
 #include "train/Dataset.h"
 #include "train/LossScaler.h"
@@ -26,7 +29,9 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -36,12 +41,37 @@
 
 namespace dlc {
 
+/// An output file we will write: its folder exists, and it is not there or
+/// is a regular file.
+static bool checkOutputFile(const std::string &path, std::string &err) {
+  llvm::SmallString<256> dir(path);
+  llvm::sys::path::remove_filename(dir);
+  if (dir.empty())
+    dir = ".";
+  if (!llvm::sys::fs::is_directory(dir)) {
+    err = "'" + path + "': the folder '" + std::string(dir) +
+          "' does not exist";
+    return false;
+  }
+  if (llvm::sys::fs::exists(path) && !llvm::sys::fs::is_regular_file(path)) {
+    err = "'" + path + "' exists and is not a regular file";
+    return false;
+  }
+  return true;
+}
+
 bool checkTrainOptions(const TrainOptions &opts, std::string &err) {
   if (opts.modelPath.empty())
     err = "no model given; usage: dlc train model.json --data "
           "fashion-mnist --epochs 1 --batch 64";
   else if (opts.epochs < 1)
     err = "--epochs must be at least 1";
+  else if (err = mlir::dlc::checkTrainingFlags(opts.training); !err.empty())
+    return false;
+  else if (!opts.val.empty() && !llvm::StringRef(opts.data).ends_with(".npz"))
+    err = "--val needs --data FILE.npz (the IDX data has its own test split)";
+  else if (!opts.metricsPath.empty() && !checkOutputFile(opts.metricsPath, err))
+    err = "--metrics: " + err;
   else if (opts.resume && opts.checkpointDir.empty())
     err = "--resume needs --checkpoint-dir";
   else if (!llvm::is_contained({"fp32", "f32", "bf16", "fp16"}, opts.precision))
@@ -77,47 +107,109 @@ float scalarOf(const HostTensor &t) {
   return *reinterpret_cast<const float *>(t.bytes.data());
 }
 
-/// Correct predictions of `scores` [B, C] (f32) against labels (i64 [B]).
+/// Element i of an integer (i32 or i64) tensor.
+int64_t labelAt(const HostTensor &t, int64_t i) {
+  if (t.dtype == DType::I32)
+    return reinterpret_cast<const int32_t *>(t.bytes.data())[i];
+  return reinterpret_cast<const int64_t *>(t.bytes.data())[i];
+}
+
+/// Correct predictions of `scores` [B, C] (f32) against labels (i64 [B]);
+/// 0 when the model has no class scores.
 int64_t correct(const HostTensor &scores, const HostTensor &labels) {
+  if (scores.shape.size() != 2 || scores.dtype != DType::F32 ||
+      (labels.dtype != DType::I64 && labels.dtype != DType::I32))
+    return 0;
   int64_t b = scores.shape[0], c = scores.shape[1], n = 0;
   auto *s = reinterpret_cast<const float *>(scores.bytes.data());
-  auto *l = reinterpret_cast<const int64_t *>(labels.bytes.data());
   for (int64_t i = 0; i < b; ++i) {
     int64_t best = 0;
     for (int64_t j = 1; j < c; ++j)
       if (s[i * c + j] > s[i * c + best])
         best = j;
-    n += best == l[i];
+    n += best == labelAt(labels, i);
   }
   return n;
 }
 
 struct ModelIO {
   std::string image, label, loss, scores; // names in the model
+  /// classes: 0 when the scores are not class scores (no accuracy).
   int64_t batch = 0, classes = 0;
+  DType imageType = DType::F32, labelType = DType::I64;
+  std::vector<int64_t> imageShape, labelShape;
 };
 
-/// Finds the model's image input (f32 [B, 1, H, W]), label input (i64
-/// [B]), loss and class scores (a float [B, C] output other than the loss).
-bool findModelIO(const std::vector<ModelValue> &values, llvm::StringRef loss,
-                 ModelIO &io, std::string &err) {
-  io.loss = loss.str();
+/// With a training object from flags (TrainingObjective.h): the target and
+/// the one other input, the loss, and the scores the loss reads.
+bool findFlagIO(const std::vector<ModelValue> &values,
+                mlir::DictionaryAttr training, ModelIO &io, std::string &err) {
+  auto str = [&](llvm::StringRef key) {
+    auto a = training.getAs<mlir::StringAttr>(key);
+    return a ? a.str() : std::string();
+  };
+  io.loss = str("loss"), io.label = str("target");
+  std::string kind = str("loss_kind"), scores = str("scores");
+  std::vector<std::string> inputs;
   for (const ModelValue &mv : values) {
-    if (mv.kind == ModelValue::Kind::Input && mv.shape.size() == 4 &&
-        mv.dtype == DType::F32)
-      io.image = mv.name, io.batch = mv.shape[0];
-    else if (mv.kind == ModelValue::Kind::Input && mv.shape.size() == 1 &&
-             !isFloat(mv.dtype))
-      io.label = mv.name;
+    if (mv.kind == ModelValue::Kind::Input && mv.name == io.label) {
+      io.labelType = mv.dtype, io.labelShape = mv.shape;
+    } else if (mv.kind == ModelValue::Kind::Input) {
+      inputs.push_back(mv.name);
+      io.image = mv.name, io.imageType = mv.dtype, io.imageShape = mv.shape;
+    } else if (mv.kind == ModelValue::Kind::Output && mv.name == scores) {
+      io.scores = mv.name;
+      if ((kind == "cross_entropy" || kind == "nll") && mv.shape.size() == 2 &&
+          mv.dtype == DType::F32)
+        io.classes = mv.shape[1];
+    }
+  }
+  if (inputs.size() != 1) {
+    err = "--data gives one input array 'x', but the model has " +
+          std::to_string(inputs.size()) + " inputs besides the target" +
+          (inputs.empty() ? std::string()
+                          : " (" + llvm::join(inputs, ", ") + ")");
+    return false;
+  }
+  if (io.imageShape.empty()) {
+    err = "the model's input '" + io.image + "' is a scalar; --data needs a "
+          "batch dimension";
+    return false;
+  }
+  io.batch = io.imageShape[0];
+  return true;
+}
+
+/// Finds the model's image input (f32 [B, 1, H, W]; with .npz data, any
+/// input of rank >= 1 besides the labels), label input (integer [B]), loss
+/// and class scores (a float [B, C] output other than the loss).
+bool findModelIO(const std::vector<ModelValue> &values, llvm::StringRef loss,
+                 bool arrays, ModelIO &io, std::string &err) {
+  io.loss = loss.str();
+  std::vector<const ModelValue *> others;
+  for (const ModelValue &mv : values) {
+    if (mv.kind == ModelValue::Kind::Input && mv.shape.size() == 1 &&
+        !isFloat(mv.dtype) && io.label.empty())
+      io.label = mv.name, io.labelType = mv.dtype, io.labelShape = mv.shape;
+    else if (mv.kind == ModelValue::Kind::Input &&
+             (arrays ? !mv.shape.empty()
+                     : mv.shape.size() == 4 && mv.dtype == DType::F32))
+      others.push_back(&mv);
     else if (mv.kind == ModelValue::Kind::Output && mv.name != loss &&
              mv.shape.size() == 2 && mv.dtype == DType::F32 &&
              io.scores.empty())
       io.scores = mv.name, io.classes = mv.shape[1];
   }
+  if (others.size() == 1)
+    io.image = others[0]->name, io.batch = others[0]->shape[0],
+    io.imageType = others[0]->dtype, io.imageShape = others[0]->shape;
   if (io.image.empty() || io.label.empty() || io.scores.empty()) {
-    err = "the model must take an f32 [B, 1, H, W] image input and an integer "
-          "[B] label input and return f32 [B, classes] scores besides the "
-          "loss";
+    err = arrays ? "with --data FILE.npz the model must take one input (x) "
+                   "and an integer [B] label input (y) and return f32 [B, "
+                   "classes] scores besides the loss; or give --loss"
+                 : "the model must take an f32 [B, 1, H, W] image input and "
+                   "an integer [B] label input and return f32 [B, classes] "
+                   "scores besides the loss";
     return false;
   }
   return true;
@@ -153,6 +245,7 @@ private:
   }
   bool readModel();
   bool loadData();
+  bool checkArrays(const ArrayDataset &d, const std::string &file);
   bool initParams();
   bool resumeCheckpoint();
   bool takeTensors(Checkpoint &ckpt, const std::string &path,
@@ -186,7 +279,7 @@ private:
   std::vector<ModelValue> fwdValues;
   ModelIO io;
   std::string dataDir;
-  ImageDataset trainSet, testSet;
+  ArrayDataset trainSet, testSet;
   std::map<std::string, HostTensor> params, state;
   int64_t firstEpoch = 1, step = 0, lastEpoch = 0;
   mlir::OwningOpRef<mlir::ModuleOp> stepModule;
@@ -198,13 +291,51 @@ private:
   std::string where = "reference";
   HostTensor lrT = HostTensor::zeros(DType::F32, {}),
              stepT = HostTensor::zeros(DType::F32, {});
-  std::unique_ptr<Batcher> trainBatches, testBatches;
+  std::unique_ptr<ArrayBatcher> trainBatches, testBatches;
   PlotSeries lossCurve, testLoss, trainAcc, testAcc;
+  /// --metrics: the lines so far, and when training started.
+  std::string metrics;
+  Clock::time_point started = Clock::now();
+  void logMetrics(const char *kind, int64_t epoch,
+                  std::initializer_list<std::pair<const char *, double>> nums);
+  bool writeMetrics();
 };
+
+/// One JSON object: {"kind": ..., "epoch": ..., "step": ..., <nums>, "lr",
+/// "time"}; a NaN (no accuracy, no test set) is null.
+void Trainer::logMetrics(
+    const char *kind, int64_t epoch,
+    std::initializer_list<std::pair<const char *, double>> nums) {
+  if (opts.metricsPath.empty())
+    return;
+  auto num = [](double v) {
+    return std::isfinite(v) ? fmt(v, "%.9g") : std::string("null");
+  };
+  metrics += std::string("{\"kind\": \"") + kind + "\", \"epoch\": " +
+             std::to_string(epoch) + ", \"step\": " + std::to_string(step);
+  for (auto &[key, v] : nums)
+    metrics += std::string(", \"") + key + "\": " + num(v);
+  double secs =
+      std::chrono::duration<double>(Clock::now() - started).count();
+  metrics += ", \"lr\": " + num(optimizer.lr) + ", \"time\": " +
+             fmt(secs, "%.3f") + "}\n";
+}
+
+bool Trainer::writeMetrics() {
+  if (opts.metricsPath.empty())
+    return true;
+  std::string err;
+  if (!writeFileAtomically(opts.metricsPath, {metrics}, err))
+    return fail("--metrics: " + err);
+  return true;
+}
 
 /// The optimizer, the model's name, and its image, label, loss and score
 /// values.
 bool Trainer::readModel() {
+  if (opts.training.any() &&
+      failed(mlir::dlc::applyTrainingFlags(module, opts.training)))
+    return false;
   auto opt = mlir::dlc::readOptimizer(module);
   if (failed(opt))
     return false;
@@ -221,33 +352,84 @@ bool Trainer::readModel() {
     return false;
   fwdValues = std::move(*values);
   std::string err;
-  if (!findModelIO(fwdValues, lossName.getValue(), io, err))
+  bool found = training.get("target")
+                   ? findFlagIO(fwdValues, training, io, err)
+                   : findModelIO(fwdValues, lossName.getValue(),
+                                 llvm::StringRef(opts.data).ends_with(".npz"),
+                                 io, err);
+  if (!found)
     return fail(err);
+  return true;
+}
+
+/// Checks that each example of `d` fits the model's input and target (dim 0
+/// aside), and that class labels are in range.
+bool Trainer::checkArrays(const ArrayDataset &d, const std::string &file) {
+  auto tail = [](const std::vector<int64_t> &s) {
+    return std::vector<int64_t>(s.begin() + (s.empty() ? 0 : 1), s.end());
+  };
+  for (auto [t, name, shape, what] :
+       {std::tuple{&d.x, io.image, io.imageShape, "x"},
+        {&d.y, io.label, io.labelShape, "y"}})
+    if (tail(t->shape) != tail(shape))
+      return fail(file + ": " + what + " is " + formatShape(t->shape) +
+                  ", but the model's '" + name + "' is " + formatShape(shape) +
+                  " (one example: " + formatShape(tail(shape)) + ")");
+  if (io.classes > 0 && !isFloat(d.y.dtype) && d.y.dtype != DType::I1) {
+    for (int64_t i = 0; i < d.y.numel(); ++i)
+      if (int64_t y = labelAt(d.y, i); y < 0 || y >= io.classes)
+        return fail(file + ": y[" + std::to_string(i) + "] = " +
+                    std::to_string(y) + " is not a class of the model's " +
+                    std::to_string(io.classes) + " (0.." +
+                    std::to_string(io.classes - 1) + ")");
+  }
   return true;
 }
 
 /// The data, checked against the model before anything is compiled.
 bool Trainer::loadData() {
   std::string err;
-  dataDir = datasetDirectory(opts.data);
-  if (!loadIdxSplit(dataDir, "train", opts.limitTrain, io.classes, trainSet,
-                    err) ||
-      (opts.dumpGradients.empty() &&
-       !loadIdxSplit(dataDir, "t10k", opts.limitTest, io.classes, testSet,
-                     err)))
-    return fail(err);
-  for (const ModelValue &mv : fwdValues)
-    if (mv.name == io.image &&
-        (mv.shape[1] != 1 || mv.shape[2] != trainSet.rows ||
-         mv.shape[3] != trainSet.cols))
-      return fail("the model's input '" + io.image + "' is " +
-                  formatShape(mv.shape) + " but the images are [B, 1, " +
-                  std::to_string(trainSet.rows) + ", " +
-                  std::to_string(trainSet.cols) + "]");
-  if (trainSet.count < io.batch)
-    return fail("the training set has " + std::to_string(trainSet.count) +
+  if (llvm::StringRef(opts.data).ends_with(".npz")) {
+    dataDir = opts.data;
+    if (!loadNpzDataset(opts.data, opts.limitTrain, io.imageType,
+                        io.labelType, trainSet, err) ||
+        !checkArrays(trainSet, "--data " + opts.data))
+      return !err.empty() ? fail("--data " + err) : false;
+    if (!opts.val.empty() &&
+        (!loadNpzDataset(opts.val, opts.limitTest, io.imageType, io.labelType,
+                         testSet, err) ||
+         !checkArrays(testSet, "--val " + opts.val)))
+      return !err.empty() ? fail("--val " + err) : false;
+  } else {
+    ImageDataset train, test;
+    dataDir = datasetDirectory(opts.data);
+    if (!loadIdxSplit(dataDir, "train", opts.limitTrain, io.classes, train,
+                      err) ||
+        (opts.dumpGradients.empty() &&
+         !loadIdxSplit(dataDir, "t10k", opts.limitTest, io.classes, test,
+                       err)))
+      return fail(err);
+    trainSet = arraysFromImages(train);
+    testSet = arraysFromImages(test);
+    for (const ModelValue &mv : fwdValues)
+      if (mv.name == io.image &&
+          (mv.shape.size() != 4 || mv.shape[1] != 1 ||
+           mv.shape[2] != train.rows || mv.shape[3] != train.cols))
+        return fail("the model's input '" + io.image + "' is " +
+                    formatShape(mv.shape) + " but the images are [B, 1, " +
+                    std::to_string(train.rows) + ", " +
+                    std::to_string(train.cols) + "]");
+  }
+  if (trainSet.count() < io.batch)
+    return fail("the training set has " + std::to_string(trainSet.count()) +
                 " examples, fewer than one batch of " +
                 std::to_string(io.batch));
+  // A static batch: the partial batch is dropped, and said.
+  if (int64_t left = trainSet.count() % io.batch)
+    llvm::errs() << "dlc train: " << trainSet.count()
+                 << " training examples in batches of " << io.batch
+                 << ": the last " << left
+                 << " are dropped each epoch (a partial batch)\n";
   return true;
 }
 
@@ -461,7 +643,7 @@ bool Trainer::writeGradients() {
 
 void Trainer::printHeader() {
   llvm::outs() << "training " << modelName << " on " << dataDir << ": "
-               << trainSet.count << " train / " << testSet.count
+               << trainSet.count() << " train / " << testSet.count()
                << " test examples, batch " << io.batch << ", "
                << trainBatches->numBatches() << " steps per epoch, "
                << optimizer.name << " lr " << fmt(optimizer.lr, "%g")
@@ -479,7 +661,8 @@ void Trainer::printHeader() {
 bool Trainer::trainEpoch(int64_t epoch, EpochStats &stats) {
   bool tty = isatty(2);
   std::string err;
-  trainBatches->shuffle(opts.seed * 1000003ull + uint64_t(epoch));
+  trainBatches->shuffle(opts.seed * 1000003ull + uint64_t(epoch),
+                        opts.shuffle);
   int64_t n = stats.batches = trainBatches->numBatches();
   for (int64_t b = 0; b < n; ++b) {
     HostTensor x, labels;
@@ -510,7 +693,11 @@ bool Trainer::trainEpoch(int64_t epoch, EpochStats &stats) {
                   fmt(loss) + "; lower the learning rate");
     stats.losses.push_back(loss);
     stats.sum += loss;
-    stats.right += correct(out.at(io.scores), labels);
+    int64_t right = correct(out.at(io.scores), labels);
+    stats.right += right;
+    logMetrics("step", epoch,
+               {{"loss", loss},
+                {"accuracy", io.classes ? double(right) / io.batch : NAN}});
     lossCurve.x.push_back(double(epoch - 1) + double(b + 1) / n);
     lossCurve.y.push_back(loss);
     for (auto &[name, t] : params)
@@ -559,16 +746,22 @@ void Trainer::reportEpoch(int64_t epoch, const EpochStats &stats, double secs) {
   double first = 0, last = 0;
   for (size_t i = 0; i < w; ++i)
     first += losses[i], last += losses[losses.size() - 1 - i];
+  // No accuracy without class scores; no test numbers without a test set.
   double trainLoss = stats.sum / n,
-         trainA = double(stats.right) / (n * io.batch);
+         trainA = io.classes ? double(stats.right) / (n * io.batch) : NAN;
   double testL = testN ? stats.testSum / testN : NAN;
-  double testA = testN ? double(stats.testRight) / (testN * io.batch) : NAN;
+  double testA = testN && io.classes
+                     ? double(stats.testRight) / (testN * io.batch)
+                     : NAN;
+  auto acc = [&](double a) { return io.classes ? " acc " + fmt(a) : ""; };
   llvm::outs() << "epoch " << epoch << "/" << lastEpoch << ": train loss "
-               << fmt(trainLoss) << " acc " << fmt(trainA) << " (first "
-               << fmt(first / w) << " last " << fmt(last / w) << " over " << w
-               << " batches) | test loss " << fmt(testL) << " acc "
-               << fmt(testA) << " | step " << step << " | " << fmt(secs, "%.1f")
-               << "s";
+               << fmt(trainLoss) << acc(trainA) << " (first " << fmt(first / w)
+               << " last " << fmt(last / w) << " over " << w << " batches) | ";
+  if (testN)
+    llvm::outs() << "test loss " << fmt(testL) << acc(testA);
+  else
+    llvm::outs() << "no test set";
+  llvm::outs() << " | step " << step << " | " << fmt(secs, "%.1f") << "s";
   if (scaler.enabled())
     llvm::outs() << " | loss scale " << fmt(scaler.scale(), "%g");
   llvm::outs() << "\n";
@@ -579,6 +772,12 @@ void Trainer::reportEpoch(int64_t epoch, const EpochStats &stats, double secs) {
   testLoss.x.push_back(epoch), testLoss.y.push_back(testL);
   trainAcc.x.push_back(epoch), trainAcc.y.push_back(trainA);
   testAcc.x.push_back(epoch), testAcc.y.push_back(testA);
+  logMetrics("epoch", epoch,
+             {{"loss", trainLoss},
+              {"accuracy", trainA},
+              {"val_loss", testL},
+              {"val_accuracy", testA},
+              {"epoch_time", secs}});
 }
 
 bool Trainer::saveCheckpoint(int64_t epoch) {
@@ -629,7 +828,7 @@ bool Trainer::runEpochs() {
       return false;
     double secs = std::chrono::duration<double>(Clock::now() - start).count();
     reportEpoch(epoch, stats, secs);
-    if (!saveCheckpoint(epoch) || !writePlot())
+    if (!saveCheckpoint(epoch) || !writePlot() || !writeMetrics())
       return false;
   }
   return true;
@@ -640,8 +839,8 @@ TrainStatus Trainer::run() {
       !buildStep() || !chooseRunners())
     return status;
   *reinterpret_cast<float *>(lrT.bytes.data()) = float(optimizer.lr);
-  trainBatches = std::make_unique<Batcher>(trainSet, io.batch);
-  testBatches = std::make_unique<Batcher>(testSet, io.batch);
+  trainBatches = std::make_unique<ArrayBatcher>(trainSet, io.batch);
+  testBatches = std::make_unique<ArrayBatcher>(testSet, io.batch);
   bool ok = opts.dumpGradients.empty() ? runEpochs() : writeGradients();
   return ok ? TrainStatus::Ok : status;
 }

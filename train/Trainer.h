@@ -14,6 +14,7 @@
 #ifndef DLC_TRAIN_TRAINER_H
 #define DLC_TRAIN_TRAINER_H
 
+#include "passes/TrainingFlags.h"
 #include "runtime/cuda/DeviceFactory.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -27,11 +28,22 @@ namespace dlc {
 struct TrainOptions {
   /// The model file: names the run when the model has no name.
   std::string modelPath;
+  /// "fashion-mnist", an IDX directory, or an .npz with arrays x and y.
   std::string data = "fashion-mnist";
+  /// The validation set (.npz) when --data is an .npz.
+  std::string val;
+  /// Visit the training set in a fresh order each epoch (else file order).
+  bool shuffle = true;
+  /// --loss, --loss-on, --optimizer, --lr, ... over the model's training
+  /// object (passes/TrainingObjective.h).
+  mlir::dlc::TrainingFlags training;
   int64_t epochs = 1, limitTrain = -1, limitTest = -1;
   std::string checkpointDir;
   bool resume = false;
   std::string plotPath;
+  /// A JSON Lines log: one object per step and per epoch (epoch, step, loss,
+  /// accuracy, lr, time; docs/training.md), rewritten after every epoch.
+  std::string metricsPath;
   uint64_t seed = 0;
   /// Run one step on the first batch, write its gradients here, and stop.
   std::string dumpGradients;

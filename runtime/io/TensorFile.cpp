@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -49,7 +50,7 @@ bool openFile(const std::string &path, std::ifstream &in, uint64_t &size,
   return true;
 }
 
-bool readBytes(std::ifstream &in, uint64_t offset, void *dst, uint64_t n,
+bool readBytes(std::istream &in, uint64_t offset, void *dst, uint64_t n,
                const std::string &path, std::string &err) {
   in.seekg(static_cast<std::streamoff>(offset));
   in.read(static_cast<char *>(dst), static_cast<std::streamsize>(n));
@@ -240,11 +241,8 @@ private:
 
 /// Reads and checks an .npy header; `dataOffset` is where the data starts.
 /// Checks that the file holds exactly the data the header describes.
-bool readNpyInfo(const std::string &path, std::ifstream &in, TensorInfo &info,
-                 uint64_t &dataOffset, std::string &err) {
-  uint64_t size = 0;
-  if (!openFile(path, in, size, err))
-    return false;
+bool parseNpyInfo(const std::string &path, std::istream &in, uint64_t size,
+                  TensorInfo &info, uint64_t &dataOffset, std::string &err) {
   char pre[12];
   if (size < 10)
     return fail(err, path,
@@ -322,6 +320,27 @@ bool readNpyInfo(const std::string &path, std::ifstream &in, TensorInfo &info,
   info.dtype = it->type;
   info.shape = std::move(shape);
   dataOffset = prefix + headerLen;
+  return true;
+}
+
+bool readNpyInfo(const std::string &path, std::ifstream &in, TensorInfo &info,
+                 uint64_t &dataOffset, std::string &err) {
+  uint64_t size = 0;
+  return openFile(path, in, size, err) &&
+         parseNpyInfo(path, in, size, info, dataOffset, err);
+}
+
+/// The data after a parsed header.
+bool readNpyData(const std::string &path, std::istream &in, TensorInfo info,
+                 uint64_t offset, HostTensor &out, std::string &err) {
+  HostTensor t;
+  t.dtype = info.dtype;
+  t.shape = std::move(info.shape);
+  t.bytes.resize(t.numel() * dtypeSize(t.dtype));
+  if (!readBytes(in, offset, t.bytes.data(), t.bytes.size(), path, err))
+    return false;
+  normalizeBools(t);
+  out = std::move(t);
   return true;
 }
 
@@ -481,17 +500,17 @@ bool readNpy(const std::string &path, HostTensor &out, std::string &err) {
   std::ifstream in;
   TensorInfo info;
   uint64_t offset = 0;
-  if (!readNpyInfo(path, in, info, offset, err))
-    return false;
-  HostTensor t;
-  t.dtype = info.dtype;
-  t.shape = std::move(info.shape);
-  t.bytes.resize(t.numel() * dtypeSize(t.dtype));
-  if (!readBytes(in, offset, t.bytes.data(), t.bytes.size(), path, err))
-    return false;
-  normalizeBools(t);
-  out = std::move(t);
-  return true;
+  return readNpyInfo(path, in, info, offset, err) &&
+         readNpyData(path, in, std::move(info), offset, out, err);
+}
+
+bool readNpyBytes(const std::string &name, const std::string &bytes,
+                  HostTensor &out, std::string &err) {
+  std::istringstream in(bytes);
+  TensorInfo info;
+  uint64_t offset = 0;
+  return parseNpyInfo(name, in, bytes.size(), info, offset, err) &&
+         readNpyData(name, in, std::move(info), offset, out, err);
 }
 
 bool writeNpy(const std::string &path, const HostTensor &t, std::string &err) {

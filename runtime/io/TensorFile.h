@@ -38,6 +38,10 @@ inline constexpr int64_t kMaxFileElements = int64_t(1) << 40;
 //===----------------------------------------------------------------------===//
 
 bool readNpy(const std::string &path, HostTensor &out, std::string &err);
+/// An .npy file's contents already in memory (an .npz member); errors name
+/// `name`.
+bool readNpyBytes(const std::string &name, const std::string &bytes,
+                  HostTensor &out, std::string &err);
 bool readNpyHeader(const std::string &path, TensorInfo &out, std::string &err);
 /// Fails for bf16, which has no .npy dtype.
 bool writeNpy(const std::string &path, const HostTensor &t, std::string &err);

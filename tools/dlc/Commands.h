@@ -9,6 +9,8 @@
 #ifndef DLC_TOOLS_DLC_COMMANDS_H
 #define DLC_TOOLS_DLC_COMMANDS_H
 
+#include "passes/TrainingFlags.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -60,6 +62,9 @@ int runMain();
 /// `dlc train`: the training loop (docs/training.md).
 llvm::cl::SubCommand &trainCommand();
 int trainMain();
+/// --loss, --loss-on, --optimizer, --lr, --weight-decay, --momentum (of
+/// `dlc train` and of `dlc MODEL --train-step`).
+mlir::dlc::TrainingFlags readTrainingFlags();
 
 /// `dlc tune`: autotune schedules into a tuning cache (docs/schedule.md).
 llvm::cl::SubCommand &tuneCommand();

@@ -17,6 +17,7 @@
 #include "passes/Passes.h"
 #include "passes/Pipeline.h"
 #include "passes/Traffic.h"
+#include "passes/TrainingObjective.h"
 #include "passes/TrainingStep.h"
 #include "runtime/nvrtc/KernelCache.h"
 #include "runtime/nvrtc/Nvrtc.h"
@@ -47,6 +48,20 @@ static bool prepareTrainStep(ModuleOp module, const CompileOptions &o) {
     llvm::errs() << "dlc: --gradients-only needs --train-step\n";
     return false;
   }
+  if (o.training.any() && !o.trainStep) {
+    llvm::errs() << "dlc: --loss, --loss-on, --optimizer, --lr, "
+                    "--weight-decay and --momentum need --train-step (or "
+                    "`dlc train`)\n";
+    return false;
+  }
+  if (std::string err = mlir::dlc::checkTrainingFlags(o.training);
+      !err.empty()) {
+    llvm::errs() << "dlc: " << err << "\n";
+    return false;
+  }
+  if (o.training.any() &&
+      failed(mlir::dlc::applyTrainingFlags(module, o.training)))
+    return false;
   if (o.trainStep && (o.precision == "bf16" || o.precision == "fp16")) {
     // As in `dlc train`: the forward graph goes low before autodiff, so the
     // backward graph is low too and the params stay f32 master weights.

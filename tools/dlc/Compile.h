@@ -8,6 +8,8 @@
 #ifndef DLC_TOOLS_DLC_COMPILE_H
 #define DLC_TOOLS_DLC_COMPILE_H
 
+#include "passes/TrainingFlags.h"
+
 #include <string>
 
 namespace dlc::tools {
@@ -29,6 +31,8 @@ struct CompileOptions {
   bool trainStep = false, gradientsOnly = false;
   /// --kernel-report: "" (off), "text" or "json".
   std::string kernelReport;
+  /// --loss, --optimizer, ...: the training object over the model file's.
+  mlir::dlc::TrainingFlags training;
 };
 
 /// Compiles and reports as `dlc model.json` does; returns its exit code.

@@ -102,6 +102,7 @@ int compileMain(llvm::StringRef modelPath) {
   opts.dumpGraph = dumpGraph;
   opts.trainStep = trainStep;
   opts.gradientsOnly = gradientsOnly;
+  opts.training = readTrainingFlags();
   if (kernelReport.getNumOccurrences()) {
     if (kernelReport != "" && kernelReport != "json") {
       llvm::errs() << "dlc: --kernel-report: expects no value or 'json', got '"
