@@ -216,7 +216,8 @@ LogicalResult KernelEmitter::emitTiledGemm(Operation *anchor) {
   if (sched.mma != MmaMode::None) {
     std::string why;
     bool emitted = false;
-    if (failed(emitMmaGemm(anchor, *g, why, emitted)))
+    if (failed(isWgmma(sched.mma) ? emitWgmmaGemm(anchor, *g, why, emitted)
+                                  : emitMmaGemm(anchor, *g, why, emitted)))
       return failure();
     if (emitted)
       return success();

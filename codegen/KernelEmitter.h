@@ -26,6 +26,7 @@
 //   Gemm.cpp           contractions as GEMMs: tiled_gemm on FMA, and one
 //                      thread per output element (direct)
 //   MmaGemm.cpp        tiled_gemm on tensor cores (WMMA 16x16x16)
+//   WgmmaGemm.cpp      tiled_gemm on Hopper warpgroup MMA (wgmma, sm_90a)
 //   Pool.cpp           direct_pool: pools, alone or after a contraction
 //   CudaEmitter.cpp    the program: buffers, kernel list, source, manifest
 //
@@ -83,6 +84,10 @@ struct KernelContext {
   SmallVector<SmallVector<std::string, 1>> resultPtrs;
 };
 
+/// Dynamic shared memory of a wgmma GEMM (WgmmaGemm.cpp) with a tm x tn
+/// tile and `stages` stages.
+int64_t wgmmaSharedBytes(int64_t tm, int64_t tn, int64_t stages);
+
 /// A row reduction's loop: what RowReduce.cpp's passes share.
 struct RowLoop;
 /// The tile shape of a tensor-core GEMM: what MmaGemm.cpp's steps share.
@@ -96,7 +101,9 @@ public:
         bodyStream(body) {}
 
   LogicalResult emit(KernelInfo &info);
-  bool usesF16 = false, usesBf16 = false, usesMma = false;
+  bool usesF16 = false, usesBf16 = false, usesMma = false, usesWgmma = false;
+  /// Dynamic shared memory the kernel declares (extern dlc_smem), bytes.
+  int64_t dynamicSharedBytes = 0;
 
 private:
   // Output helpers.
@@ -262,6 +269,12 @@ private:
   void mmaMultiply(const MmaTiles &t, const std::string &buf);
   LogicalResult mmaMainLoop(const MmaTiles &t, Gemm &g);
   LogicalResult mmaEpilogue(Operation *anchor, Gemm &g);
+
+  // Hopper warpgroup MMA (WgmmaGemm.cpp), for mma wgmma_f16/wgmma_bf16.
+  LogicalResult emitWgmmaGemm(Operation *anchor, Gemm &g, std::string &why,
+                              bool &emitted);
+  LogicalResult wgmmaMainLoop(Gemm &g, const char *T, bool bAlongK);
+  LogicalResult wgmmaEpilogue(Operation *anchor, Gemm &g);
 
   FusionOp fusion;
   const Schedule &sched;

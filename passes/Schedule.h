@@ -54,9 +54,16 @@ enum class Strategy {
 /// The tensor-core mode of a tiled_gemm schedule.
 enum class MmaMode {
   None, ///< "none": FMA
-  F16,  ///< "mma_sync_f16"
-  Bf16  ///< "mma_sync_bf16"
+  F16,       ///< "mma_sync_f16"
+  Bf16,      ///< "mma_sync_bf16"
+  WgmmaF16,  ///< "wgmma_f16": Hopper warpgroup MMA, target sm_90 only
+  WgmmaBf16  ///< "wgmma_bf16"
 };
+
+/// Whether `m` is a Hopper warpgroup mode (codegen/WgmmaGemm.cpp).
+inline bool isWgmma(MmaMode m) {
+  return m == MmaMode::WgmmaF16 || m == MmaMode::WgmmaBf16;
+}
 
 /// The attribute spellings, both ways (std::nullopt for an unknown name).
 llvm::StringRef stringifyStrategy(Strategy s);
