@@ -68,6 +68,7 @@ bool isReserved(StringRef s) {
       "plane", "py", "px", "iy", "ix", "rowMax", "rowSum", "logSum", "mean",
       "invStd", "sqSum", "sum", "main", "tileA", "tileB", "staging", "warp",
       "wm0", "wn0", "fi", "fj", "kt", "buf", "fragA", "fragB", "first", "u",
+      "q", "p", "wg", "wr", "sa", "sb", "smem", "ra", "rb", "dlc_smem",
       "auto", "bool", "break", "case", "char", "const", "continue",
       "default", "do", "double", "else", "enum", "extern", "float", "for",
       "goto", "if", "int", "long", "register", "return", "short", "signed",

@@ -52,6 +52,7 @@
 #include <array>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -232,6 +233,17 @@ private:
   struct Gemm {
     int64_t batch = 1, m = 0, n = 0, k = 0;
     Value bias;
+    /// Operand A (B) as a plain strided array in global memory, when it is
+    /// one: A(b, m, k) = ptr[b * batchStride + m * rowStride + k *
+    /// colStride] (B: rows are k, columns n). Lets the mainloop use cp.async
+    /// / 128-bit loads; without it the mainloop uses loadA/loadB (gathers,
+    /// casts, fused producers).
+    struct StridedOperand {
+      std::string ptr;
+      mlir::Type element;
+      int64_t batchStride, rowStride, colStride;
+    };
+    std::optional<StridedOperand> stridedA, stridedB;
     /// Emits the load of A(b, m, k) (B(b, k, n)) and returns its value.
     std::function<FailureOr<std::string>(
         const std::string &b, const std::string &m, const std::string &k,
@@ -245,6 +257,9 @@ private:
     std::function<std::array<std::string, 3>(const std::string &idx)> split;
   };
   FailureOr<Gemm> gemmOf(Operation *op);
+  /// `v` as a strided operand when it is a fusion input (a plain array).
+  std::optional<Gemm::StridedOperand> stridedOperand(Value v, int64_t batch,
+                                                     int64_t row, int64_t col);
   Gemm gemmOfMatmul(Operation *op);
   Gemm gemmOfDense(DenseOp op);
   Gemm gemmOfConv(Conv2dOp op);
@@ -275,6 +290,10 @@ private:
                               bool &emitted);
   LogicalResult wgmmaMainLoop(Gemm &g, const char *T, bool bAlongK);
   LogicalResult wgmmaEpilogue(Operation *anchor, Gemm &g);
+  void wgmmaVectorChunk(const Gemm::StridedOperand &o, const std::string &dst,
+                        const std::string &row, const std::string &rows,
+                        int64_t k, const char *T, bool batched,
+                        const std::string &chunk = "e % 8");
 
   FusionOp fusion;
   const Schedule &sched;

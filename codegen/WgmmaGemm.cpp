@@ -119,6 +119,11 @@ LogicalResult KernelEmitter::wgmmaMainLoop(Gemm &g, const char *T,
   open("for (int q = 0; q < kChunksA; ++q)");
   line("const int e = t + q * kThreads;");
   line("const idx_t m = m0 + e / 8;");
+  if (g.stridedA && g.stridedA->colStride == 1) {
+    wgmmaVectorChunk(*g.stridedA, "ra[q]", "m", num(g.m), g.k, T,
+                     g.batch != 1);
+    close();
+  } else {
   open("for (int i = 0; i < 8; ++i)");
   line("const idx_t k = k0 + e % 8 * 8 + i;");
   line("float a = 0;");
@@ -131,6 +136,7 @@ LogicalResult KernelEmitter::wgmmaMainLoop(Gemm &g, const char *T,
   line(Twine("ra[q].v[i] = ") + T + "(a);");
   close();
   close();
+  }
   // B: row n of the tile holds its k; consecutive threads read consecutive
   // k (bAlongK) or consecutive n.
   line("#pragma unroll");
@@ -139,6 +145,12 @@ LogicalResult KernelEmitter::wgmmaMainLoop(Gemm &g, const char *T,
   line(bAlongK ? "const int row = e / 8, c = e % 8;"
                : "const int row = e % kTileN, c = e / kTileN;");
   line("const idx_t n = n0 + row;");
+  if (bAlongK && g.stridedB && g.stridedB->rowStride == 1) {
+    Gemm::StridedOperand b = *g.stridedB; // rows of the tile are n
+    std::swap(b.rowStride, b.colStride);
+    wgmmaVectorChunk(b, "rb[q]", "n", num(g.n), g.k, T, g.batch != 1, "c");
+    close();
+  } else {
   open("for (int i = 0; i < 8; ++i)");
   line("const idx_t k = k0 + c * 8 + i;");
   line("float w = 0;");
@@ -151,6 +163,7 @@ LogicalResult KernelEmitter::wgmmaMainLoop(Gemm &g, const char *T,
   line(Twine("rb[q].v[i] = ") + T + "(w);");
   close();
   close();
+  }
   line("// Stage kt % kStages was last read by the wgmmas of kt - kStages: "
        "this warpgroup's are done after the wait, the others' before they "
        "reached the barrier of kt - 1.");
@@ -183,6 +196,33 @@ LogicalResult KernelEmitter::wgmmaMainLoop(Gemm &g, const char *T,
   line("dlc::wgmmaWait<0>();");
   line("dlc::wgmmaFenceAcc(acc);");
   return success();
+}
+
+/// A 16-byte chunk of a plain array whose k runs contiguously: one vector
+/// load where it is whole and aligned, else element by element (zero past
+/// the edges). `o` is the operand with rows along the tile's rows.
+void KernelEmitter::wgmmaVectorChunk(const Gemm::StridedOperand &o,
+                                     const std::string &dst,
+                                     const std::string &row,
+                                     const std::string &rows, int64_t k,
+                                     const char *T, bool batched,
+                                     const std::string &chunk) {
+  std::string off = (batched && o.batchStride ? "b * " + num(o.batchStride) +
+                                                    " + "
+                                              : std::string()) +
+                    row + " * " + num(o.rowStride) + " + k";
+  line("const idx_t k = k0 + " + chunk + " * 8;");
+  line(Twine("const ") + T + " *const p = " + o.ptr + " + (" + off + ");");
+  open("if (" + row + " < " + rows + " && k + 8 <= " + num(k) +
+       " && reinterpret_cast<unsigned long long>(p) % 16 == 0)");
+  line(dst + Twine(" = *reinterpret_cast<const dlc::Vec<8, ") + T +
+       "> *>(p);");
+  close();
+  open("else");
+  line("for (int i = 0; i < 8; ++i)");
+  line("  " + dst + ".v[i] = " + row + " < " + rows + " && k + i < " + num(k) +
+       " ? p[i] : " + T + "(0.0f);");
+  close();
 }
 
 /// Each accumulator register at its (m, n) of the wgmma D layout, then a

@@ -8,7 +8,9 @@
 // operands staged through registers into a ring of stages in dynamic shared
 // memory (the manifest's shared_bytes), the epilogue from the accumulator
 // registers. NVRTC compiles it for sm_90a. M, N, K are not multiples of the
-// tile; the matmul's B is read along n, the dense weight along k.
+// tile; the matmul's B is read along n, the dense weight along k. Plain
+// arrays read along k load 16 bytes at a time where the chunk is whole and
+// aligned.
 
 // CHECK: #define DLC_USE_WGMMA
 // CHECK: wgmma.fence.sync.aligned
@@ -22,8 +24,12 @@
 //       CHECK: extern __shared__ __align__(128) unsigned char dlc_smem[];
 //       CHECK: unsigned char *const smem = dlc::wgmmaAlign(dlc_smem);
 //       CHECK: for (idx_t kt = 0; kt < 2; ++kt) {
-//       CHECK:   if (m < 37 && k < 71) {
+//       CHECK:   const __nv_bfloat16 *const p = x + (m * 71 + k);
+//  CHECK-NEXT:   if (m < 37 && k + 8 <= 71 && reinterpret_cast<unsigned long long>(p) % 16 == 0) {
+//  CHECK-NEXT:     ra[q] = *reinterpret_cast<const dlc::Vec<8, __nv_bfloat16> *>(p);
+//       CHECK:       ra[q].v[i] = m < 37 && k + i < 71 ? p[i] : __nv_bfloat16(0.0f);
 //       CHECK:   const int row = e % kTileN, c = e / kTileN;
+//       CHECK:     if (k < 71 && n < 53) {
 //       CHECK:   dlc::wgmmaWait<kStages - 2>();
 //       CHECK:   dlc::fenceProxyAsync();
 //  CHECK-NEXT:   dlc::barrier();
@@ -42,13 +48,15 @@
 //       CHECK: // GEMM batch 1, M 300, N 520, K 200 on Hopper tensor cores (wgmma_bf16: wgmma m64n64k16 per warpgroup, float accumulator), 4 stages
 //       CHECK: constexpr int kTileM = 64, kTileN = 64, kTileK = 64, kStages = 4, kThreads = 128;
 //       CHECK:   const int row = e / 8, c = e % 8;
+//       CHECK:   const __nv_bfloat16 *const p = w2 + (n * 200 + k);
 //       CHECK: = acc[r] + v{{[0-9]+}};
 //       CHECK: dlc::gelu(
 
 // A batched f16 GEMM: wgmma_f16.
 // CHECK-LABEL: __global__ void k2_bm_r(
 //       CHECK: // GEMM batch 3, M 70, N 90, K 40 on Hopper tensor cores (wgmma_f16: wgmma m64n64k16
-//       CHECK: if (m < 70 && k < 40) {
+//       CHECK: const __half *const p = a_ + (b * 2800 + m * 40 + k);
+//       CHECK: if (k < 40 && n < 90) {
 //       CHECK: dlc::wgmma<kTileN, __half>(
 
 // A large GEMM: two warpgroups.
