@@ -88,7 +88,7 @@ struct Schedule {
   llvm::SmallVector<int64_t, 3> block{1, 1, 1}; ///< threads per block
   llvm::SmallVector<int64_t, 3> grid{1, 1, 1};  ///< blocks
   int64_t vectorWidth = 1;                      ///< elements per thread access
-  int64_t sharedBytes = 0; ///< static shared memory of one block
+  int64_t sharedBytes = 0; ///< shared memory of one block (wgmma: dynamic)
 
   // row_reduce (0 elsewhere).
   int64_t threadsPerRow = 0, rowsPerBlock = 0, rows = 0, rowLength = 0;
