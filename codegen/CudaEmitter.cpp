@@ -68,6 +68,7 @@ bool isReserved(StringRef s) {
       "plane", "py", "px", "iy", "ix", "rowMax", "rowSum", "logSum", "mean",
       "invStd", "sqSum", "sum", "main", "tileA", "tileB", "staging", "warp",
       "wm0", "wn0", "fi", "fj", "kt", "buf", "fragA", "fragB", "first", "u",
+      "q", "p", "wg", "wr", "sa", "sb", "smem", "ra", "rb", "dlc_smem",
       "auto", "bool", "break", "case", "char", "const", "continue",
       "default", "do", "double", "else", "enum", "extern", "float", "for",
       "goto", "if", "int", "long", "register", "return", "short", "signed",
@@ -182,7 +183,7 @@ private:
   llvm::DenseMap<Value, SmallVector<size_t, 1>> where;
   std::string decls, kernels;
   llvm::raw_string_ostream declStream{decls}, kernelStream{kernels};
-  bool usesF16 = false, usesBf16 = false, usesMma = false;
+  bool usesF16 = false, usesBf16 = false, usesMma = false, usesWgmma = false;
   std::string target = "sm_80";
 };
 
@@ -363,6 +364,8 @@ LogicalResult ProgramEmitter::emitKernel(FusionOp fusion) {
   usesF16 |= emitter.usesF16;
   usesBf16 |= emitter.usesBf16;
   usesMma |= emitter.usesMma;
+  usesWgmma |= emitter.usesWgmma;
+  info.sharedBytes = emitter.dynamicSharedBytes;
   kernelStream << "\n// " << info.name << ": " << fusion.getKind() << ", "
                << sched.strategy << "\n";
   kernelStream << "extern \"C\" __global__ void " << info.name << "(";
@@ -399,6 +402,8 @@ std::string ProgramEmitter::sourceText() const {
     src += "#define DLC_USE_BF16\n";
   if (usesMma)
     src += "#define DLC_USE_MMA\n";
+  if (usesWgmma)
+    src += "#define DLC_USE_WGMMA\n";
   src += kDevicePrelude;
   if (!decls.empty())
     src += "\n" + decls;

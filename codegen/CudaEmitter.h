@@ -30,8 +30,8 @@ struct KernelInfo {
   std::string name;
   std::array<int64_t, 3> grid{1, 1, 1};
   std::array<int64_t, 3> block{1, 1, 1};
-  /// Dynamic shared memory to launch with (the kernels declare their shared
-  /// arrays statically, so this is 0 today).
+  /// Dynamic shared memory to launch with: the wgmma GEMM's stages
+  /// (codegen/WgmmaGemm.cpp); 0 for kernels with static shared arrays.
   int64_t sharedBytes = 0;
   /// Kernel parameters in order: buffer names, or "arena".
   std::vector<std::string> args;

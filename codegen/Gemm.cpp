@@ -39,6 +39,11 @@ KernelEmitter::Gemm KernelEmitter::gemmOfMatmul(Operation *op) {
   Dims lb(ls.begin(), ls.end() - 2), rb(rs.begin(), rs.end() - 2);
   g.batch = product(batch);
   int64_t M = g.m, N = g.n, K = g.k;
+  // Strided when the operand's batch is the output's or absent.
+  if (lb.empty() || lb == batch)
+    g.stridedA = stridedOperand(lhs, lb.empty() ? 0 : M * K, K, 1);
+  if (rb.empty() || rb == batch)
+    g.stridedB = stridedOperand(rhs, rb.empty() ? 0 : K * N, N, 1);
   g.loadA = [=](const std::string &b, const std::string &m,
                 const std::string &k,
                 const std::string &) -> FailureOr<std::string> {
@@ -75,6 +80,8 @@ KernelEmitter::Gemm KernelEmitter::gemmOfDense(DenseOp d) {
   g.m = numElements(in) / g.k;
   g.bias = d.getBias();
   int64_t N = g.n, K = g.k;
+  g.stridedA = stridedOperand(in, 0, K, 1);
+  g.stridedB = stridedOperand(w, 0, 1, K);
   g.loadA = [=](const std::string &, const std::string &m, const std::string &k,
                 const std::string &) -> FailureOr<std::string> {
     return at(in, indexVar(m + " * " + num(K) + " + " + k));
@@ -159,6 +166,16 @@ KernelEmitter::Gemm KernelEmitter::gemmOfConv(Conv2dOp c) {
   return g;
 }
 
+std::optional<KernelEmitter::Gemm::StridedOperand>
+KernelEmitter::stridedOperand(Value v, int64_t batch, int64_t row,
+                              int64_t col) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  if (!arg)
+    return std::nullopt;
+  return Gemm::StridedOperand{ctx.operandPtr[arg.getArgNumber()],
+                              elementType(v), batch, row, col};
+}
+
 FailureOr<std::string> KernelEmitter::dotAt(Operation *op,
                                             const std::string &idx) {
   FailureOr<Gemm> g = gemmOf(op);
@@ -216,7 +233,8 @@ LogicalResult KernelEmitter::emitTiledGemm(Operation *anchor) {
   if (sched.mma != MmaMode::None) {
     std::string why;
     bool emitted = false;
-    if (failed(emitMmaGemm(anchor, *g, why, emitted)))
+    if (failed(isWgmma(sched.mma) ? emitWgmmaGemm(anchor, *g, why, emitted)
+                                  : emitMmaGemm(anchor, *g, why, emitted)))
       return failure();
     if (emitted)
       return success();

@@ -26,6 +26,7 @@
 //   Gemm.cpp           contractions as GEMMs: tiled_gemm on FMA, and one
 //                      thread per output element (direct)
 //   MmaGemm.cpp        tiled_gemm on tensor cores (WMMA 16x16x16)
+//   WgmmaGemm.cpp      tiled_gemm on Hopper warpgroup MMA (wgmma, sm_90a)
 //   Pool.cpp           direct_pool: pools, alone or after a contraction
 //   CudaEmitter.cpp    the program: buffers, kernel list, source, manifest
 //
@@ -51,6 +52,7 @@
 #include <array>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,6 +85,10 @@ struct KernelContext {
   SmallVector<SmallVector<std::string, 1>> resultPtrs;
 };
 
+/// Dynamic shared memory of a wgmma GEMM (WgmmaGemm.cpp) with a tm x tn
+/// tile and `stages` stages.
+int64_t wgmmaSharedBytes(int64_t tm, int64_t tn, int64_t stages);
+
 /// A row reduction's loop: what RowReduce.cpp's passes share.
 struct RowLoop;
 /// The tile shape of a tensor-core GEMM: what MmaGemm.cpp's steps share.
@@ -96,7 +102,9 @@ public:
         bodyStream(body) {}
 
   LogicalResult emit(KernelInfo &info);
-  bool usesF16 = false, usesBf16 = false, usesMma = false;
+  bool usesF16 = false, usesBf16 = false, usesMma = false, usesWgmma = false;
+  /// Dynamic shared memory the kernel declares (extern dlc_smem), bytes.
+  int64_t dynamicSharedBytes = 0;
 
 private:
   // Output helpers.
@@ -225,6 +233,17 @@ private:
   struct Gemm {
     int64_t batch = 1, m = 0, n = 0, k = 0;
     Value bias;
+    /// Operand A (B) as a plain strided array in global memory, when it is
+    /// one: A(b, m, k) = ptr[b * batchStride + m * rowStride + k *
+    /// colStride] (B: rows are k, columns n). Lets the mainloop use cp.async
+    /// / 128-bit loads; without it the mainloop uses loadA/loadB (gathers,
+    /// casts, fused producers).
+    struct StridedOperand {
+      std::string ptr;
+      mlir::Type element;
+      int64_t batchStride, rowStride, colStride;
+    };
+    std::optional<StridedOperand> stridedA, stridedB;
     /// Emits the load of A(b, m, k) (B(b, k, n)) and returns its value.
     std::function<FailureOr<std::string>(
         const std::string &b, const std::string &m, const std::string &k,
@@ -238,6 +257,9 @@ private:
     std::function<std::array<std::string, 3>(const std::string &idx)> split;
   };
   FailureOr<Gemm> gemmOf(Operation *op);
+  /// `v` as a strided operand when it is a fusion input (a plain array).
+  std::optional<Gemm::StridedOperand> stridedOperand(Value v, int64_t batch,
+                                                     int64_t row, int64_t col);
   Gemm gemmOfMatmul(Operation *op);
   Gemm gemmOfDense(DenseOp op);
   Gemm gemmOfConv(Conv2dOp op);
@@ -262,6 +284,16 @@ private:
   void mmaMultiply(const MmaTiles &t, const std::string &buf);
   LogicalResult mmaMainLoop(const MmaTiles &t, Gemm &g);
   LogicalResult mmaEpilogue(Operation *anchor, Gemm &g);
+
+  // Hopper warpgroup MMA (WgmmaGemm.cpp), for mma wgmma_f16/wgmma_bf16.
+  LogicalResult emitWgmmaGemm(Operation *anchor, Gemm &g, std::string &why,
+                              bool &emitted);
+  LogicalResult wgmmaMainLoop(Gemm &g, const char *T, bool bAlongK);
+  LogicalResult wgmmaEpilogue(Operation *anchor, Gemm &g);
+  void wgmmaVectorChunk(const Gemm::StridedOperand &o, const std::string &dst,
+                        const std::string &row, const std::string &rows,
+                        int64_t k, const char *T, bool batched,
+                        const std::string &chunk = "e % 8");
 
   FusionOp fusion;
   const Schedule &sched;

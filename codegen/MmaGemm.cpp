@@ -36,7 +36,9 @@ std::optional<MmaTiles> KernelEmitter::mmaTilesFor(Operation *anchor,
     want = BFloat16Type::get(mctx);
     break;
   case MmaMode::None:
-    why = "no tensor-core mode";
+  case MmaMode::WgmmaF16: // WgmmaGemm.cpp
+  case MmaMode::WgmmaBf16:
+    why = "no mma.sync mode";
     return std::nullopt;
   }
   for (unsigned i = 0; i < 2; ++i)

@@ -64,12 +64,17 @@ StringRef mlir::dlc::stringifyMmaMode(MmaMode m) {
     return "mma_sync_f16";
   case MmaMode::Bf16:
     return "mma_sync_bf16";
+  case MmaMode::WgmmaF16:
+    return "wgmma_f16";
+  case MmaMode::WgmmaBf16:
+    return "wgmma_bf16";
   }
   llvm_unreachable("unknown mma mode");
 }
 
 std::optional<MmaMode> mlir::dlc::symbolizeMmaMode(StringRef name) {
-  for (MmaMode m : {MmaMode::None, MmaMode::F16, MmaMode::Bf16})
+  for (MmaMode m : {MmaMode::None, MmaMode::F16, MmaMode::Bf16,
+                    MmaMode::WgmmaF16, MmaMode::WgmmaBf16})
     if (stringifyMmaMode(m) == name)
       return m;
   return std::nullopt;
@@ -234,8 +239,8 @@ mlir::dlc::fromAttr(DictionaryAttr dict,
     r.str("mma", mma);
     std::optional<MmaMode> mode = symbolizeMmaMode(mma);
     if (r.ok() && !mode)
-      r.error("schedule: expects mma 'none', 'mma_sync_f16' or "
-              "'mma_sync_bf16', got '" +
+      r.error("schedule: expects mma 'none', 'mma_sync_f16', "
+              "'mma_sync_bf16', 'wgmma_f16' or 'wgmma_bf16', got '" +
               mma + "'");
     s.mma = mode.value_or(MmaMode::None);
     if (r.ok() &&
@@ -295,8 +300,9 @@ mlir::dlc::overlayAttr(DictionaryAttr dict, Schedule &s,
   if (auto m = dict.getAs<StringAttr>("mma")) {
     std::optional<MmaMode> mode = symbolizeMmaMode(m.getValue());
     if (!mode)
-      return emitError() << "schedule: expects mma 'none', 'mma_sync_f16' or "
-                            "'mma_sync_bf16', got '"
+      return emitError() << "schedule: expects mma 'none', 'mma_sync_f16', "
+                            "'mma_sync_bf16', 'wgmma_f16' or 'wgmma_bf16', "
+                            "got '"
                          << m.getValue() << "'";
     s.mma = *mode;
   }
@@ -365,11 +371,16 @@ void gemmCandidates(const Schedule &base, const TargetInfo &t,
   int64_t m = base.gemm[1], n = base.gemm[2], k = base.gemm[3];
   // The element size, from what the default's shared memory holds.
   int64_t perStage = base.tile[2] * (base.tile[0] + base.tile[1]);
-  int64_t elemBytes = base.sharedBytes / (base.stages * perStage);
+  int64_t elemBytes = isWgmma(base.mma)
+                          ? 2
+                          : base.sharedBytes / (base.stages * perStage);
   // The FMA path stages its tiles in the compute type: float, or double.
   int64_t fmaBytes = elemBytes == 8 ? 8 : 4;
   SmallVector<MmaMode, 2> mmas{MmaMode::None};
-  if (base.mma != MmaMode::None)
+  if (base.mma == MmaMode::WgmmaF16 || base.mma == MmaMode::WgmmaBf16)
+    mmas.push_back(base.mma == MmaMode::WgmmaF16 ? MmaMode::F16
+                                                 : MmaMode::Bf16);
+  else if (base.mma != MmaMode::None)
     mmas.push_back(base.mma);
   auto cap = [](int64_t dim, int64_t lo) {
     return std::max<int64_t>(lo, llvm::PowerOf2Ceil(std::max<int64_t>(dim, 1)));
@@ -421,6 +432,40 @@ void gemmCandidates(const Schedule &base, const TargetInfo &t,
   }
 }
 
+/// sm_90 half-type GEMMs: the wgmma path's tiles (codegen/WgmmaGemm.cpp):
+/// [64|128, 64|128|256, 64] with a warpgroup per 64 rows, 2..6 stages,
+/// within the target's shared memory.
+void wgmmaCandidates(const Schedule &base, const TargetInfo &t,
+                     std::vector<std::pair<int64_t, Schedule>> &out) {
+  MmaMode mode = base.mma;
+  if (mode == MmaMode::F16 || mode == MmaMode::Bf16)
+    mode = mode == MmaMode::F16 ? MmaMode::WgmmaF16 : MmaMode::WgmmaBf16;
+  if (!isWgmma(mode) || t.name != "sm_90")
+    return;
+  int64_t m = base.gemm[1], n = base.gemm[2];
+  for (int64_t tm : {64, 128})
+    for (int64_t tn : {64, 128, 256})
+      for (int64_t stages = 2; stages <= 6; ++stages) {
+        int64_t shared = stages * (tm + tn) * 64 * 2 + 1024;
+        if (shared > t.maxSharedBytes || ceilDiv(m, tm) > 65535)
+          continue;
+        Schedule s = base;
+        s.tile = {tm, tn, 64};
+        s.warps = {tm / 16, 1};
+        s.stages = stages;
+        s.mma = mode;
+        s.block = {2 * tm, 1, 1};
+        s.grid = {std::max<int64_t>(1, ceilDiv(n, tn)),
+                  std::max<int64_t>(1, ceilDiv(m, tm)), base.grid[2]};
+        s.sharedBytes = shared;
+        int64_t d = log2Distance(tm, base.tile[0]) +
+                    log2Distance(tn, base.tile[1]) +
+                    log2Distance(64, base.tile[2]) +
+                    (stages != base.stages) + 2 * (s.mma != base.mma);
+        out.push_back({d, std::move(s)});
+      }
+}
+
 /// Row reductions: one warp per row with 1..32 rows per block, or a block
 /// of 64..1024 threads per row (1 row), no wider than the row needs.
 void rowCandidates(const Schedule &base,
@@ -461,9 +506,10 @@ std::vector<Schedule> mlir::dlc::scheduleCandidates(const Schedule &base,
   std::vector<std::pair<int64_t, Schedule>> scored;
   if (!t)
     return {};
-  if (base.isTiledGemm() && base.gemm.size() == 4 && base.stages > 0)
+  if (base.isTiledGemm() && base.gemm.size() == 4 && base.stages > 0) {
     gemmCandidates(base, *t, scored);
-  else if (base.isRowReduce() && base.rows > 0)
+    wgmmaCandidates(base, *t, scored);
+  } else if (base.isRowReduce() && base.rows > 0)
     rowCandidates(base, scored);
   std::stable_sort(scored.begin(), scored.end(),
                    [](const auto &a, const auto &b) { return a.first < b.first; });

@@ -55,9 +55,16 @@ enum class Strategy {
 /// The tensor-core mode of a tiled_gemm schedule.
 enum class MmaMode {
   None, ///< "none": FMA
-  F16,  ///< "mma_sync_f16"
-  Bf16  ///< "mma_sync_bf16"
+  F16,       ///< "mma_sync_f16"
+  Bf16,      ///< "mma_sync_bf16"
+  WgmmaF16,  ///< "wgmma_f16": Hopper warpgroup MMA, target sm_90 only
+  WgmmaBf16  ///< "wgmma_bf16"
 };
+
+/// Whether `m` is a Hopper warpgroup mode (codegen/WgmmaGemm.cpp).
+inline bool isWgmma(MmaMode m) {
+  return m == MmaMode::WgmmaF16 || m == MmaMode::WgmmaBf16;
+}
 
 /// The attribute spellings, both ways (std::nullopt for an unknown name).
 llvm::StringRef stringifyStrategy(Strategy s);
@@ -82,7 +89,7 @@ struct Schedule {
   llvm::SmallVector<int64_t, 3> block{1, 1, 1}; ///< threads per block
   llvm::SmallVector<int64_t, 3> grid{1, 1, 1};  ///< blocks
   int64_t vectorWidth = 1;                      ///< elements per thread access
-  int64_t sharedBytes = 0; ///< static shared memory of one block
+  int64_t sharedBytes = 0; ///< shared memory of one block (wgmma: dynamic)
 
   // row_reduce (0 elsewhere).
   int64_t threadsPerRow = 0, rowsPerBlock = 0, rows = 0, rowLength = 0;

@@ -247,6 +247,31 @@ int64_t clampPow2(int64_t x, int64_t lo, int64_t hi) {
                              hi);
 }
 
+/// Whether a half-type GEMM is big enough for wgmma's 64-row warpgroup
+/// tiles (smaller ones keep mma.sync's 16-row fragments).
+bool wgmmaFits(const Problem &p) {
+  return p.gemm[1] >= 32 && p.gemm[2] >= 32 && p.gemm[3] >= 32;
+}
+
+/// sm_90 half-type GEMMs: wgmma (codegen/WgmmaGemm.cpp), a warpgroup per 64
+/// rows, tile [64 or 128, 64 or 128, 64], 4 stages (fewer for a short k).
+void wgmmaDefaults(const Problem &p, const TargetInfo &t, Schedule &s) {
+  int64_t batch = p.gemm[0], m = p.gemm[1], n = p.gemm[2], k = p.gemm[3];
+  s.mma = p.element.isF16() ? MmaMode::WgmmaF16 : MmaMode::WgmmaBf16;
+  int64_t tm = m > 64 ? 128 : 64, tn = n > 64 ? 128 : 64;
+  // Halve a 128-wide side while the GPU would be underfull.
+  while ((tm > 64 || tn > 64) &&
+         ceilDiv(m, tm) * ceilDiv(n, tn) * batch < t.smCount) {
+    if (tm >= tn)
+      tm /= 2;
+    else
+      tn /= 2;
+  }
+  s.tile = {tm, tn, 64};
+  s.warps = {tm / 16, 1};
+  s.stages = std::clamp<int64_t>(ceilDiv(k, 64), 2, 4);
+}
+
 Schedule defaults(const Problem &p, const TargetInfo &t) {
   Schedule s;
   s.target = t.name.str();
@@ -301,6 +326,8 @@ Schedule defaults(const Problem &p, const TargetInfo &t) {
     s.stages = tensorCores ? (sm90 ? 4 : 3) : (sm90 ? 3 : 2);
     // No deeper than the number of k tiles (but double-buffered).
     s.stages = std::min(s.stages, std::max<int64_t>(2, ceilDiv(k, tk)));
+    if (sm90 && tensorCores && wgmmaFits(p))
+      wgmmaDefaults(p, t, s);
   }
   return s;
 }
@@ -344,6 +371,8 @@ void derive(const Problem &p, const TargetInfo &t, Schedule &s, bool keepGrid) {
               std::max<int64_t>(1, batch)};
     s.sharedBytes = s.stages * (s.tile[0] * s.tile[2] + s.tile[2] * s.tile[1]) *
                     elementBytes(p.element);
+    if (isWgmma(s.mma)) // dynamic, + 1024 bytes to align the first stage
+      s.sharedBytes += 1024;
   }
 }
 
@@ -410,14 +439,30 @@ std::string finish(const Problem &p, const TargetInfo &t, Schedule &s,
          << "; expects positive sizes, warps dividing the tile";
       return out;
     }
-    bool typeOk = s.mma == MmaMode::None ||
-                  (s.mma == MmaMode::F16 && p.element.isF16()) ||
-                  (s.mma == MmaMode::Bf16 && p.element.isBF16());
+    bool typeOk =
+        s.mma == MmaMode::None ||
+        ((s.mma == MmaMode::F16 || s.mma == MmaMode::WgmmaF16) &&
+         p.element.isF16()) ||
+        ((s.mma == MmaMode::Bf16 || s.mma == MmaMode::WgmmaBf16) &&
+         p.element.isBF16());
     if (!typeOk) {
       os << "mma '" << s.mma << "' does not fit " << p.element << " elements";
       return out;
     }
-    if (s.mma != MmaMode::None &&
+    if (isWgmma(s.mma)) {
+      if (t.name != "sm_90") {
+        os << "mma '" << s.mma << "' needs target sm_90";
+        return out;
+      }
+      if ((tm != 64 && tm != 128) || (tn != 64 && tn != 128 && tn != 256) ||
+          tk != 64 || wm != tm / 16 || wn != 1 || s.stages < 2) {
+        os << "tile [" << tm << ", " << tn << ", " << tk << "], warps [" << wm
+           << ", " << wn << "], stages " << s.stages << "; wgmma expects tile "
+           << "[64|128, 64|128|256, 64], warps [tm / 16, 1] (a warpgroup per "
+              "64 rows) and stages >= 2";
+        return out;
+      }
+    } else if (s.mma != MmaMode::None &&
         ((tm / wm) % 16 || (tn / wn) % 8 || tk % 16)) {
       os << "tile [" << tm << ", " << tn << ", " << tk << "] with warps [" << wm
          << ", " << wn

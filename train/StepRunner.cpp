@@ -64,7 +64,9 @@ bool CompiledRunner::init(mlir::ModuleOp module, Device &dev, std::string &err,
     return false;
   }
   mlir::PassManager pm(module->getName());
-  mlir::dlc::buildCompilePipeline(pm, {});
+  mlir::dlc::PipelineOptions pipeline;
+  pipeline.target = dev.codegenTarget();
+  mlir::dlc::buildCompilePipeline(pm, pipeline);
   if (failed(pm.run(module))) {
     err = "the compile pipeline failed (see above)";
     return false;

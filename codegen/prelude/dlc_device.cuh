@@ -122,6 +122,145 @@ __device__ __forceinline__ void mmaStore(float *p, const MmaAcc &c,
 }
 #endif
 
+#ifdef DLC_USE_WGMMA
+// Hopper warpgroup matrix multiply (wgmma, sm_90a): D (64 x N, float) +=
+// A (64 x 16) * B (16 x N) by the 128 threads of a warpgroup, A and B read
+// from shared memory through matrix descriptors. Both operands are staged
+// K-major with the 128-byte swizzle: row r (of M for A, of N for B) holds 64
+// consecutive k of the 16-bit type in the 128 bytes at r * 128, its 16-byte
+// chunk c (k = 8c .. 8c + 7) stored at chunk c ^ (r % 8); a tile starts on a
+// 1024-byte boundary of the shared window. Thread t of a warpgroup (warp
+// w = t / 32, lane l) holds d[4j + 2i + c] = D(16w + l / 4 + 8i,
+// 8j + 2(l % 4) + c). On the CPU device, runtime/cpu/dlc_host.h defines
+// smemAddr, the fences and Wgmma: each thread computes its elements of D
+// from shared memory through the same descriptors.
+
+// Byte offset of chunk c (k = 8c .. 8c + 7) of row r in a swizzled tile.
+__device__ __forceinline__ unsigned wgmmaChunk(int r, int c) {
+  return unsigned(r) * 128u + (unsigned(c ^ (r & 7)) << 4);
+}
+// The descriptor of a K-major 128-byte-swizzled operand whose first row is
+// at shared address `addr` (+ 32 bytes per k step of 16): start address >> 4
+// in bits 0-13, leading byte offset 16 (unused by this swizzle) in 16-29,
+// stride byte offset 1024 (one group of 8 rows to the next) in 32-45, base
+// offset 0, swizzle mode 1 (128 bytes) in 62-63.
+__device__ __forceinline__ unsigned long long wgmmaDesc(unsigned addr) {
+  return (unsigned long long)((addr >> 4) & 0x3fffu) | (1ull << 16) |
+         (64ull << 32) | (1ull << 62);
+}
+#ifndef __CUDACC_HOST_EMULATION__
+__device__ __forceinline__ unsigned smemAddr(const void *p) {
+  return unsigned(__cvta_generic_to_shared(p));
+}
+// Keeps the compiler from moving accesses of the accumulators across a
+// wgmma wait.
+template <int N> __device__ __forceinline__ void wgmmaFenceAcc(float (&d)[N]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i)
+    asm volatile("" : "+f"(d[i])::"memory");
+}
+template <int N, typename T> struct Wgmma;
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+// Orders this thread's generic stores to shared memory before the async
+// proxy (wgmma) reads them.
+__device__ __forceinline__ void fenceProxyAsync() {
+  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+}
+__device__ __forceinline__ void wgmmaFence() {
+  asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+}
+__device__ __forceinline__ void wgmmaCommit() {
+  asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+}
+template <int N> __device__ __forceinline__ void wgmmaWait() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
+}
+#define DLC_WGMMA_D8(i)                                                        \
+  "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]),                  \
+      "+f"(d[i + 4]), "+f"(d[i + 5]), "+f"(d[i + 6]), "+f"(d[i + 7])
+#define DLC_WGMMA_D32(i)                                                       \
+  DLC_WGMMA_D8(i), DLC_WGMMA_D8(i + 8), DLC_WGMMA_D8(i + 16),                  \
+      DLC_WGMMA_D8(i + 24)
+// d += a * b: scale-d true (predicate p), scale-a and scale-b 1, neither
+// operand transposed (both K-major). REGS names the N / 2 accumulator
+// operands, ABS the descriptors and the scale-d flag that follow them.
+#define DLC_WGMMA(N, T, PTXTYPE, REGS, A, B, S, ...)                           \
+  template <> struct Wgmma<N, T> {                                             \
+    static __device__ __forceinline__ void                                     \
+    run(float (&d)[N / 2], unsigned long long a, unsigned long long b) {       \
+      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, " S ", 0;\n"              \
+                   "wgmma.mma_async.sync.aligned.m64n" #N "k16.f32." PTXTYPE   \
+                   "." PTXTYPE " " REGS ", " A ", " B ", p, 1, 1, 0, 0;\n}\n"  \
+                   : __VA_ARGS__                                               \
+                   : "l"(a), "l"(b), "r"(1));                                  \
+    }                                                                          \
+  };
+#define DLC_WGMMA_REGS64 \
+  "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, " \
+  "%12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, " \
+  "%24, %25, %26, %27, %28, %29, %30, %31}"
+#define DLC_WGMMA_REGS128 \
+  "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, " \
+  "%12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, " \
+  "%24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, " \
+  "%36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, " \
+  "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, " \
+  "%60, %61, %62, %63}"
+#define DLC_WGMMA_REGS256 \
+  "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, " \
+  "%12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, " \
+  "%24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, " \
+  "%36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, " \
+  "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, " \
+  "%60, %61, %62, %63, %64, %65, %66, %67, %68, %69, %70, %71, " \
+  "%72, %73, %74, %75, %76, %77, %78, %79, %80, %81, %82, %83, " \
+  "%84, %85, %86, %87, %88, %89, %90, %91, %92, %93, %94, %95, " \
+  "%96, %97, %98, %99, %100, %101, %102, %103, %104, %105, %106, %107, " \
+  "%108, %109, %110, %111, %112, %113, %114, %115, %116, %117, %118, %119, " \
+  "%120, %121, %122, %123, %124, %125, %126, %127}"
+#ifdef DLC_USE_BF16
+DLC_WGMMA(64, __nv_bfloat16, "bf16", DLC_WGMMA_REGS64, "%32", "%33",
+          "%34", DLC_WGMMA_D32(0))
+DLC_WGMMA(128, __nv_bfloat16, "bf16", DLC_WGMMA_REGS128, "%64", "%65",
+          "%66", DLC_WGMMA_D32(0), DLC_WGMMA_D32(32))
+DLC_WGMMA(256, __nv_bfloat16, "bf16", DLC_WGMMA_REGS256, "%128", "%129",
+          "%130", DLC_WGMMA_D32(0), DLC_WGMMA_D32(32), DLC_WGMMA_D32(64), DLC_WGMMA_D32(96))
+#endif
+#ifdef DLC_USE_F16
+DLC_WGMMA(64, __half, "f16", DLC_WGMMA_REGS64, "%32", "%33",
+          "%34", DLC_WGMMA_D32(0))
+DLC_WGMMA(128, __half, "f16", DLC_WGMMA_REGS128, "%64", "%65",
+          "%66", DLC_WGMMA_D32(0), DLC_WGMMA_D32(32))
+DLC_WGMMA(256, __half, "f16", DLC_WGMMA_REGS256, "%128", "%129",
+          "%130", DLC_WGMMA_D32(0), DLC_WGMMA_D32(32), DLC_WGMMA_D32(64), DLC_WGMMA_D32(96))
+#endif
+#else
+// Kernels with wgmma run only on sm_90a; elsewhere (a program emitted for
+// sm_90 compiled for another arch) they trap.
+__device__ __forceinline__ void fenceProxyAsync() {}
+__device__ __forceinline__ void wgmmaFence() {}
+__device__ __forceinline__ void wgmmaCommit() {}
+template <int N> __device__ __forceinline__ void wgmmaWait() {}
+template <int N, typename T> struct Wgmma {
+  static __device__ __forceinline__ void
+  run(float (&)[N / 2], unsigned long long, unsigned long long) {
+    __trap();
+  }
+};
+#endif // __CUDA_ARCH_FEAT_SM90_ALL
+#endif // __CUDACC_HOST_EMULATION__
+// acc += A * B, one k step of 16, for this thread's accumulators.
+template <int N, typename T>
+__device__ __forceinline__ void wgmma(float (&d)[N / 2], unsigned long long a,
+                                      unsigned long long b) {
+  Wgmma<N, T>::run(d, a, b);
+}
+// The first 1024-byte boundary of the shared window at or after p.
+__device__ __forceinline__ unsigned char *wgmmaAlign(unsigned char *p) {
+  return p + ((1024u - (smemAddr(p) & 1023u)) & 1023u);
+}
+#endif // DLC_USE_WGMMA
+
 // Warp shuffles: combine with the lane `mask` apart (butterfly).
 __device__ __forceinline__ float shuffleXor(float v, int mask) {
   return __shfl_xor_sync(0xffffffffu, v, mask);

@@ -29,6 +29,11 @@ public:
   /// "cpu", "cuda".
   virtual const char *name() const = 0;
 
+  /// The codegen target (passes/Schedule.h) whose kernels this device runs:
+  /// the CPU device runs any (sm_90, the default, includes the wgmma path);
+  /// a GPU runs sm_90 kernels only on sm_90a (wgmma), others sm_80.
+  virtual std::string codegenTarget() const { return "sm_90"; }
+
   /// Prepares `program` to run: compiles (or fetches from the kernel cache)
   /// its source, finds every kernel, allocates the arena. The device keeps
   /// its own copy of what it needs; `program` may go away afterwards. False

@@ -29,8 +29,10 @@ constexpr int64_t kDefaultSharedLimit = 48 * 1024;
 std::string chooseArch(int major, int minor,
                        const std::vector<int> &supported) {
   int sm = major * 10 + minor;
+  // sm_90a: the H100's arch-specific features (wgmma), which kernels
+  // emitted for target sm_90 use.
   if (std::find(supported.begin(), supported.end(), sm) != supported.end())
-    return "sm_" + std::to_string(sm);
+    return "sm_" + std::to_string(sm) + (sm == 90 ? "a" : "");
   int best = -1;
   for (int s : supported)
     if (s < sm && s > best)
@@ -227,6 +229,14 @@ bool CudaDevice::load(const Program &program, std::string &err) {
     return false;
   if (!d.setCurrentContext(m.ctx, err))
     return false;
+  // wgmma (target sm_90) exists only on sm_90a; elsewhere it would trap.
+  if (program.source().find("#define DLC_USE_WGMMA") != std::string::npos &&
+      m.arch != "sm_90a") {
+    err = "kernels.cu uses wgmma (compiled for target sm_90), which " +
+          m.deviceName + " (" + m.arch +
+          ") lacks; compile it with --target=sm_80";
+    return false;
+  }
   std::vector<uint8_t> image;
   if (!m.compile(program, image, err))
     return false;

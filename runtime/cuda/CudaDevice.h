@@ -66,6 +66,9 @@ public:
   ~CudaDevice() override;
 
   const char *name() const override { return "cuda"; }
+  std::string codegenTarget() const override {
+    return arch() == "sm_90a" ? "sm_90" : "sm_80";
+  }
   bool load(const Program &program, std::string &err) override;
   bool run(const BufferBindings &bindings, std::string &err) override;
 
@@ -94,7 +97,7 @@ private:
 
 /// The NVRTC arch for a GPU of compute capability major.minor given the SM
 /// numbers NVRTC supports (Nvrtc::supportedArchs): "sm_<mm>" when
-/// supported, else "compute_<s>" for the newest supported s below it, else
+/// supported ("sm_90a" for 9.0: wgmma), else "compute_<s>" for the newest supported s below it, else
 /// "" (the GPU is too old).
 std::string chooseArch(int major, int minor, const std::vector<int> &supported);
 

@@ -237,6 +237,10 @@ std::vector<std::string> Nvrtc::options(const NvrtcOptions &opts) const {
   return o;
 }
 
+std::string archForTarget(const std::string &target) {
+  return target == "sm_90" ? "sm_90a" : target;
+}
+
 bool isValidArch(const std::string &arch) {
   if (arch.size() > 15) // the cache entry's arch field holds 15 characters
     return false;

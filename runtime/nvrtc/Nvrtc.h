@@ -112,6 +112,11 @@ private:
   std::string includeDir_;
 };
 
+/// The NVRTC arch for a codegen target (passes/Schedule.h): "sm_90" becomes
+/// "sm_90a", whose arch-specific features (wgmma, setmaxnreg) the sm_90
+/// kernels may use; other targets are their own arch.
+std::string archForTarget(const std::string &target);
+
 /// True for "sm_80", "sm_90a", "compute_90", ...: a prefix, an underscore,
 /// digits, at most one lowercase letter; 15 characters at most.
 bool isValidArch(const std::string &arch);

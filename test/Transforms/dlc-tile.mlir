@@ -132,14 +132,15 @@ func.func @matmul_f32(%a: tensor<256x512xf32>, %b: tensor<512x128xf32>) -> tenso
 
 // -----
 
-// bf16 dense + relu: m = 2048, n = 2048, k = 1024; tensor cores
-// (mma_sync_bf16), tile 128x128x32, 2x4 warps (256 threads), grid [16, 16, 1]
-// (256 blocks: enough for every SM, so the tile is not halved). Stages 4 on
-// sm_90, 3 on sm_80; shared = stages * (128 * 32 + 32 * 128) * 2 bytes =
-// 65536 (sm_90), 49152 (sm_80). bf16 stores 8 wide (2048 % 8 == 0).
+// bf16 dense + relu: m = 2048, n = 2048, k = 1024; tensor cores. sm_80:
+// mma_sync_bf16, tile 128x128x32, 2x4 warps (256 threads), grid [16, 16, 1]
+// (256 blocks: enough for every SM, so the tile is not halved), 3 stages,
+// shared = 3 * (128 * 32 + 32 * 128) * 2 bytes = 49152. sm_90: wgmma_bf16,
+// tile 128x128x64, warps [8, 1] (two warpgroups), 4 stages, shared (dynamic)
+// = 4 * (128 + 128) * 64 * 2 + 1024 = 132096. bf16 stores 8 wide.
 // CHECK-LABEL: func.func @dense_bf16
 //       CHECK:   dlc.fusion contraction "k0_fc1_act1"
-//  CHECK-SAME:     schedule = {block = array<i64: 256, 1, 1>, gemm = array<i64: 1, 2048, 2048, 1024>, grid = array<i64: 16, 16, 1>, mma = "mma_sync_bf16", shared_bytes = 65536 : i64, signature = "{{[^"]+}}", stages = 4 : i64, strategy = "tiled_gemm", target = "sm_90", tile = array<i64: 128, 128, 32>, vector_width = 8 : i64, warps = array<i64: 2, 4>}
+//  CHECK-SAME:     schedule = {block = array<i64: 256, 1, 1>, gemm = array<i64: 1, 2048, 2048, 1024>, grid = array<i64: 16, 16, 1>, mma = "wgmma_bf16", shared_bytes = 132096 : i64, signature = "{{[^"]+}}", stages = 4 : i64, strategy = "tiled_gemm", target = "sm_90", tile = array<i64: 128, 128, 64>, vector_width = 8 : i64, warps = array<i64: 8, 1>}
 // SM80-LABEL: func.func @dense_bf16
 //       SM80:     schedule = {block = array<i64: 256, 1, 1>, gemm = array<i64: 1, 2048, 2048, 1024>, grid = array<i64: 16, 16, 1>, mma = "mma_sync_bf16", shared_bytes = 49152 : i64, signature = "{{[^"]+}}", stages = 3 : i64, strategy = "tiled_gemm", target = "sm_80", tile = array<i64: 128, 128, 32>, vector_width = 8 : i64, warps = array<i64: 2, 4>}
 func.func @dense_bf16(%x: tensor<2048x1024xbf16>, %w: tensor<2048x1024xbf16>, %b: tensor<2048xbf16>) -> tensor<2048x2048xbf16> {
@@ -152,11 +153,12 @@ func.func @dense_bf16(%x: tensor<2048x1024xbf16>, %w: tensor<2048x1024xbf16>, %b
 
 // f16 batch_matmul that is too small for 128x128 tiles: m = n = 256, k = 64,
 // batch 2: 2 * 2 * 2 = 8 blocks < 132 SMs, so the tile is halved, larger
-// side first (tm on ties): 64x128 (16 blocks), then 64x64 (32 blocks).
-// warps [2, 2] (128 threads), grid [4, 4, 2]. k = 64 is 2 k-tiles of 32, so
-// the pipeline is 2 deep, not 4: shared = 2 * (64 * 32 + 32 * 64) * 2 = 16384.
+// side first (tm on ties): 64x128 (16 blocks), then 64x64 (32 blocks),
+// grid [4, 4, 2]. sm_90: wgmma_f16, tile 64x64x64, one warpgroup (warps
+// [4, 1]); k = 64 is one k tile, and the ring is at least 2 deep: shared =
+// 2 * (64 + 64) * 64 * 2 + 1024 = 33792.
 // CHECK-LABEL: func.func @batch_matmul_f16_small
-//       CHECK:   schedule = {block = array<i64: 128, 1, 1>, gemm = array<i64: 2, 256, 256, 64>, grid = array<i64: 4, 4, 2>, mma = "mma_sync_f16", shared_bytes = 16384 : i64, signature = "{{[^"]+}}", stages = 2 : i64, strategy = "tiled_gemm", target = "sm_90", tile = array<i64: 64, 64, 32>, vector_width = 8 : i64, warps = array<i64: 2, 2>}
+//       CHECK:   schedule = {block = array<i64: 128, 1, 1>, gemm = array<i64: 2, 256, 256, 64>, grid = array<i64: 4, 4, 2>, mma = "wgmma_f16", shared_bytes = 33792 : i64, signature = "{{[^"]+}}", stages = 2 : i64, strategy = "tiled_gemm", target = "sm_90", tile = array<i64: 64, 64, 64>, vector_width = 8 : i64, warps = array<i64: 4, 1>}
 func.func @batch_matmul_f16_small(%a: tensor<2x256x64xf16>, %b: tensor<2x64x256xf16>) -> tensor<2x256x256xf16> {
   %0 = dlc.batch_matmul %a, %b : (tensor<2x256x64xf16>, tensor<2x64x256xf16>) -> tensor<2x256x256xf16> loc("bmm1")
   return %0 : tensor<2x256x256xf16>

@@ -20,7 +20,7 @@ namespace {
 
 TEST(CudaDevice, ChooseArch) {
   std::vector<int> nv = {75, 80, 86, 87, 89, 90, 100, 120};
-  EXPECT_EQ(chooseArch(9, 0, nv), "sm_90");
+  EXPECT_EQ(chooseArch(9, 0, nv), "sm_90a"); // wgmma kernels need sm_90a
   EXPECT_EQ(chooseArch(8, 6, nv), "sm_86");
   // Newer than NVRTC: PTX for the newest arch below, JIT-compiled.
   EXPECT_EQ(chooseArch(12, 1, nv), "compute_120");

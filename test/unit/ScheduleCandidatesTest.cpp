@@ -136,7 +136,7 @@ TEST(ScheduleCandidates, CandidatesAreAcceptedAppliedAndEmitted) {
   ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("candidates", "json", path));
   llvm::FileRemover remove(path);
 
-  size_t total = 0, checked = 0;
+  size_t total = 0, checked = 0, wgmma = 0;
   for (const Case &c : cases()) {
     for (const char *target : {"sm_80", "sm_90"}) {
       OwningOpRef<ModuleOp> tiled =
@@ -150,6 +150,13 @@ TEST(ScheduleCandidates, CandidatesAreAcceptedAppliedAndEmitted) {
       std::vector<mlir::dlc::Schedule> all = mlir::dlc::scheduleCandidates(*base);
       ASSERT_GT(all.size(), 2u) << c.name << " on " << target;
       total += all.size();
+      // wgmma (Hopper) candidates only on sm_90.
+      for (const mlir::dlc::Schedule &cand : all) {
+        EXPECT_TRUE(!mlir::dlc::isWgmma(cand.mma) ||
+                    std::string(target) == "sm_90")
+            << c.name;
+        wgmma += mlir::dlc::isWgmma(cand.mma);
+      }
       // The limit keeps the nearest ones, in order.
       std::vector<mlir::dlc::Schedule> two = mlir::dlc::scheduleCandidates(*base, 2);
       ASSERT_EQ(two.size(), 2u);
@@ -197,7 +204,9 @@ TEST(ScheduleCandidates, CandidatesAreAcceptedAppliedAndEmitted) {
       }
     }
   }
-  std::printf("%zu of %zu candidates checked\n", checked, total);
+  EXPECT_GT(wgmma, 0u) << "the bf16 GEMMs on sm_90 offer wgmma tiles";
+  std::printf("%zu of %zu candidates checked (%zu wgmma)\n", checked, total,
+              wgmma);
 }
 
 TEST(ScheduleCandidates, NoneForOtherStrategies) {

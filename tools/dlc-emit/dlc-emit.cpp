@@ -114,7 +114,7 @@ int main(int argc, char **argv) {
   bool ok = true;
   for (StringRef arch : archs) {
     ::dlc::NvrtcOptions opts;
-    opts.arch = arch.str();
+    opts.arch = ::dlc::archForTarget(arch.str());
     opts.warningsAsErrors = true;
     ::dlc::NvrtcOutput out;
     if (!nvrtc->compile(program->source, opts, out, err)) {

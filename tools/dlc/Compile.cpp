@@ -230,14 +230,14 @@ static std::optional<std::string> compileKernels(const std::string &source,
     return "skipped: " + err;
   ::dlc::KernelCache cache(*nvrtc);
   ::dlc::NvrtcOptions opts;
-  opts.arch = target;
+  opts.arch = ::dlc::archForTarget(target);
   opts.warningsAsErrors = true;
   ::dlc::CachedKernel out;
   if (!cache.getOrCompile(source, opts, out, err)) {
     llvm::errs() << "dlc: " << err << "\n";
     return std::nullopt;
   }
-  std::string what = std::to_string(kernels) + " kernels for " + target +
+  std::string what = std::to_string(kernels) + " kernels for " + opts.arch +
                      ", NVRTC " + nvrtc->version() + ", ";
   switch (out.outcome) {
   case ::dlc::CacheOutcome::Hit:

@@ -137,6 +137,7 @@ runCompiled(mlir::ModuleOp module,
   mlir::PassManager pm(module->getName());
   mlir::dlc::PipelineOptions opts;
   opts.precision = lowPrecision;
+  opts.target = device.codegenTarget();
   mlir::dlc::buildCompilePipeline(pm, opts);
   if (failed(pm.run(module)))
     return mlir::failure();
