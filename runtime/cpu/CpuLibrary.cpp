@@ -234,7 +234,7 @@ bool findHostCompiler(const CpuDeviceOptions &opts, HostCompiler &hc,
     if (f.find("=native") != std::string::npos) {
       std::vector<std::string> probe = hc.cmd;
       probe.insert(probe.end(), {f, "-###", "-E", "-x", "c++", "/dev/null"});
-      hc.identity += "\n" + f + ": " + cachedOutput(probe);
+      hc.nativeFlags += f + ": " + cachedOutput(probe) + "\n";
     }
   return true;
 }
@@ -251,6 +251,7 @@ CpuLibraryStamp stampOf(const HostCompiler &hc, const std::string &tu) {
   field(joinWords(hc.cmd));
   field(hc.identity);
   field(joinWords(hc.flags));
+  field(hc.nativeFlags);
   for (const EnvVar &v : kEnvVars)
     if (v.invalidatesCache)
       field(std::string(v.name) + "=" + getEnv(v.id).value_or(""));
@@ -258,7 +259,7 @@ CpuLibraryStamp stampOf(const HostCompiler &hc, const std::string &tu) {
   s.key = h.digest();
   s.source = sha256(tu);
   s.compiler = sha256(joinWords(hc.cmd) + "\n" + hc.identity);
-  s.flags = sha256(joinWords(hc.flags));
+  s.flags = sha256(joinWords(hc.flags) + "\n" + hc.nativeFlags);
   return s;
 }
 

@@ -24,11 +24,11 @@ namespace dlc {
 
 struct CpuDeviceOptions;
 
-/// The host compiler command, its flags and its identity (--version, and
-/// what -march=native resolves to when the flags use it).
+/// The host compiler command, its flags, its identity (--version) and
+/// what its =native flags resolve to on this machine.
 struct HostCompiler {
   std::vector<std::string> cmd, flags;
-  std::string identity;
+  std::string identity, nativeFlags;
 };
 
 /// The compiler of `opts` (else $DLC_HOST_CXX, else c++) with the default
@@ -42,7 +42,7 @@ struct CpuLibraryStamp {
   Sha256Digest key{};      // the cache key: covers all of the below
   Sha256Digest source{};   // the translation unit
   Sha256Digest compiler{}; // command and identity
-  Sha256Digest flags{};    // the flags, in order
+  Sha256Digest flags{};    // the flags, in order, and what =native means
 };
 
 /// The stamp of `tu` built by `hc` (the key also covers the format version
