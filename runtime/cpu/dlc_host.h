@@ -11,8 +11,9 @@
 //    worker at a time); `__shared__` is `static thread_local`, so each
 //    worker has its own copy, reused (not cleared) from block to block as
 //    shared memory is on a GPU.
-//  - Threads of a block run as cooperative fibers (ucontext, 64 KiB stacks
-//    with a guard page) when the kernel has barriers or warp operations;
+//  - Threads of a block run as cooperative fibers (a hand-written context
+//    switch, no syscall; 64 KiB stacks with a guard page) when the kernel
+//    has barriers or warp operations;
 //    otherwise one after another as a plain loop. A fiber switches only at
 //    __syncthreads, __syncwarp, shuffles and warp matrix multiplies
 //    (nvcuda::wmma::mma_sync, emulated below); the scheduler resumes each
@@ -362,10 +363,23 @@ __forceinline__ void __threadfence_block() {}
 // one fiber and restores another's: a dozen instructions, no system call
 // (swapcontext saves and restores the signal mask, a syscall per switch).
 // x86-64 and aarch64 have a hand-written switch; other ISAs fall back to
-// ucontext. The floating-point control registers (MXCSR, FPCR) are not
-// switched: no kernel changes them.
+// ucontext, and so do kernels built with AddressSanitizer
+// (DLC_HOST_CXXFLAGS=-fsanitize=address), whose runtime follows swapcontext
+// but not a hand-made switch. The floating-point control registers (MXCSR,
+// FPCR) are not switched: no kernel changes them.
 
-#if defined(__x86_64__) || defined(__aarch64__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DLC_HOST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define DLC_HOST_ASAN 1
+#endif
+
+// -DDLC_HOST_FIBER_UCONTEXT (in DLC_HOST_CXXFLAGS) forces the fallback.
+#if (defined(__x86_64__) || defined(__aarch64__)) && \
+    !defined(DLC_HOST_ASAN) && !defined(DLC_HOST_FIBER_UCONTEXT)
 #define DLC_HOST_FIBER_ASM 1
 extern "C" DLC_HOST_HIDDEN void dlc_host_fiber_switch(void **saveSp,
                                                       void *loadSp);

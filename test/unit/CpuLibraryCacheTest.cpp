@@ -268,9 +268,12 @@ TEST(CpuLibraryCache, BatchLibraryIsChecked) {
   EXPECT_TRUE(again.load(a, err)) << err;
 }
 
-TEST(CpuDeviceStats, FiberSwitchesAreCounted) {
-  // 2 blocks of 64 threads, 3 barriers each: 4 rounds per block, each the
-  // scheduler -> fiber 0 -> ... -> fiber 63 -> scheduler (65 switches).
+namespace {
+
+/// 2 blocks of 64 threads, 3 barriers each: 4 rounds per block, each the
+/// scheduler -> fiber 0 -> ... -> fiber 63 -> scheduler (65 switches); then
+/// a barrier-free kernel run as plain loops.
+void checkFiberSwitchCounts() {
   const char *src = R"(
 extern "C" __global__ void k_bar(const float *__restrict__ x, float *__restrict__ y) {
   __shared__ float s[64];
@@ -330,4 +333,15 @@ extern "C" __global__ void k_loop(const float *__restrict__ x, float *__restrict
   dev.resetStats();
   EXPECT_EQ(dev.stats().fiberSwitches, 0u);
   EXPECT_EQ(dev.stats().runs, 0u);
+}
+
+} // namespace
+
+TEST(CpuDeviceStats, FiberSwitchesAreCounted) { checkFiberSwitchCounts(); }
+
+TEST(CpuDeviceStats, UcontextFallbackGivesTheSameResults) {
+  // The switch other ISAs (and AddressSanitizer builds) use.
+  ::setenv("DLC_HOST_CXXFLAGS", "-DDLC_HOST_FIBER_UCONTEXT", 1);
+  checkFiberSwitchCounts();
+  ::unsetenv("DLC_HOST_CXXFLAGS");
 }
