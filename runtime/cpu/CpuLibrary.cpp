@@ -224,6 +224,15 @@ bool findHostCompiler(const CpuDeviceOptions &opts, HostCompiler &hc,
   std::string arch = getEnv(Env::HostArch).value_or("native");
   if (arch != "none")
     hc.flags.push_back("-march=" + arch);
+#if defined(__x86_64__)
+  // TLS descriptors: a kernel's __shared__ arrays and threadIdx are
+  // thread_local in a dlopen'ed library, and every access otherwise calls
+  // __tls_get_addr through the PLT (11% of the seed CNN step). GCC only
+  // (clang 22 has no such flag); the prelude touches the TLS block first
+  // where no vector register is live (dlc_host::touchThreadLocals).
+  if (hc.identity.find("Free Software Foundation") != std::string::npos)
+    hc.flags.push_back("-mtls-dialect=gnu2");
+#endif
   for (const std::string &f :
        splitWords(getEnv(Env::HostCxxFlags).value_or("")))
     hc.flags.push_back(f);

@@ -882,10 +882,21 @@ inline void runBlockFibers(LaunchState &st) {
   st.fiberBlocks.fetch_add(1, std::memory_order_relaxed);
 }
 
+/// Makes this thread allocate the library's thread-local block here, in a
+/// call where no vector register is live: with TLS descriptors
+/// (-mtls-dialect=gnu2) the first access of a thread takes glibc's slow
+/// path, which before glibc 2.40 may clobber vector registers the caller
+/// relies on (sourceware bug 31372). Later accesses take the fast path.
+__attribute__((noinline)) inline void touchThreadLocals() {
+  Builtins *p = &builtins;
+  __asm__ volatile("" : : "r"(p) : "memory");
+}
+
 inline void runBlock(void *ctx, int64_t b, int /*worker*/) {
   LaunchState &st = *static_cast<LaunchState *>(ctx);
   if (st.failed.load(std::memory_order_relaxed))
     return;
+  touchThreadLocals();
   const dlc_host_launch *l = st.launch;
   builtins.gridDims = dim3(l->grid[0], l->grid[1], l->grid[2]);
   builtins.blockDims = dim3(l->block[0], l->block[1], l->block[2]);
