@@ -773,12 +773,15 @@ inline uint3 unflatten(int64_t i, const unsigned *dims) {
 /// Runs the threads of the current block one after another.
 inline void runBlockLoop(LaunchState &st) {
   const unsigned *bd = st.launch->block;
-  const int64_t n = int64_t(bd[0]) * bd[1] * bd[2];
+  void *const *args = st.launch->args;
   loopModeError = nullptr;
-  for (int64_t t = 0; t < n; ++t) {
-    builtins.thread = unflatten(t, bd);
-    st.body(st.launch->args);
-  }
+  Builtins &bi = builtins;
+  for (unsigned z = 0; z < bd[2]; ++z)
+    for (unsigned y = 0; y < bd[1]; ++y)
+      for (unsigned x = 0; x < bd[0]; ++x) {
+        bi.thread = uint3{x, y, z};
+        st.body(args);
+      }
   st.loopBlocks.fetch_add(1, std::memory_order_relaxed);
   if (loopModeError)
     st.fail("block (%u, %u, %u) reached %s, but the kernel was run without "
