@@ -256,6 +256,15 @@ json benchCpu(const Program &program, const Options &o) {
                      " threads)";
   r["time_us"] = statsJson(stats(times));
   r["nan_outputs"] = unwritten;
+  // What the fibers cost: context switches per run (0 when every kernel
+  // runs its threads as a plain loop), and the kernels that make them.
+  CpuRunStats cs = device.stats();
+  r["fiber_switches_per_run"] = cs.runs ? cs.fiberSwitches / cs.runs : 0;
+  json perKernel = json::object();
+  for (const CpuKernelInfo &k : device.kernels())
+    if (k.fiberSwitches && cs.runs)
+      perKernel[k.name] = k.fiberSwitches / cs.runs;
+  r["fiber_switches_per_kernel"] = perKernel;
   return r;
 }
 

@@ -35,6 +35,8 @@ enum class Env {
   HostCxx,
   HostCxxFlags,
   CpuThreads,
+  HostArch,
+  CpuStats,
 };
 
 struct EnvVar {
@@ -75,6 +77,15 @@ inline constexpr EnvVar kEnvVars[] = {
      "(e.g. '-O0 -g' to debug a kernel, '-fsanitize=address')"},
     {Env::CpuThreads, "DLC_CPU_THREADS", false,
      "worker threads of the cpu device (default: the hardware's)"},
+    {Env::HostArch, "DLC_HOST_ARCH", false,
+     "the -march the cpu device compiles kernels for (default native: "
+     "this machine's vector units; 'none' passes no -march, for a cache "
+     "shared by different machines). Not cache-invalidating by itself: "
+     "the flags, and for native what the compiler resolves it to, are in "
+     "the cpu device's key"},
+    {Env::CpuStats, "DLC_CPU_STATS", false,
+     "1: the cpu device prints, when it is destroyed, its runs, launches, "
+     "fiber switches and per-kernel counts to stderr"},
 };
 
 inline const EnvVar &envVar(Env id) {

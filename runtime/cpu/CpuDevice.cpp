@@ -1,17 +1,14 @@
 //===- CpuDevice.cpp - the emitted kernels compiled for and run on the host ===//
 #include "runtime/cpu/CpuDevice.h"
 
-#include "runtime/core/AtomicFile.h"
 #include "runtime/core/Env.h"
+#include "runtime/cpu/CpuLibrary.h"
 #include "runtime/nvrtc/Hash.h"
-#include "runtime/nvrtc/KernelCache.h"
 
 #define DLC_HOST_ABI_ONLY
 #include "runtime/cpu/dlc_host.h"
 
 #include <dlfcn.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,9 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 namespace dlc {
@@ -35,13 +30,6 @@ namespace {
 const char *hostPrelude() { return kHostPrelude; }
 
 namespace {
-
-/// Bumped when the layout of the generated library changes.
-constexpr int kCpuCacheVersion = 1;
-
-const char *kDefaultFlags[] = {"-std=c++17", "-O2",  "-fPIC", "-shared",
-                               "-fvisibility=hidden", "-fno-math-errno",
-                               "-w"};
 
 //===----------------------------------------------------------------------===//
 // Thread pool: blocks of a launch spread over workers
@@ -125,85 +113,6 @@ private:
   dlc_host_block_fn body_ = nullptr;
 };
 
-//===----------------------------------------------------------------------===//
-// Running the host compiler
-//===----------------------------------------------------------------------===//
-
-std::vector<std::string> splitWords(const std::string &s) {
-  std::vector<std::string> words;
-  std::istringstream in(s);
-  for (std::string w; in >> w;)
-    words.push_back(w);
-  return words;
-}
-
-std::string shellQuote(const std::string &s) {
-  std::string q = "'";
-  for (char c : s)
-    q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-/// Runs `argv` through the shell with stderr joined to stdout; returns the
-/// exit status (-1 if it could not start) and the output in `out`.
-int runCommand(const std::vector<std::string> &argv, std::string &out) {
-  std::string cmd;
-  for (const std::string &a : argv)
-    cmd += (cmd.empty() ? "" : " ") + shellQuote(a);
-  cmd += " 2>&1";
-  FILE *p = ::popen(cmd.c_str(), "r");
-  if (!p)
-    return -1;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof(buf), p)) > 0;)
-    out.append(buf, n);
-  int status = ::pclose(p);
-  if (status == -1)
-    return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-std::string joinWords(const std::vector<std::string> &w) {
-  std::string s;
-  for (const std::string &x : w)
-    s += (s.empty() ? "" : " ") + x;
-  return s;
-}
-
-/// "<command> --version" output (first line kept whole), cached per process.
-std::string compilerIdentity(const std::vector<std::string> &cmd) {
-  static std::mutex m;
-  static std::map<std::vector<std::string>, std::string> seen;
-  std::lock_guard<std::mutex> lock(m);
-  auto it = seen.find(cmd);
-  if (it != seen.end())
-    return it->second;
-  std::vector<std::string> argv = cmd;
-  argv.push_back("--version");
-  std::string out;
-  int rc = runCommand(argv, out);
-  std::string id = rc == 0 ? out : std::string();
-  seen[cmd] = id;
-  return id;
-}
-
-bool makeDirs(const std::string &dir, std::string &err) {
-  for (size_t i = 1; i <= dir.size(); ++i)
-    if (i == dir.size() || dir[i] == '/') {
-      std::string p = dir.substr(0, i);
-      if (::mkdir(p.c_str(), 0755) != 0 && errno != EEXIST) {
-        err = "cannot create '" + p + "': " + std::strerror(errno);
-        return false;
-      }
-    }
-  return true;
-}
-
-bool fileExists(const std::string &p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0;
-}
-
 /// Line numbers (1-based) where each kernel's text starts in `source`.
 std::vector<std::pair<int, std::string>>
 kernelLines(const std::string &source, const Program &program) {
@@ -278,26 +187,34 @@ struct CpuDevice::Impl {
   CpuDeviceOptions opts;
   std::unique_ptr<ThreadPool> pool;
   void *handle = nullptr;
-  std::string libPath;
+  std::string libPath, note;
   bool hit = false;
   std::vector<CpuKernelInfo> kernels;
   std::vector<dlc_host_launcher_fn> launchers;
-  std::vector<std::vector<std::string>> args;
-  std::vector<ProgramKernel> launches;
-  std::vector<ProgramBuffer> buffers;
   uint8_t *arena = nullptr;
   int64_t arenaBytes = 0;
   Program program; // for checkBindings
+  uint64_t runs = 0;
 
   ~Impl() {
+    if (getEnv(Env::CpuStats).value_or("0") != "0")
+      printStats();
     std::free(arena);
     if (handle)
       ::dlclose(handle);
   }
 
   bool compile(const Program &program, std::string &err);
-  /// dlopens libPath and checks its ABI version; false with `why`.
-  bool open(std::string &why);
+  /// dlopens libPath (checked beforehand) and checks its ABI version and,
+  /// unless `key` is empty, the key it exports; false with `why`.
+  bool open(const std::string &key, std::string &why);
+  /// Records a cache note, printed unless the options say otherwise.
+  void addNote(const std::string &n) {
+    note += (note.empty() ? "" : "\n") + n;
+    if (opts.warnToStderr)
+      std::fprintf(stderr, "dlc: warning: %s\n", n.c_str());
+  }
+  void printStats() const;
 };
 
 CpuDevice::CpuDevice(CpuDeviceOptions opts) : impl_(std::make_unique<Impl>()) {
@@ -317,123 +234,94 @@ const std::vector<CpuKernelInfo> &CpuDevice::kernels() const {
   return impl_->kernels;
 }
 bool CpuDevice::cacheHit() const { return impl_->hit; }
+const std::string &CpuDevice::cacheNote() const { return impl_->note; }
 const std::string &CpuDevice::libraryPath() const { return impl_->libPath; }
 unsigned CpuDevice::threads() const { return impl_->pool->size(); }
 
+CpuRunStats CpuDevice::stats() const {
+  CpuRunStats s;
+  s.runs = impl_->runs;
+  for (const CpuKernelInfo &k : impl_->kernels) {
+    s.launches += k.launches;
+    s.fiberSwitches += k.fiberSwitches;
+    s.fiberBlocks += k.fiberBlocks;
+    s.loopBlocks += k.loopBlocks;
+  }
+  return s;
+}
+
+void CpuDevice::resetStats() {
+  impl_->runs = 0;
+  for (CpuKernelInfo &k : impl_->kernels)
+    k.launches = k.fiberSwitches = k.fiberBlocks = k.loopBlocks = 0;
+}
+
+void CpuDevice::Impl::printStats() const {
+  CpuRunStats s;
+  s.runs = runs;
+  std::vector<const CpuKernelInfo *> byCost;
+  for (const CpuKernelInfo &k : kernels) {
+    s.launches += k.launches;
+    s.fiberSwitches += k.fiberSwitches;
+    s.fiberBlocks += k.fiberBlocks;
+    s.loopBlocks += k.loopBlocks;
+    byCost.push_back(&k);
+  }
+  std::stable_sort(byCost.begin(), byCost.end(), [](auto *a, auto *b) {
+    return a->fiberSwitches > b->fiberSwitches;
+  });
+  double per = runs ? double(s.fiberSwitches) / double(runs) : 0.0;
+  std::fprintf(stderr,
+               "dlc cpu device %s: %llu runs, %llu launches, %llu fiber "
+               "switches (%.0f per run), %llu blocks as fibers, %llu as "
+               "loops\n",
+               libPath.c_str(), (unsigned long long)runs,
+               (unsigned long long)s.launches,
+               (unsigned long long)s.fiberSwitches, per,
+               (unsigned long long)s.fiberBlocks,
+               (unsigned long long)s.loopBlocks);
+  for (const CpuKernelInfo *k : byCost)
+    std::fprintf(stderr,
+                 "  %-32s %s %8llu launches %12llu switches %10llu fiber "
+                 "blocks %10llu loop blocks\n",
+                 k->name.c_str(), k->fibers ? "fibers" : "loop  ",
+                 (unsigned long long)k->launches,
+                 (unsigned long long)k->fiberSwitches,
+                 (unsigned long long)k->fiberBlocks,
+                 (unsigned long long)k->loopBlocks);
+}
+
 namespace {
-
-/// The host compiler command and flags (options, then $DLC_HOST_CXX and
-/// $DLC_HOST_CXXFLAGS) and its --version output.
-struct HostCompiler {
-  std::vector<std::string> cmd, flags;
-  std::string identity;
-};
-
-bool findHostCompiler(const CpuDeviceOptions &opts, HostCompiler &hc,
-                      std::string &err) {
-  hc.cmd = splitWords(!opts.compiler.empty()
-                          ? opts.compiler
-                          : getEnv(Env::HostCxx).value_or("c++"));
-  if (hc.cmd.empty())
-    hc.cmd = {"c++"};
-  hc.identity = compilerIdentity(hc.cmd);
-  if (hc.identity.empty()) {
-    err = "cpu device: cannot run the host C++ compiler '" +
-          joinWords(hc.cmd) + " --version' (set DLC_HOST_CXX)";
-    return false;
-  }
-  hc.flags.assign(std::begin(kDefaultFlags), std::end(kDefaultFlags));
-  for (const std::string &f :
-       splitWords(getEnv(Env::HostCxxFlags).value_or("")))
-    hc.flags.push_back(f);
-  return true;
-}
-
-/// The cache key of `tu` built by `hc`.
-std::string libraryKey(const HostCompiler &hc, const std::string &tu) {
-  Sha256 h;
-  auto field = [&](const std::string &s) {
-    h.update(std::to_string(s.size()) + ":");
-    h.update(s);
-  };
-  field("dlc-cpu-kernels");
-  field(std::to_string(kCpuCacheVersion));
-  field(joinWords(hc.cmd));
-  field(hc.identity);
-  field(joinWords(hc.flags));
-  for (const EnvVar &v : kEnvVars)
-    if (v.invalidatesCache)
-      field(std::string(v.name) + "=" + getEnv(v.id).value_or(""));
-  field(tu);
-  return toHex(h.digest());
-}
-
-/// <root>/cpu, created, where `root` is the options' cache root, else
-/// cacheRoot() unless $DLC_KERNEL_CACHE turns the cache off; empty when
-/// there is no cache.
-std::string cacheDirectory(const CpuDeviceOptions &opts) {
-  std::string root = opts.cacheRoot, why;
-  if (root.empty()) {
-    auto v = getEnv(Env::KernelCache);
-    if (v && (*v == "0" || *v == "off"))
-      return {};
-    root = cacheRoot();
-  }
-  if (root.empty() || !makeDirs(root + "/cpu", why))
-    return {};
-  return root + "/cpu";
-}
-
-/// Compiles `tu` into <dir>/<key>.so (through a temporary file and a
-/// rename), keeping the source as <dir>/<key>.cpp and the stub CUDA headers
-/// in <dir>/include. On a compiler failure, `log` holds its output,
-/// `command` the command line and `exitCode` its status; other failures set
-/// only `err`.
-bool compileLibrary(const HostCompiler &hc, const std::string &tu,
-                    const std::string &dir, const std::string &key,
-                    std::string &log, std::string &command, int &exitCode,
-                    std::string &err) {
-  std::string libPath = dir + "/" + key + ".so",
-              srcPath = dir + "/" + key + ".cpp", incDir = dir + "/include";
-  if (!makeDirs(incDir, err))
-    return err = "cpu device: " + err, false;
-  const char *stub = "// dlc cpu device: __half and __nv_bfloat16 come from "
-                     "the host prelude (dlc_host.h).\n#pragma once\n";
-  for (const char *hdr : {"cuda_fp16.h", "cuda_bf16.h"})
-    if (!fileExists(incDir + "/" + hdr) &&
-        !writeFileAtomically(incDir + "/" + hdr, {stub}, err))
-      return err = "cpu device: " + err, false;
-  if (!writeFileAtomically(srcPath, {tu}, err))
-    return err = "cpu device: " + err, false;
-  static std::atomic<uint64_t> counter{0};
-  std::string tmpLib = libPath + ".tmp." + std::to_string(::getpid()) + "." +
-                       std::to_string(counter++);
-  std::vector<std::string> argv = hc.cmd;
-  argv.insert(argv.end(), hc.flags.begin(), hc.flags.end());
-  argv.insert(argv.end(), {"-I", incDir, "-x", "c++", srcPath, "-o", tmpLib});
-  command = joinWords(argv);
-  exitCode = runCommand(argv, log);
-  if (exitCode != 0) {
-    ::unlink(tmpLib.c_str());
-    err = "cpu device: the host compiler failed (exit " +
-          std::to_string(exitCode) + ")\n  command: " + command +
-          "\n  source: " + srcPath + "\n" + log;
-    return false;
-  }
-  if (::rename(tmpLib.c_str(), libPath.c_str()) != 0) {
-    err = "cpu device: cannot rename '" + tmpLib + "' to '" + libPath +
-          "': " + std::strerror(errno);
-    ::unlink(tmpLib.c_str());
-    return false;
-  }
-  return true;
-}
 
 /// Macros the emitted source defines for its device prelude (codegen's
 /// CudaEmitter); undefined before each program of a batch so that every
 /// program gets the prelude it asks for.
 const char *kSourceMacros[] = {"DLC_PRELUDE", "DLC_USE_F16", "DLC_USE_BF16",
                                "DLC_USE_MMA"};
+
+/// The key in a library's name (<dir>/<64 hex digits>.so), else "".
+std::string libraryKeyOfPath(const std::string &path) {
+  size_t slash = path.rfind('/');
+  std::string base = path.substr(slash == std::string::npos ? 0 : slash + 1);
+  if (base.size() != 67 || base.compare(64, 3, ".so") != 0)
+    return {};
+  base.resize(64);
+  for (char c : base)
+    if (!std::isxdigit((unsigned char)c))
+      return {};
+  return base;
+}
+
+/// Removes what compileCpuLibrary put in a private directory, and it.
+void removeTemporaryDirectory(const std::string &dir, const std::string &key) {
+  std::string incDir = dir + "/include";
+  ::unlink((dir + "/" + key + ".so").c_str());
+  ::unlink((dir + "/" + key + ".cpp").c_str());
+  for (const char *hdr : {"cuda_fp16.h", "cuda_bf16.h"})
+    ::unlink((incDir + "/" + hdr).c_str());
+  ::rmdir(incDir.c_str());
+  ::rmdir(dir.c_str());
+}
 
 } // namespace
 
@@ -444,10 +332,12 @@ bool CpuDevice::Impl::compile(const Program &program, std::string &err) {
   std::string tu = std::string(kHostPrelude) + "\n#line 1 \"kernels.cu\"\n" +
                    program.source() + "\n#line 1 \"dlc-launchers\"\n" +
                    hostLaunchers(program);
-  std::string key = libraryKey(hc, tu);
+  CpuLibraryStamp stamp = stampOf(hc, tu);
+  tu += keySymbolSource(stamp);
+  std::string key = toHex(stamp.key);
 
   // Where the library goes: the cache, else a private temporary directory.
-  std::string dir = cacheDirectory(opts), why;
+  std::string dir = cpuCacheDirectory(opts), why;
   bool temporary = dir.empty();
   if (temporary) {
     const char *tmp = std::getenv("TMPDIR");
@@ -462,33 +352,38 @@ bool CpuDevice::Impl::compile(const Program &program, std::string &err) {
   libPath = dir + "/" + key + ".so";
 
   hit = false;
-  if (!temporary && fileExists(libPath) && open(why)) {
-    hit = true;
-    return true;
+  if (!temporary) {
+    LibraryCheck c = checkCpuLibrary(libPath, &stamp, why);
+    if (c == LibraryCheck::Ok && open(key, why)) {
+      hit = true;
+      return true;
+    }
+    if (c != LibraryCheck::Missing)
+      addNote("rebuilt " + libPath + ": " + why);
   }
 
-  std::string log, command;
-  int rc = 0;
-  if (!compileLibrary(hc, tu, dir, key, log, command, rc, err)) {
-    if (rc == 0)
+  CompiledLibrary built;
+  if (!compileCpuLibrary(hc, tu, stamp, dir, built, err)) {
+    if (temporary)
+      removeTemporaryDirectory(dir, key);
+    if (built.exitCode == 0)
       return false;
-    std::string kernel = kernelOfLog(log, program.source(), program);
+    std::string kernel = kernelOfLog(built.log, program.source(), program);
     err = "cpu device: the host compiler failed" +
           (kernel.empty() ? std::string() : " in kernel " + kernel) +
-          " (exit " + std::to_string(rc) + ")\n  command: " + command +
-          "\n  source: " + dir + "/" + key + ".cpp\n" + log;
+          " (exit " + std::to_string(built.exitCode) + ")\n  command: " +
+          built.command + "\n  source: " + built.sourcePath + "\n" +
+          built.log;
     return false;
   }
-  bool ok = open(why);
-  if (temporary) {
-    std::string incDir = dir + "/include";
-    ::unlink(libPath.c_str());
-    ::unlink((dir + "/" + key + ".cpp").c_str());
-    for (const char *hdr : {"cuda_fp16.h", "cuda_bf16.h"})
-      ::unlink((incDir + "/" + hdr).c_str());
-    ::rmdir(incDir.c_str());
-    ::rmdir(dir.c_str());
-  }
+  if (!built.note.empty())
+    addNote(built.note);
+  libPath = built.path;
+  bool ok = open(key, why);
+  if (built.temporary)
+    ::unlink(built.path.c_str());
+  if (temporary)
+    removeTemporaryDirectory(dir, key);
   if (!ok) {
     err = "cpu device: cannot load '" + libPath + "': " + why;
     return false;
@@ -496,17 +391,14 @@ bool CpuDevice::Impl::compile(const Program &program, std::string &err) {
   return true;
 }
 
-bool CpuDevice::Impl::open(std::string &why) {
+bool CpuDevice::Impl::open(const std::string &key, std::string &why) {
   handle = ::dlopen(libPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char *e = ::dlerror();
     why = e ? e : "dlopen failed";
     return false;
   }
-  auto *abi = static_cast<const int *>(::dlsym(handle, "dlc_host_abi_version"));
-  if (!abi || *abi != DLC_HOST_ABI_VERSION) {
-    why = "not a dlc cpu library of ABI version " +
-          std::to_string(DLC_HOST_ABI_VERSION);
+  if (!checkLoadedLibrary(handle, key, why)) {
     ::dlclose(handle);
     handle = nullptr;
     return false;
@@ -524,7 +416,7 @@ bool buildCpuLibrary(const std::vector<const Program *> &programs,
   HostCompiler hc;
   if (!findHostCompiler(opts, hc, err))
     return false;
-  std::string dir = cacheDirectory(opts);
+  std::string dir = cpuCacheDirectory(opts);
   if (dir.empty())
     return err = "cpu device: a library of several programs needs a cache "
                  "directory (CpuDeviceOptions::cacheRoot, or the kernel "
@@ -556,13 +448,25 @@ bool buildCpuLibrary(const std::vector<const Program *> &programs,
             "[](void *const *a) { ::dlc_host::call(" +
             ns + "::" + prefix + k.name + ", a); });\n}\n";
   }
-  std::string key = libraryKey(hc, tu);
-  libPath = dir + "/" + key + ".so";
-  if (fileExists(libPath))
+  CpuLibraryStamp stamp = stampOf(hc, tu);
+  tu += keySymbolSource(stamp);
+  libPath = dir + "/" + toHex(stamp.key) + ".so";
+  std::string why;
+  LibraryCheck c = checkCpuLibrary(libPath, &stamp, why);
+  if (c == LibraryCheck::Ok)
     return true;
-  std::string log, command;
-  int rc = 0;
-  return compileLibrary(hc, tu, dir, key, log, command, rc, err);
+  if (c == LibraryCheck::Bad && opts.warnToStderr)
+    std::fprintf(stderr, "dlc: warning: rebuilt %s: %s\n", libPath.c_str(),
+                 why.c_str());
+  CompiledLibrary built;
+  if (!compileCpuLibrary(hc, tu, stamp, dir, built, err))
+    return false;
+  if (built.temporary) {
+    // The loaders open it by name later: it must be in the cache.
+    ::unlink(built.path.c_str());
+    return err = "cpu device: " + built.note, false;
+  }
+  return true;
 }
 
 bool CpuDevice::load(const Program &program, std::string &err) {
@@ -573,12 +477,22 @@ bool CpuDevice::load(const Program &program, std::string &err) {
   }
   d.kernels.clear();
   d.launchers.clear();
+  d.note.clear();
+  d.runs = 0;
   if (!d.opts.library.empty()) {
     // Built beforehand with other programs (buildCpuLibrary).
+    // Checked as a cache entry (its own trailer; the key it exports is the
+    // one its name says).
     std::string why;
     d.libPath = d.opts.library;
     d.hit = true;
-    if (!d.open(why))
+    if (checkCpuLibrary(d.libPath, nullptr, why) != LibraryCheck::Ok) {
+      if (why.empty())
+        why = "no such file";
+      return err = "cpu device: cannot load '" + d.libPath + "': " + why,
+             false;
+    }
+    if (!d.open(libraryKeyOfPath(d.libPath), why))
       return err = "cpu device: cannot load '" + d.libPath + "': " + why,
              false;
   } else if (!d.compile(program, err)) {
@@ -594,7 +508,10 @@ bool CpuDevice::load(const Program &program, std::string &err) {
       return false;
     }
     d.launchers.push_back(fn);
-    d.kernels.push_back({k.name, kernelNeedsFibers(program.source(), k.name)});
+    CpuKernelInfo info;
+    info.name = k.name;
+    info.fibers = kernelNeedsFibers(program.source(), k.name);
+    d.kernels.push_back(info);
   }
   std::free(d.arena);
   d.arenaBytes = program.arenaBytes();
@@ -638,13 +555,22 @@ bool CpuDevice::run(const BufferBindings &bindings, std::string &err) {
     message[0] = 0;
     l.error = message;
     l.error_size = sizeof(message);
-    if (d.launchers[i](&l) != 0) {
+    dlc_host_stats stats{};
+    l.stats = &stats;
+    int rc = d.launchers[i](&l);
+    CpuKernelInfo &info = d.kernels[i];
+    ++info.launches;
+    info.fiberSwitches += stats.fiber_switches;
+    info.fiberBlocks += stats.fiber_blocks;
+    info.loopBlocks += stats.loop_blocks;
+    if (rc != 0) {
       err = "cpu device: kernel " + k.name + " (launch " +
             std::to_string(i + 1) + " of " + std::to_string(kernels.size()) +
             "): " + message;
       return false;
     }
   }
+  ++d.runs;
   return true;
 }
 

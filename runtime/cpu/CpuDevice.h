@@ -8,7 +8,9 @@
 // wrapper; the kernel text itself is not touched. The shared library is
 // cached on disk (<cache root>/cpu/<key>.so, key = SHA-256 of the source,
 // the prelude, the wrappers, the compiler's path and --version, the flags
-// and the cache-invalidating DLC_* variables) and dlopen'ed.
+// (-O3 -march=native by default) and the cache-invalidating DLC_*
+// variables), checked (runtime/cpu/CpuLibrary.h: what it was built from,
+// size, SHA-256; a bad entry is rebuilt) and dlopen'ed.
 //
 // Execution: blocks are spread over a thread pool (DLC_CPU_THREADS, default
 // the hardware's); the threads of a block run as fibers when the kernel's
@@ -40,13 +42,28 @@ struct CpuDeviceOptions {
   /// dlopens it instead of compiling, and finds kernel K's launcher as
   /// dlc_host_launch_<libraryPrefix>K.
   std::string library, libraryPrefix;
+  /// Print cache notes ("rebuilt <path>: checksum mismatch") to stderr as
+  /// "dlc: warning: ..." (they are in cacheNote() either way).
+  bool warnToStderr = true;
 };
 
-/// How one kernel is run; filled by load().
+/// How one kernel is run (filled by load()) and what its launches did
+/// since (counted by run()).
 struct CpuKernelInfo {
   std::string name;
   /// Its threads run as fibers (it has a barrier or warp operation).
   bool fibers = true;
+  uint64_t launches = 0;
+  /// Context switches between its fibers (0 for a plain-loop kernel).
+  uint64_t fiberSwitches = 0;
+  uint64_t fiberBlocks = 0, loopBlocks = 0;
+};
+
+/// A CpuDevice's counts since load() or resetStats(), over all kernels.
+/// $DLC_CPU_STATS=1 prints them (and each kernel's) when the device goes.
+struct CpuRunStats {
+  uint64_t runs = 0, launches = 0, fiberSwitches = 0;
+  uint64_t fiberBlocks = 0, loopBlocks = 0;
 };
 
 class CpuDevice : public Device {
@@ -62,6 +79,12 @@ public:
   /// from the cache.
   const std::vector<CpuKernelInfo> &kernels() const;
   bool cacheHit() const;
+  /// Why load() did not use the cached library it found ("rebuilt <path>:
+  /// truncated: ..."), or could not cache the one it built; "" normally.
+  const std::string &cacheNote() const;
+  /// The counts of the runs since load() or resetStats().
+  CpuRunStats stats() const;
+  void resetStats();
   /// The compiled library's path ("" before load()).
   const std::string &libraryPath() const;
   unsigned threads() const;

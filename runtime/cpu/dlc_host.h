@@ -11,8 +11,9 @@
 //    worker at a time); `__shared__` is `static thread_local`, so each
 //    worker has its own copy, reused (not cleared) from block to block as
 //    shared memory is on a GPU.
-//  - Threads of a block run as cooperative fibers (ucontext, 64 KiB stacks
-//    with a guard page) when the kernel has barriers or warp operations;
+//  - Threads of a block run as cooperative fibers (a hand-written context
+//    switch, no syscall; 64 KiB stacks with a guard page) when the kernel
+//    has barriers or warp operations;
 //    otherwise one after another as a plain loop. A fiber switches only at
 //    __syncthreads, __syncwarp, shuffles and warp matrix multiplies
 //    (nvcuda::wmma::mma_sync, emulated below); the scheduler resumes each
@@ -38,6 +39,15 @@ typedef void (*dlc_host_block_fn)(void *ctx, int64_t b, int worker);
 typedef void (*dlc_host_parallel_fn)(void *pool, int64_t n, void *ctx,
                                      dlc_host_block_fn body);
 
+/// What a launch did, added to by the launcher when dlc_host_launch::stats
+/// is set (one launch at a time per record).
+struct dlc_host_stats {
+  /// Context switches between a block's fibers and its scheduler.
+  uint64_t fiber_switches;
+  /// Blocks run as fibers, and as a plain loop of their threads.
+  uint64_t fiber_blocks, loop_blocks;
+};
+
 struct dlc_host_launch {
   unsigned grid[3];
   unsigned block[3];
@@ -50,13 +60,15 @@ struct dlc_host_launch {
   /// Filled on failure (NUL-terminated); the launcher then returns nonzero.
   char *error;
   size_t error_size;
+  /// Null, or where to add this launch's counts.
+  struct dlc_host_stats *stats;
 };
 
 /// Every kernel K gets `int dlc_host_launch_K(const dlc_host_launch *)`.
 typedef int (*dlc_host_launcher_fn)(const struct dlc_host_launch *);
 
 /// Version of this ABI, exported by every compiled program.
-#define DLC_HOST_ABI_VERSION 1
+#define DLC_HOST_ABI_VERSION 2
 }
 
 #ifndef DLC_HOST_ABI_ONLY
@@ -348,13 +360,130 @@ __forceinline__ void __threadfence_block() {}
 //===----------------------------------------------------------------------===//
 // The fiber scheduler
 //===----------------------------------------------------------------------===//
+//
+// A fiber switch saves the callee-saved registers and the stack pointer of
+// one fiber and restores another's: a dozen instructions, no system call
+// (swapcontext saves and restores the signal mask, a syscall per switch).
+// x86-64 and aarch64 have a hand-written switch; other ISAs fall back to
+// ucontext, and so do kernels built with AddressSanitizer
+// (DLC_HOST_CXXFLAGS=-fsanitize=address), whose runtime follows swapcontext
+// but not a hand-made switch. The floating-point control registers (MXCSR,
+// FPCR) are not switched: no kernel changes them.
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DLC_HOST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define DLC_HOST_ASAN 1
+#endif
+
+// -DDLC_HOST_FIBER_UCONTEXT (in DLC_HOST_CXXFLAGS) forces the fallback.
+#if (defined(__x86_64__) || defined(__aarch64__)) && \
+    !defined(DLC_HOST_ASAN) && !defined(DLC_HOST_FIBER_UCONTEXT)
+#define DLC_HOST_FIBER_ASM 1
+extern "C" DLC_HOST_HIDDEN void dlc_host_fiber_switch(void **saveSp,
+                                                      void *loadSp);
+#if defined(__x86_64__)
+// Pushes rbp rbx r12-r15, saves rsp in *rdi, loads rsi, pops, returns.
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".globl dlc_host_fiber_switch\n"
+        ".hidden dlc_host_fiber_switch\n"
+        ".type dlc_host_fiber_switch,@function\n"
+        "dlc_host_fiber_switch:\n"
+        "  pushq %rbp\n  pushq %rbx\n  pushq %r12\n"
+        "  pushq %r13\n  pushq %r14\n  pushq %r15\n"
+        "  movq %rsp, (%rdi)\n"
+        "  movq %rsi, %rsp\n"
+        "  popq %r15\n  popq %r14\n  popq %r13\n"
+        "  popq %r12\n  popq %rbx\n  popq %rbp\n"
+        "  ret\n"
+        ".size dlc_host_fiber_switch,.-dlc_host_fiber_switch\n");
+#else
+// Stores x19-x30 and d8-d15 below sp, saves sp in *x0, loads x1, reloads,
+// returns to the restored x30.
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".globl dlc_host_fiber_switch\n"
+        ".hidden dlc_host_fiber_switch\n"
+        ".type dlc_host_fiber_switch,%function\n"
+        "dlc_host_fiber_switch:\n"
+        "  sub sp, sp, #160\n"
+        "  stp x19, x20, [sp, #0]\n  stp x21, x22, [sp, #16]\n"
+        "  stp x23, x24, [sp, #32]\n  stp x25, x26, [sp, #48]\n"
+        "  stp x27, x28, [sp, #64]\n  stp x29, x30, [sp, #80]\n"
+        "  stp d8, d9, [sp, #96]\n  stp d10, d11, [sp, #112]\n"
+        "  stp d12, d13, [sp, #128]\n  stp d14, d15, [sp, #144]\n"
+        "  mov x9, sp\n  str x9, [x0]\n  mov sp, x1\n"
+        "  ldp x19, x20, [sp, #0]\n  ldp x21, x22, [sp, #16]\n"
+        "  ldp x23, x24, [sp, #32]\n  ldp x25, x26, [sp, #48]\n"
+        "  ldp x27, x28, [sp, #64]\n  ldp x29, x30, [sp, #80]\n"
+        "  ldp d8, d9, [sp, #96]\n  ldp d10, d11, [sp, #112]\n"
+        "  ldp d12, d13, [sp, #128]\n  ldp d14, d15, [sp, #144]\n"
+        "  add sp, sp, #160\n"
+        "  ret\n"
+        ".size dlc_host_fiber_switch,.-dlc_host_fiber_switch\n");
+#endif
+#endif
 
 namespace dlc_host {
+
+/// A suspended fiber (or the scheduler's own context).
+struct Context {
+#ifdef DLC_HOST_FIBER_ASM
+  void *sp = nullptr;
+#else
+  ucontext_t uc;
+#endif
+};
+
+/// Saves the running context in `from` and resumes `to`.
+__forceinline__ void switchContext(Context &from, Context &to) {
+#ifdef DLC_HOST_FIBER_ASM
+  dlc_host_fiber_switch(&from.sp, to.sp);
+#else
+  swapcontext(&from.uc, &to.uc);
+#endif
+}
+
+/// Makes `c` start `entry` (which must never return) on the stack
+/// [lo, lo + bytes) at its first switch.
+inline void prepareContext(Context &c, char *lo, size_t bytes,
+                           void (*entry)()) {
+#ifdef DLC_HOST_FIBER_ASM
+  uintptr_t top = (uintptr_t(lo) + bytes) & ~uintptr_t(15);
+  void **sp = reinterpret_cast<void **>(top);
+#if defined(__x86_64__)
+  // A null return address (entry never returns), then entry for `ret`,
+  // then six zeroed registers: entry starts with rsp + 8 16-byte aligned,
+  // as after a call.
+  *--sp = nullptr;
+  *--sp = reinterpret_cast<void *>(entry);
+  for (int i = 0; i < 6; ++i)
+    *--sp = nullptr;
+#else
+  // The 160-byte frame the switch reloads: x30 (at 88) = entry, the rest 0.
+  sp -= 20;
+  for (int i = 0; i < 20; ++i)
+    sp[i] = nullptr;
+  sp[11] = reinterpret_cast<void *>(entry);
+#endif
+  c.sp = sp;
+#else
+  getcontext(&c.uc);
+  c.uc.uc_stack.ss_sp = lo;
+  c.uc.uc_stack.ss_size = bytes;
+  c.uc.uc_link = nullptr;
+  makecontext(&c.uc, entry, 0);
+#endif
+}
 
 enum class FiberState : uint8_t { Runnable, AtBarrier, AtWarpSync, Done };
 
 struct Fiber {
-  ucontext_t ctx;
+  Context ctx;
   uint3 tid;
   FiberState state;
   unsigned shuffles; // shuffles done: picks the slot bank
@@ -369,7 +498,7 @@ struct Scheduler {
   std::vector<Fiber> fibers;
   char *stacks = nullptr;
   size_t stackCount = 0;
-  ucontext_t main;
+  Context main;
   int current = -1;
   // Warp exchange: [warp][bank][lane], 8 bytes per value.
   std::vector<uint64_t> slots;
@@ -378,6 +507,8 @@ struct Scheduler {
   void (*body)(void *const *) = nullptr;
   void *const *args = nullptr;
   const char *failure = nullptr;
+  /// Context switches made (the launch's stats add them up).
+  uint64_t switches = 0;
 
   ~Scheduler() {
     if (stacks)
@@ -402,25 +533,45 @@ struct Scheduler {
                PROT_NONE);
     return true;
   }
+
+  /// Leaves the running fiber (already marked waiting or done) for the
+  /// next runnable one after it in this round, else for the scheduler:
+  /// one switch, fiber to fiber.
+  void yield() {
+    Fiber &f = fibers[size_t(current)];
+    const int n = int(fibers.size());
+    int next = current + 1;
+    while (next < n && fibers[size_t(next)].state != FiberState::Runnable)
+      ++next;
+    ++switches;
+    if (next == n)
+      return switchContext(f.ctx, main);
+    current = next;
+    builtins.thread = fibers[size_t(next)].tid;
+    switchContext(f.ctx, fibers[size_t(next)].ctx);
+  }
 };
 DLC_HOST_HIDDEN inline thread_local Scheduler *scheduler = nullptr;
 DLC_HOST_HIDDEN inline thread_local const char *loopModeError = nullptr;
 /// What an emulated instruction could not do (the launch fails with it).
 DLC_HOST_HIDDEN inline thread_local const char *kernelError = nullptr;
 
+/// Where every fiber starts; runs the kernel for its thread, then leaves
+/// for good (the stack is reused by the next block).
 inline void fiberMain() {
   Scheduler *s = scheduler;
   s->body(s->args);
-  s->fibers[s->current].state = FiberState::Done;
-  // uc_link returns to the scheduler.
+  s = scheduler; // the same; reloaded after the call
+  s->fibers[size_t(s->current)].state = FiberState::Done;
+  s->yield();
+  __builtin_unreachable();
 }
 
 /// Parks the running fiber in `state` until the scheduler releases it.
 inline void wait(FiberState state) {
   Scheduler *s = scheduler;
-  Fiber &f = s->fibers[s->current];
-  f.state = state;
-  swapcontext(&f.ctx, &s->main);
+  s->fibers[size_t(s->current)].state = state;
+  s->yield();
 }
 
 inline unsigned threadCount() {
@@ -723,6 +874,7 @@ struct LaunchState {
   std::atomic<bool> failed{false};
   char *error;
   size_t errorSize;
+  std::atomic<uint64_t> switches{0}, fiberBlocks{0}, loopBlocks{0};
 
   void fail(const char *fmt, unsigned bx, unsigned by, unsigned bz,
             const char *what) {
@@ -743,12 +895,16 @@ inline uint3 unflatten(int64_t i, const unsigned *dims) {
 /// Runs the threads of the current block one after another.
 inline void runBlockLoop(LaunchState &st) {
   const unsigned *bd = st.launch->block;
-  const int64_t n = int64_t(bd[0]) * bd[1] * bd[2];
+  void *const *args = st.launch->args;
   loopModeError = nullptr;
-  for (int64_t t = 0; t < n; ++t) {
-    builtins.thread = unflatten(t, bd);
-    st.body(st.launch->args);
-  }
+  Builtins &bi = builtins;
+  for (unsigned z = 0; z < bd[2]; ++z)
+    for (unsigned y = 0; y < bd[1]; ++y)
+      for (unsigned x = 0; x < bd[0]; ++x) {
+        bi.thread = uint3{x, y, z};
+        st.body(args);
+      }
+  st.loopBlocks.fetch_add(1, std::memory_order_relaxed);
   if (loopModeError)
     st.fail("block (%u, %u, %u) reached %s, but the kernel was run without "
             "fibers (it has no barrier or warp operation in its text)",
@@ -756,7 +912,40 @@ inline void runBlockLoop(LaunchState &st) {
             loopModeError);
 }
 
-/// Runs the threads of the current block as fibers.
+/// Makes the warps whose live lanes all wait at a warp sync runnable, else
+/// the block when all its live threads wait at the barrier. False when
+/// nothing can run (a deadlock if some thread is still alive).
+inline bool releaseWaiting(Scheduler &s) {
+  const int n = int(s.fibers.size());
+  bool released = false, allAtBarrier = true;
+  for (int w = 0; w * 32 < n; ++w) {
+    int waiting = 0, alive = 0;
+    for (int i = w * 32; i < std::min(n, w * 32 + 32); ++i) {
+      FiberState st = s.fibers[size_t(i)].state;
+      alive += st != FiberState::Done;
+      waiting += st == FiberState::AtWarpSync;
+      allAtBarrier &= st == FiberState::Done || st == FiberState::AtBarrier;
+    }
+    if (alive > 0 && waiting == alive) {
+      for (int i = w * 32; i < std::min(n, w * 32 + 32); ++i)
+        s.fibers[size_t(i)].state = FiberState::Runnable;
+      released = true;
+    }
+  }
+  if (!released && allAtBarrier) {
+    for (Fiber &f : s.fibers)
+      if (f.state == FiberState::AtBarrier) {
+        f.state = FiberState::Runnable;
+        released = true;
+      }
+  }
+  return released;
+}
+
+/// Runs the threads of the current block as fibers: rounds in which the
+/// scheduler resumes the first runnable fiber and each fiber, when it
+/// waits or returns, resumes the next; after each round the waiting ones
+/// are released.
 inline void runBlockFibers(LaunchState &st) {
   static thread_local Scheduler *mine = nullptr;
   static thread_local struct Owner {
@@ -777,57 +966,36 @@ inline void runBlockFibers(LaunchState &st) {
   s.mmaSlots.resize(size_t((n + 31) / 32) * 2 * 512);
   s.body = st.body;
   s.args = st.launch->args;
+  s.switches = 0;
   for (int i = 0; i < n; ++i) {
     Fiber &f = s.fibers[size_t(i)];
     f.tid = unflatten(i, bd);
     f.state = FiberState::Runnable;
     f.shuffles = 0;
     f.mmas = 0;
-    getcontext(&f.ctx);
-    f.ctx.uc_stack.ss_sp = s.stacks + size_t(i) * (Scheduler::kStackBytes +
-                                                   Scheduler::kGuardBytes) +
-                           Scheduler::kGuardBytes;
-    f.ctx.uc_stack.ss_size = Scheduler::kStackBytes;
-    f.ctx.uc_link = &s.main;
-    makecontext(&f.ctx, fiberMain, 0);
+    prepareContext(f.ctx,
+                   s.stacks + size_t(i) * (Scheduler::kStackBytes +
+                                           Scheduler::kGuardBytes) +
+                       Scheduler::kGuardBytes,
+                   Scheduler::kStackBytes, fiberMain);
   }
   scheduler = &s;
-  int live = n;
-  while (live > 0) {
-    for (int i = 0; i < n; ++i) {
-      Fiber &f = s.fibers[size_t(i)];
-      if (f.state != FiberState::Runnable)
-        continue;
-      s.current = i;
-      builtins.thread = f.tid;
-      swapcontext(&s.main, &f.ctx);
-      if (f.state == FiberState::Done)
-        --live;
+  for (;;) {
+    int first = 0;
+    while (first < n && s.fibers[size_t(first)].state != FiberState::Runnable)
+      ++first;
+    if (first < n) {
+      s.current = first;
+      builtins.thread = s.fibers[size_t(first)].tid;
+      ++s.switches;
+      switchContext(s.main, s.fibers[size_t(first)].ctx);
     }
-    // Release warps whose live lanes all wait at a warp sync, then the
-    // block when all its live threads wait at the barrier.
-    bool released = false, allAtBarrier = live > 0;
-    for (int w = 0; w * 32 < n; ++w) {
-      int waiting = 0, alive = 0;
-      for (int i = w * 32; i < std::min(n, w * 32 + 32); ++i) {
-        FiberState st2 = s.fibers[size_t(i)].state;
-        alive += st2 != FiberState::Done;
-        waiting += st2 == FiberState::AtWarpSync;
-        allAtBarrier &= st2 == FiberState::Done || st2 == FiberState::AtBarrier;
-      }
-      if (alive > 0 && waiting == alive) {
-        for (int i = w * 32; i < std::min(n, w * 32 + 32); ++i)
-          s.fibers[size_t(i)].state = FiberState::Runnable;
-        released = true;
-      }
-    }
-    if (!released && allAtBarrier) {
-      for (Fiber &f : s.fibers)
-        if (f.state == FiberState::AtBarrier)
-          f.state = FiberState::Runnable;
-      released = true;
-    }
-    if (live > 0 && !released) {
+    bool live = false;
+    for (const Fiber &f : s.fibers)
+      live |= f.state != FiberState::Done;
+    if (!live)
+      break;
+    if (!releaseWaiting(s)) {
       st.fail("block (%u, %u, %u): %s", b.x, b.y, b.z,
               "deadlock: its threads wait at different barriers (a barrier "
               "or warp operation not reached by every thread)");
@@ -835,12 +1003,25 @@ inline void runBlockFibers(LaunchState &st) {
     }
   }
   scheduler = nullptr;
+  st.switches.fetch_add(s.switches, std::memory_order_relaxed);
+  st.fiberBlocks.fetch_add(1, std::memory_order_relaxed);
+}
+
+/// Makes this thread allocate the library's thread-local block here, in a
+/// call where no vector register is live: with TLS descriptors
+/// (-mtls-dialect=gnu2) the first access of a thread takes glibc's slow
+/// path, which before glibc 2.40 may clobber vector registers the caller
+/// relies on (sourceware bug 31372). Later accesses take the fast path.
+__attribute__((noinline)) inline void touchThreadLocals() {
+  Builtins *p = &builtins;
+  __asm__ volatile("" : : "r"(p) : "memory");
 }
 
 inline void runBlock(void *ctx, int64_t b, int /*worker*/) {
   LaunchState &st = *static_cast<LaunchState *>(ctx);
   if (st.failed.load(std::memory_order_relaxed))
     return;
+  touchThreadLocals();
   const dlc_host_launch *l = st.launch;
   builtins.gridDims = dim3(l->grid[0], l->grid[1], l->grid[2]);
   builtins.blockDims = dim3(l->block[0], l->block[1], l->block[2]);
@@ -863,6 +1044,11 @@ inline int launch(const dlc_host_launch *l, void (*body)(void *const *)) {
   st.errorSize = l->error_size;
   const int64_t blocks = int64_t(l->grid[0]) * l->grid[1] * l->grid[2];
   l->parallel(l->pool, blocks, &st, runBlock);
+  if (l->stats) {
+    l->stats->fiber_switches += st.switches.load();
+    l->stats->fiber_blocks += st.fiberBlocks.load();
+    l->stats->loop_blocks += st.loopBlocks.load();
+  }
   return st.failed.load() ? 1 : 0;
 }
 
@@ -883,3 +1069,4 @@ __forceinline__ void call(void (*kernel)(Ts...), void *const *args) {
 
 #endif // DLC_HOST_ABI_ONLY
 #endif // DLC_HOST_H
+
