@@ -17,6 +17,19 @@ using namespace mlir;
 using namespace mlir::dlc;
 using namespace mlir::dlc::codegen;
 
+std::optional<KernelEmitter::Gemm::StridedOperand>
+KernelEmitter::stridedOf(Value v, int64_t batchStride, int64_t rowStride,
+                         int64_t colStride) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  if (!arg || arg.getOwner() != &fusion.getBodyBlock())
+    return std::nullopt;
+  unsigned i = arg.getArgNumber();
+  Gemm::StridedOperand s{ctx.operandPtr[i], elementType(v), batchStride,
+                         rowStride, colStride};
+  s.align = i < ctx.operandAlign.size() ? ctx.operandAlign[i] : 1;
+  return s;
+}
+
 /// The contraction as a GEMM with index functions.
 FailureOr<KernelEmitter::Gemm> KernelEmitter::gemmOf(Operation *op) {
   if (isa<MatmulOp, BatchMatmulOp>(op))
@@ -58,6 +71,16 @@ KernelEmitter::Gemm KernelEmitter::gemmOfMatmul(Operation *op) {
     return (g.batch == 1 ? "" : b + " * " + num(M * N) + " + ") + m + " * " +
            num(N) + " + " + n;
   };
+  // Plain arrays when their batch is the output's or a single one.
+  auto batchStride = [&](const Dims &own, int64_t perBatch) -> int64_t {
+    if (product(own) == 1)
+      return 0;
+    return own == batch ? perBatch : -1;
+  };
+  if (int64_t bs = batchStride(lb, M * K); bs >= 0)
+    g.stridedA = stridedOf(lhs, bs, K, 1);
+  if (int64_t bs = batchStride(rb, K * N); bs >= 0)
+    g.stridedB = stridedOf(rhs, bs, N, 1);
   g.split = [=](const std::string &i) -> std::array<std::string, 3> {
     line("const idx_t b = " + i + " / " + num(M * N) + ", m = " + i + " / " +
          num(N) + " % " + num(M) + ", n = " + i + " % " + num(N) + ";");
@@ -87,6 +110,8 @@ KernelEmitter::Gemm KernelEmitter::gemmOfDense(DenseOp d) {
                    const std::string &n) {
     return m + " * " + num(N) + " + " + n;
   };
+  g.stridedA = stridedOf(in, 0, K, 1);
+  g.stridedB = stridedOf(w, 0, 1, K); // B(k, n) = w[n][k]
   g.split = [=](const std::string &i) -> std::array<std::string, 3> {
     line("const idx_t m = " + i + " / " + num(N) + ", n = " + i + " % " +
          num(N) + ";");

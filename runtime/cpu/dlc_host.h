@@ -8,14 +8,14 @@
 // would. docs/runtime.md describes the execution model:
 //
 //  - Blocks run in parallel on the runtime's thread pool (one block per
-//    worker at a time); `__shared__` is `static thread_local`, so each
+//    worker at a time); `__shared__` is `thread_local`, so each
 //    worker has its own copy, reused (not cleared) from block to block as
 //    shared memory is on a GPU.
 //  - Threads of a block run as cooperative fibers (ucontext, 64 KiB stacks
 //    with a guard page) when the kernel has barriers or warp operations;
 //    otherwise one after another as a plain loop. A fiber switches only at
-//    __syncthreads, __syncwarp, shuffles and warp matrix multiplies
-//    (nvcuda::wmma::mma_sync, emulated below); the scheduler resumes each
+//    __syncthreads, __syncwarp and shuffles (tensor-core tiles need no
+//    switch, see mmaTile below); the scheduler resumes each
 //    waiting fiber once every live thread of its block (barrier) or of its
 //    warp (warp op) has arrived, so a shuffle reads what every lane wrote.
 //    Threads that have returned count as arrived (as on sm_70+). Threads
@@ -83,7 +83,8 @@ typedef int (*dlc_host_launcher_fn)(const struct dlc_host_launch *);
 #define __host__
 #define __forceinline__ inline __attribute__((always_inline))
 #define __noinline__ __attribute__((noinline))
-#define __shared__ static thread_local
+// thread_local at block scope is static: one copy per worker thread.
+#define __shared__ thread_local
 #define __constant__ static const
 #define __launch_bounds__(...)
 #define __align__(n) __attribute__((aligned(n)))
@@ -356,7 +357,6 @@ struct Fiber {
   uint3 tid;
   FiberState state;
   unsigned shuffles; // shuffles done: picks the slot bank
-  unsigned mmas;     // warp matrix multiplies done: picks the mma bank
 };
 
 /// One worker's fibers, stacks and warp exchange slots, reused from block
@@ -371,8 +371,6 @@ struct Scheduler {
   int current = -1;
   // Warp exchange: [warp][bank][lane], 8 bytes per value.
   std::vector<uint64_t> slots;
-  // Warp matrix multiply: [warp][bank][A 16x16, B 16x16] as float.
-  std::vector<float> mmaSlots;
   void (*body)(void *const *) = nullptr;
   void *const *args = nullptr;
   const char *failure = nullptr;
@@ -500,98 +498,61 @@ inline T __shfl_up_sync(unsigned mask, T v, unsigned delta, int width = 32) {
 }
 
 //===----------------------------------------------------------------------===//
-// Warp matrix multiply (the nvcuda::wmma subset the device prelude uses)
+// Tensor cores and asynchronous copies (the device prelude's mmaTile,
+// cpAsync; dlc_device.cuh)
 //===----------------------------------------------------------------------===//
 //
-// 16x16x16 only. A fragment is the lane's share of the 16x16 tile: lane l
-// owns elements 8l .. 8l+7 in row-major order (row (8l+j)/16, column
-// (8l+j)%16). Loads and stores touch only the lane's own elements;
-// mma_sync is the collective: each lane publishes its A and B elements
-// (as float) in its warp's bank, waits for the whole warp, then computes
-// its 8 results (float products and sums, k in order). Two banks alternate
-// as for shuffles.
+// No warp collective: each lane computes its own accumulator elements of
+// mma.m16n8k16 / m16n8k8 straight from shared memory, in the documented
+// m16n8 C layout (row lane / 4 + 8 (e / 2), column lane % 4 * 2 + e % 2),
+// products and sums in float, k in order. tf32 operands are rounded as
+// cvt.rna.tf32.f32 rounds them. test/unit/MmaFragmentTest.cpp checks that
+// the GPU path's ldmatrix addresses and fragment layouts compute the same.
 
-namespace nvcuda {
-namespace wmma {
-struct matrix_a {};
-struct matrix_b {};
-struct accumulator {};
-struct row_major {};
-struct col_major {};
-enum layout_t { mem_row_major, mem_col_major };
+namespace dlc_host {
 
-template <typename Use, int M, int N, int K, typename T, typename Layout = void>
-struct fragment {
-  static_assert(M == 16 && N == 16 && K == 16, "only 16x16x16 tiles");
-  static constexpr int num_elements = 8;
-  T x[num_elements];
-};
-
-template <typename Use, typename T, typename Layout>
-inline void fill_fragment(fragment<Use, 16, 16, 16, T, Layout> &f, T v) {
-  for (int j = 0; j < 8; ++j)
-    f.x[j] = v;
+inline void copyZeroFill(void *dst, const void *src, int bytes, int srcBytes) {
+  if (srcBytes > 0)
+    memcpy(dst, src, size_t(srcBytes));
+  if (srcBytes < bytes)
+    memset(static_cast<char *>(dst) + srcBytes, 0, size_t(bytes - srcBytes));
 }
 
-inline int laneOfThread() {
-  return ::dlc_host::scheduler ? ::dlc_host::scheduler->current % 32 : 0;
+/// An operand of mma.sync as the tensor core sees it.
+inline float mmaOperand(__half h) { return float(h); }
+inline float mmaOperand(__nv_bfloat16 b) { return float(b); }
+inline float mmaOperand(float f) { // tf32: round to nearest, ties away
+  uint32_t x = __float_as_uint(f);
+  if ((x & 0x7f800000u) != 0x7f800000u)
+    x = (x + 0x1000u) & 0xffffe000u;
+  return __uint_as_float(x);
 }
 
-template <typename Use, typename T, typename Layout>
-inline void load_matrix_sync(fragment<Use, 16, 16, 16, T, Layout> &f,
-                             const T *p, unsigned ldm) {
-  const int lane = laneOfThread();
-  for (int j = 0; j < 8; ++j) {
-    const int e = lane * 8 + j, r = e / 16, c = e % 16;
-    f.x[j] = std::is_same_v<Layout, col_major> ? p[size_t(c) * ldm + r]
-                                               : p[size_t(r) * ldm + c];
-  }
+template <int kFM, int kFN, int kTK, typename AAt, typename BAt>
+inline void mmaTile(float (&acc)[kFM][kFN][4], AAt a, BAt b, int wm0, int wn0,
+                    int lane) {
+  const int g = lane / 4, q = lane % 4;
+  for (int i = 0; i < kFM; ++i)
+    for (int j = 0; j < kFN; ++j)
+      for (int e = 0; e < 4; ++e) {
+        const int m = wm0 + i * 16 + g + e / 2 * 8, n = wn0 + j * 8 + q * 2 + e % 2;
+        float s = acc[i][j][e];
+        for (int k = 0; k < kTK; ++k)
+          s += a(m, k) * b(k, n);
+        acc[i][j][e] = s;
+      }
 }
 
-inline void store_matrix_sync(float *p,
-                              const fragment<accumulator, 16, 16, 16, float> &f,
-                              unsigned ldm, layout_t layout) {
-  const int lane = laneOfThread();
-  for (int j = 0; j < 8; ++j) {
-    const int e = lane * 8 + j, r = e / 16, c = e % 16;
-    p[layout == mem_col_major ? size_t(c) * ldm + r : size_t(r) * ldm + c] =
-        f.x[j];
-  }
-}
+/// Dynamic shared memory (`extern __shared__ ... dlc_smem[]`): one buffer
+/// per worker thread, of the largest size a target allows (sm_90: 227
+/// KiB); a launch asking for more fails.
+constexpr size_t kDynamicSharedBytes = 232448;
 
-template <typename T, typename LA, typename LB>
-inline void mma_sync(fragment<accumulator, 16, 16, 16, float> &d,
-                     const fragment<matrix_a, 16, 16, 16, T, LA> &a,
-                     const fragment<matrix_b, 16, 16, 16, T, LB> &b,
-                     const fragment<accumulator, 16, 16, 16, float> &c) {
-  ::dlc_host::Scheduler *s = ::dlc_host::scheduler;
-  if (!s) {
-    if (::dlc_host::threadCount() > 1)
-      ::dlc_host::loopModeError = "a warp matrix multiply";
-    return;
-  }
-  const int self = s->current, lane = self % 32, warp = self / 32;
-  ::dlc_host::Fiber &f = s->fibers[size_t(self)];
-  float *bank = &s->mmaSlots[(size_t(warp) * 2 + (f.mmas & 1)) * 512];
-  for (int j = 0; j < 8; ++j) {
-    bank[lane * 8 + j] = float(a.x[j]);
-    bank[256 + lane * 8 + j] = float(b.x[j]);
-  }
-  ++f.mmas;
-  ::dlc_host::wait(::dlc_host::FiberState::AtWarpSync);
-  float out[8];
-  for (int j = 0; j < 8; ++j) {
-    const int e = lane * 8 + j, r = e / 16, col = e % 16;
-    float acc = c.x[j];
-    for (int k = 0; k < 16; ++k)
-      acc += bank[r * 16 + k] * bank[256 + k * 16 + col];
-    out[j] = acc;
-  }
-  for (int j = 0; j < 8; ++j)
-    d.x[j] = out[j];
+} // namespace dlc_host
+
+extern "C" {
+alignas(128) inline thread_local unsigned char dlc_smem[::dlc_host::kDynamicSharedBytes];
 }
-} // namespace wmma
-} // namespace nvcuda
 
 namespace dlc_host {
 
@@ -652,7 +613,6 @@ inline void runBlockFibers(LaunchState &st) {
                    "cannot map fiber stacks");
   s.fibers.resize(size_t(n));
   s.slots.assign(size_t((n + 31) / 32) * 2 * 32, 0);
-  s.mmaSlots.resize(size_t((n + 31) / 32) * 2 * 512);
   s.body = st.body;
   s.args = st.launch->args;
   for (int i = 0; i < n; ++i) {
@@ -660,7 +620,6 @@ inline void runBlockFibers(LaunchState &st) {
     f.tid = unflatten(i, bd);
     f.state = FiberState::Runnable;
     f.shuffles = 0;
-    f.mmas = 0;
     getcontext(&f.ctx);
     f.ctx.uc_stack.ss_sp = s.stacks + size_t(i) * (Scheduler::kStackBytes +
                                                    Scheduler::kGuardBytes) +
@@ -732,6 +691,13 @@ inline void runBlock(void *ctx, int64_t b, int /*worker*/) {
 inline int launch(const dlc_host_launch *l, void (*body)(void *const *)) {
   LaunchState st;
   st.launch = l;
+  if (l->shared_bytes > kDynamicSharedBytes) {
+    if (l->error && l->error_size)
+      snprintf(l->error, l->error_size,
+               "%zu bytes of dynamic shared memory; the cpu device has %zu",
+               l->shared_bytes, kDynamicSharedBytes);
+    return 1;
+  }
   st.body = body;
   st.error = l->error;
   st.errorSize = l->error_size;
