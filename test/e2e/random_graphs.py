@@ -25,7 +25,11 @@ window of 24 consecutive graphs covers every family:
   half              f16/bf16 inside the graph (cast in, compute, cast out)
   half_gemm         f16/bf16 dense, matmul, batch_matmul, conv2d with odd
                     sizes (M 37, N 19, K 45, ...) and epilogues: the
-                    tensor-core (mma_sync_f16/bf16, WMMA) tiled_gemm path
+                    tensor-core (mma_sync_f16/bf16, mma.sync) tiled_gemm
+                    path, operands through registers (casts fused in)
+  half_gemm_chain   a f16/bf16 GEMM whose A is another GEMM's output in
+                    memory: cp.async where its rows are 16-byte aligned,
+                    registers where not
   mixed             small MLP / CNN / attention-like chains
 
 Sizes are small, odd and prime where possible (3, 5, 7, 13, 31, 1031, ...).
@@ -66,6 +70,7 @@ REQUIRED_VARIANTS = [
     "pointwise vw=1", "pointwise vw=2", "pointwise vw=4",
     "row_reduce warp", "row_reduce block",
     "tiled_gemm", "tiled_gemm mma_sync_f16", "tiled_gemm mma_sync_bf16",
+    "mma operand cp.async", "mma operand registers",
     "direct_pool after contraction", "direct_pool lone pool",
     "fusion elementwise", "fusion reduction", "fusion contraction",
 ]
@@ -81,6 +86,7 @@ FAMILIES = [
     "conv", "pool", "eltwise_v1", "layer_norm", "matmul", "conv_pool",
     "loss", "batch_matmul", "conv_grouped", "half", "mixed", "eltwise_v4",
     "reduce", "half_gemm", "movement", "softmax", "conv_pool", "mixed",
+    "half_gemm_chain",
 ]
 
 UNARY = ["neg", "exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "relu",
@@ -615,6 +621,22 @@ def fam_half_gemm(g):
     return [g.cast(g.epilogue(v), "f32")]
 
 
+def fam_half_gemm_chain(g):
+    g.compute = g.choice(["f16", "bf16"])
+    m, k1 = g.choice([37, 16, 67, 8]), g.choice([24, 45, 32])
+    n1 = g.choice([40, 16, 19, 64])  # the intermediate's rows: aligned or not
+    x = g.input([m, k1])
+    h = g.dense(g.cast(x, g.compute), n1, bias=g.chance(0.5))
+    n2 = g.choice([24, 33, 8, 19])
+    if g.chance(0.5):
+        v = g.dense(h, n2, bias=g.chance(0.5))
+    else:
+        g.note_k(n1)
+        v = g.node("matmul", [h, g.cast(g.param([n1, n2]), g.compute)],
+                   [m, n2])
+    return [g.cast(g.epilogue(v), "f32")]
+
+
 def fam_mixed(g):
     r = g.rng.random()
     if r < 0.35:  # MLP
@@ -654,6 +676,7 @@ GENERATORS = {
     "batch_matmul": fam_batch_matmul, "conv": fam_conv,
     "conv_grouped": fam_conv_grouped, "conv_pool": fam_conv_pool,
     "pool": fam_pool, "half": fam_half, "half_gemm": fam_half_gemm,
+    "half_gemm_chain": fam_half_gemm_chain,
     "mixed": fam_mixed,
 }
 
@@ -726,6 +749,10 @@ def variants(ir):
                          "contraction" else "direct_pool lone pool")
         else:
             found.append(strat)
+    # How the tensor-core mainloop reads each operand (the emitted comment).
+    for paths in re.findall(r"-stage pipeline, A: ([\w.]+), \S+ B: ([\w.]+),",
+                            ir):
+        found += [f"mma operand {p}" for p in paths]
     return found
 
 
