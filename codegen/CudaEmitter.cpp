@@ -71,7 +71,7 @@ bool isReserved(StringRef s) {
       "sA", "sB", "kn", "sn", "g", "q", "grp", "rr", "ch", "off", "bytes",
       "regA", "regB", "gA", "gB", "dlc_smem", "kTM", "kTN", "kTK", "kStages",
       "kThreads", "kFM", "kFN", "kWarpsN", "kNumK", "kItA", "kItB", "kChA",
-      "kChB", "kRowA", "kRowB", "ti", "cr", "cc", "rows", "kGroup", "kTilesM", "kTilesN",
+      "kChB", "kRowA", "kRowB", "ti", "cr", "cc", "rows", "v", "kGroup", "kTilesM", "kTilesN",
       "auto", "bool", "break", "case", "char", "const", "continue",
       "default", "do", "double", "else", "enum", "extern", "float", "for",
       "goto", "if", "int", "long", "register", "return", "short", "signed",
@@ -339,7 +339,8 @@ LogicalResult ProgramEmitter::emitKernel(FusionOp fusion) {
   usesMma |= emitter.usesMma;
   kernelStream << "\n// " << info.name << ": " << fusion.getKind() << ", "
                << sched.strategy << "\n";
-  kernelStream << "extern \"C\" __global__ void " << info.name << "(";
+  kernelStream << "extern \"C\" " << emitter.launchBounds
+               << "__global__ void " << info.name << "(";
   for (auto [i, p] : llvm::enumerate(sig.params))
     kernelStream << (i ? ",\n    " : "") << p;
   kernelStream << ") {\n" << sig.prologue << body << "}\n";

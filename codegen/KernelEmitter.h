@@ -103,6 +103,8 @@ public:
 
   LogicalResult emit(KernelInfo &info);
   bool usesF16 = false, usesBf16 = false, usesMma = false;
+  /// `__launch_bounds__(...) ` for the kernel's declaration, or "".
+  std::string launchBounds;
 
 private:
   // Output helpers.

@@ -96,6 +96,7 @@ std::optional<MmaTiles> KernelEmitter::mmaTilesFor(Operation *anchor,
   t.sharedBytes = t.stages * (t.tm * t.tk + t.tk * t.tn) * t.eb;
   std::optional<TargetInfo> target = getTargetInfo(sched.target);
   int64_t maxShared = target ? target->maxSharedBytes : 227 * 1024;
+  t.maxShared = maxShared;
   if (t.sharedBytes > maxShared) {
     why = "the stages need " + num(t.sharedBytes) +
           " bytes of shared memory (" + num(maxShared) + " at most)";
@@ -137,6 +138,10 @@ LogicalResult KernelEmitter::emitMmaGemm(Operation *anchor, Gemm &g,
   const MmaTiles &t = *tiles;
   emitted = usesMma = true;
   dynamicSharedBytes = t.sharedBytes;
+  // Two blocks per SM where their stages fit: ptxas keeps the registers
+  // within 64K / (2 * threads) (128 for 256 threads).
+  if (t.threads <= 512 && 2 * t.sharedBytes <= t.maxShared)
+    launchBounds = "__launch_bounds__(" + num(t.threads) + ", 2) ";
   int64_t tilesM = (g.m + t.tm - 1) / t.tm, tilesN = (g.n + t.tn - 1) / t.tn;
   int64_t group = std::min<int64_t>(8, tilesM);
   auto how = [&](unsigned op) {

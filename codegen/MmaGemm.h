@@ -13,7 +13,7 @@ struct MmaTiles {
   int64_t fm, fn;
   /// Bytes of an element in shared memory (2; 4 for tf32).
   int64_t eb;
-  int64_t sharedBytes;
+  int64_t sharedBytes, maxShared;
   /// The element type in shared memory.
   const char *T;
   /// Per operand (A, B): its stage is [rows of m or n][k] (k-major), else

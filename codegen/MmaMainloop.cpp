@@ -50,24 +50,37 @@ LogicalResult KernelEmitter::mmaOperandLoad(const MmaTiles &t, Gemm &g,
     // The chunk's first element: k-major rows are m (n), else k.
     std::string kExpr = kt + " * kTK + " + (t.kMajor[op] ? "cc" : "cr");
     std::string mnExpr = mn0 + " + " + (t.kMajor[op] ? "cr" : "cc");
+    // Bounds that can fail: a dim the tiles do not divide.
+    int64_t tileMN = op ? t.tn : t.tm;
+    auto bound = [&](const std::string &v, int64_t extent, int64_t tile) {
+      return extent % tile ? v + " < " + num(extent) : std::string();
+    };
+    std::string mnBound = bound(mn, extentMN, tileMN),
+                kBound = bound("k", g.k, t.tk);
+    auto both = [](const std::string &a, const std::string &b) {
+      return a.empty() ? b : b.empty() ? a : a + " && " + b;
+    };
     if (async) {
       const Gemm::StridedOperand &s = *t.strided[op];
       line("const " + it + " " + mn + " = " + mnExpr + ", k = " + kExpr + ";");
-      // The contiguous dim bounds the bytes; the other must be in range.
-      std::string inner = t.kMajor[op] ? "k" : mn, outer = t.kMajor[op] ? mn : "k";
-      int64_t innerExt = t.kMajor[op] ? g.k : extentMN,
-              outerExt = t.kMajor[op] ? extentMN : g.k;
-      line("const int bytes = " + outer + " < " + num(outerExt) + " && " +
-           inner + " < " + num(innerExt) + " ? int(" + num(innerExt) + " - " +
-           inner + " < " + num(per) + " ? " + num(innerExt) + " - " + inner +
-           " : " + num(per) + ") * " + num(t.eb) + " : 0;");
+      // The contiguous dim bounds the bytes of a chunk at its end.
+      std::string inner = t.kMajor[op] ? "k" : mn;
+      int64_t innerExt = t.kMajor[op] ? g.k : extentMN;
+      std::string full = num(16);
+      if (innerExt % per)
+        full = "int(" + num(innerExt) + " - " + inner + " < " + num(per) +
+               " ? " + num(innerExt) + " - " + inner + " : " + num(per) +
+               ") * " + num(t.eb);
+      std::string cond = both(mnBound, kBound);
+      std::string bytes = cond.empty() ? full : cond + " ? " + full + " : 0";
       std::string rowIdx = op ? "k" : "m", colIdx = op ? "n" : "k";
       std::string off = rowIdx + " * " + num(s.rowStride) + " + " + colIdx +
                         " * " + num(s.colStride);
       if (g.batch != 1 && s.batchStride)
         off = "b * " + num(s.batchStride) + " + " + off;
-      line("dlc::cpAsync<16>(" + slot + ", bytes ? " + s.ptr + " + (" + off +
-           ") : " + s.ptr + ", bytes);");
+      // Past the edges the source size is 0: the address is not read.
+      line("dlc::cpAsync<16>(" + slot + ", " + s.ptr + " + (" + off + "), " +
+           bytes + ");");
     } else {
       std::string bv = g.batch != 1 ? "b" : "0";
       open("for (int u = 0; u < " + num(per) + "; ++u)");
@@ -75,13 +88,16 @@ LogicalResult KernelEmitter::mmaOperandLoad(const MmaTiles &t, Gemm &g,
            (t.kMajor[op] ? "" : " + u") + ", k = " + kExpr +
            (t.kMajor[op] ? " + u" : "") + ";");
       line("float v = 0;");
-      open("if (" + mn + " < " + num(extentMN) + " && k < " + num(g.k) + ")");
+      std::string cond = both(mnBound, kBound);
+      if (!cond.empty())
+        open("if (" + cond + ")");
       FailureOr<std::string> v = op ? g.loadB(bv, "0", "k", "n")
                                     : g.loadA(bv, "m", "k", "0");
       if (failed(v))
         return failure();
       line("v = " + *v + ";");
-      close();
+      if (!cond.empty())
+        close();
       line("reg" + x + "[i].v[u] = " + t.T + "(v);");
       close();
     }
