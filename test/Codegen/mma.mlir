@@ -23,7 +23,7 @@
 
 // Rows of 45 halfs are not 16-byte aligned: both operands through
 // registers; B (w[k][n]) n-major, so its fragments come by ldmatrix.trans.
-// CHECK-LABEL: extern "C" __global__ void k0_mm(
+// CHECK-LABEL: extern "C" __launch_bounds__(128, 2) __global__ void k0_mm(
 //       CHECK: // GEMM batch 1, M 37, N 19, K 45 on tensor cores (mma_sync_f16: mma.sync m16n8k16 from ldmatrix, float accumulator); 3-stage pipeline, A: registers, k-major, B: registers, n-major
 //       CHECK: constexpr int kTM = 64, kTN = 32, kTK = 16, kStages = 3, kThreads = 128;
 //       CHECK: constexpr int kFM = 2, kFN = 2, kWarpsN = 2, kNumK = 3;
@@ -50,7 +50,7 @@
 
 // A conv2d as an implicit GEMM in bf16 (A gathered through loadA), bias
 // added from the accumulator.
-// CHECK-LABEL: extern "C" __global__ void k1_conv(
+// CHECK-LABEL: extern "C" __launch_bounds__(32, 2) __global__ void k1_conv(
 //       CHECK: // GEMM batch 1, M 50, N 5, K 27 on tensor cores (mma_sync_bf16: mma.sync m16n8k16 from ldmatrix, float accumulator); 2-stage pipeline, A: registers, k-major, B: registers, k-major
 //       CHECK: const float [[KB:v[0-9]+]] = dlc::load(kb, n);
 //  CHECK-NEXT: const float {{v[0-9]+}} = acc[fi][fj][e] + [[KB]];
@@ -61,22 +61,21 @@
 //       CHECK: __shared__ float tileA[kTileK][kTileM];
 
 // A batched matmul with 16-byte aligned rows: cp.async for both operands,
-// zero-filled past K = 72 and M = 40 through the source size.
-// CHECK-LABEL: extern "C" __global__ void k3_bmm(
+// zero-filled past K = 72 and M = 40 through the source size (N = 64 and
+// the 16-byte chunks of K = 72 need no bound).
+// CHECK-LABEL: extern "C" __launch_bounds__(128, 2) __global__ void k3_bmm(
 //       CHECK: // GEMM batch 2, M 40, N 64, K 72 on tensor cores (mma_sync_bf16: mma.sync m16n8k16 from ldmatrix, float accumulator); 4-stage pipeline, A: cp.async, k-major, B: cp.async, n-major
 //       CHECK: extern __shared__ __align__(128) unsigned char dlc_smem[]; // 16384 bytes
 //       CHECK: const int rows = kTilesM - grp * kGroup < kGroup ? kTilesM - grp * kGroup : kGroup;
-//       CHECK: const int bytes = m < 40 && k < 72 ? int(72 - k < 8 ? 72 - k : 8) * 2 : 0;
-//  CHECK-NEXT: dlc::cpAsync<16>(sA + kt * 1024 + dlc::swizzle<32, 2>(cr, cc), bytes ? p + (b * 2880 + m * 72 + k * 1) : p, bytes);
-//       CHECK: const int bytes = k < 72 && n < 64 ? int(64 - n < 8 ? 64 - n : 8) * 2 : 0;
-//  CHECK-NEXT: dlc::cpAsync<16>(sB + kt * 1024 + dlc::swizzle<32, 2>(cr, cc), bytes ? q_ + (b * 4608 + k * 64 + n * 1) : q_, bytes);
+//       CHECK: dlc::cpAsync<16>(sA + kt * 1024 + dlc::swizzle<32, 2>(cr, cc), p + (b * 2880 + m * 72 + k * 1), m < 40 && k < 72 ? 16 : 0);
+//       CHECK: dlc::cpAsync<16>(sB + kt * 1024 + dlc::swizzle<32, 2>(cr, cc), q_ + (b * 4608 + k * 64 + n * 1), k < 72 ? 16 : 0);
 //       CHECK: dlc::mmaTile<kFM, kFN, kTM, kTN, kTK, true, false>(
 
 // f32 operands on tf32 tensor cores (mma.m16n8k8), 4-byte swizzled stages.
-// CHECK-LABEL: extern "C" __global__ void k4_tf32(
+// CHECK-LABEL: extern "C" __launch_bounds__(64, 2) __global__ void k4_tf32(
 //       CHECK: // GEMM batch 1, M 33, N 48, K 64 on tensor cores (mma_sync_tf32: mma.sync m16n8k8 tf32, float accumulator); 3-stage pipeline, A: cp.async, k-major, B: cp.async, k-major
 //       CHECK: float *const sA = reinterpret_cast<float *>(dlc_smem);
-//       CHECK: dlc::cpAsync<16>(sA + kt * 512 + dlc::swizzle<16, 4>(cr, cc), bytes ? f + (m * 64 + k * 1) : f, bytes);
+//       CHECK: dlc::cpAsync<16>(sA + kt * 512 + dlc::swizzle<16, 4>(cr, cc), f + (m * 64 + k * 1), m < 33 ? 16 : 0);
 func.func @forward(%x: tensor<37x45xf16> {dlc.input = "x"}, %w: tensor<45x19xf16> {dlc.param = "w"},
                    %p: tensor<2x40x72xbf16> {dlc.input = "p"}, %q: tensor<2x72x64xbf16> {dlc.input = "q"},
                    %f: tensor<33x64xf32> {dlc.input = "f"}, %fw: tensor<48x64xf32> {dlc.param = "fw"},
