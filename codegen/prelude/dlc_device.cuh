@@ -175,6 +175,23 @@ __host__ __device__ __forceinline__ int tileOffsetB(int k, int n) {
     return swizzle<kTN, kBytes>(k, n);
 }
 
+// tf32 (m16n8k8, 32-bit loads): the element offset of register r of the
+// lane's A fragment at (m0, k0) (a0: row lane / 4, column lane % 4; a1 row
+// + 8; a2 column + 4; a3 both) and of its B fragment at (n0, k0) (b0: k
+// lane % 4, column lane / 4; b1: k + 4).
+template <int kTM, int kTK, bool kKMajor>
+__host__ __device__ __forceinline__ int tf32OffsetA(int lane, int r, int m0,
+                                                    int k0) {
+  return tileOffsetA<kTM, kTK, kKMajor, 4>(m0 + lane / 4 + r % 2 * 8,
+                                           k0 + lane % 4 + r / 2 * 4);
+}
+template <int kTN, int kTK, bool kKMajor>
+__host__ __device__ __forceinline__ int tf32OffsetB(int lane, int r, int n0,
+                                                    int k0) {
+  return tileOffsetB<kTN, kTK, kKMajor, 4>(k0 + lane % 4 + r * 4,
+                                           n0 + lane / 4);
+}
+
 #ifndef __CUDACC_HOST_EMULATION__
 template <bool kTrans>
 __device__ __forceinline__ void ldsm4(unsigned (&r)[4], const void *p) {
@@ -276,24 +293,21 @@ __device__ __forceinline__ void mmaTile(float (&acc)[kFM][kFN][4], const T *sA,
           mma16816(acc[i][j], a[i], b[j], sA);
     }
   } else {
-    const int g = lane / 4, q = lane % 4;
 #pragma unroll
     for (int kk = 0; kk < kTK; kk += 8) {
       unsigned a[kFM][4], b[kFN][2];
 #pragma unroll
-      for (int i = 0; i < kFM; ++i) {
-        const int m = wm0 + i * 16 + g;
-        a[i][0] = toTf32(sA[tileOffsetA<kTM, kTK, kAK, 4>(m, kk + q)]);
-        a[i][1] = toTf32(sA[tileOffsetA<kTM, kTK, kAK, 4>(m + 8, kk + q)]);
-        a[i][2] = toTf32(sA[tileOffsetA<kTM, kTK, kAK, 4>(m, kk + q + 4)]);
-        a[i][3] = toTf32(sA[tileOffsetA<kTM, kTK, kAK, 4>(m + 8, kk + q + 4)]);
-      }
+      for (int i = 0; i < kFM; ++i)
 #pragma unroll
-      for (int j = 0; j < kFN; ++j) {
-        const int n = wn0 + j * 8 + g;
-        b[j][0] = toTf32(sB[tileOffsetB<kTN, kTK, kBK, 4>(kk + q, n)]);
-        b[j][1] = toTf32(sB[tileOffsetB<kTN, kTK, kBK, 4>(kk + q + 4, n)]);
-      }
+        for (int r = 0; r < 4; ++r)
+          a[i][r] = toTf32(
+              sA[tf32OffsetA<kTM, kTK, kAK>(lane, r, wm0 + i * 16, kk)]);
+#pragma unroll
+      for (int j = 0; j < kFN; ++j)
+#pragma unroll
+        for (int r = 0; r < 2; ++r)
+          b[j][r] = toTf32(
+              sB[tf32OffsetB<kTN, kTK, kBK>(lane, r, wn0 + j * 8, kk)]);
 #pragma unroll
       for (int i = 0; i < kFM; ++i)
 #pragma unroll

@@ -44,8 +44,10 @@ rtol = atol = 2e-2 * s (f16) or 6e-2 * s (bf16), as they are rounded after
 every op. Non-finite values never pass (the generator keeps values finite).
 
 With --require-coverage the script compiles each model with
-`dlc model.json --compile-to=cuda --dump-ir=dlc-tile --target=sm_80`, counts
-the schedule strategies and variants, prints the counts, and fails if a
+`dlc model.json --compile-to=cuda --dump-ir=dlc-tile --target=sm_80 -o
+cuda_sm_80` (and sm_90), counts the schedule strategies and variants (and,
+from the sm_90 kernels.cu, how the tensor-core mainloop reads each
+operand: cp.async or registers), prints the counts, and fails if a
 variant in REQUIRED_VARIANTS was never hit. That compile, and a second one
 for sm_90, also put every emitted kernel through NVRTC with warnings as
 errors (dlc exits non-zero otherwise; without NVRTC it says so and goes on).
@@ -780,12 +782,14 @@ def check_one(args, index, root):
     if args.require_coverage:
         for target in ("sm_80", "sm_90"):
             r = sh([args.dlc, "model.json", "--compile-to=cuda",
-                    "--dump-ir=dlc-tile", "--target=" + target], workdir, log)
+                    "--dump-ir=dlc-tile", "--target=" + target, "-o",
+                    "cuda_" + target], workdir, log)
             if r.returncode != 0:
                 return index, family, found, False, \
                     f"compile for {target} exited {r.returncode}: " + \
                     (r.stderr.strip().splitlines() or [""])[-1]
-        found = variants(r.stdout + r.stderr)
+        with open(os.path.join(workdir, "cuda_sm_90", "kernels.cu")) as f:
+            found = variants(r.stdout + r.stderr + f.read())
     want, err = run_dlc(args.dlc, workdir, g, model,
                         ["--device=reference", "--precision=f64"], "ref", log)
     if err:

@@ -173,6 +173,65 @@ TEST(MmaFragment, MnMajorOperands) {
   checkWarpTile<2, 2, 32, 256, 32, false, false>(0, 224);
 }
 
+/// mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 (PTX ISA: a0 (g, t),
+/// a1 (g + 8, t), a2 (g, t + 4), a3 (g + 8, t + 4); b0 (k t, n g), b1 (k t +
+/// 4, n g); C as for m16n8k16), with the operands the GPU path loads at
+/// tf32OffsetA/B (exact small integers: tf32 rounding keeps them).
+template <int kFM, int kFN, int kTM, int kTN, int kTK, bool kAK, bool kBK>
+void checkTf32WarpTile(int wm0, int wn0) {
+  std::vector<float> sA(kTM * kTK), sB(kTK * kTN);
+  std::mt19937 rng(kTM + kTN + kTK);
+  std::uniform_int_distribution<int> value(-4, 4);
+  float A[kTM][kTK], B[kTK][kTN];
+  for (int m = 0; m < kTM; ++m)
+    for (int k = 0; k < kTK; ++k)
+      sA[dlc::tileOffsetA<kTM, kTK, kAK, 4>(m, k)] = A[m][k] = float(value(rng));
+  for (int k = 0; k < kTK; ++k)
+    for (int n = 0; n < kTN; ++n)
+      sB[dlc::tileOffsetB<kTN, kTK, kBK, 4>(k, n)] = B[k][n] = float(value(rng));
+  for (int i = 0; i < kFM; ++i)
+    for (int j = 0; j < kFN; ++j) {
+      float gpu[32][4] = {};
+      for (int kk = 0; kk < kTK; kk += 8) {
+        float a[16][8], b[8][8];
+        for (int l = 0; l < 32; ++l) {
+          int g = l / 4, t = l % 4;
+          const int aRow[4] = {g, g + 8, g, g + 8}, aCol[4] = {t, t, t + 4, t + 4};
+          for (int r = 0; r < 4; ++r)
+            a[aRow[r]][aCol[r]] =
+                sA[dlc::tf32OffsetA<kTM, kTK, kAK>(l, r, wm0 + i * 16, kk)];
+          for (int r = 0; r < 2; ++r)
+            b[t + 4 * r][g] =
+                sB[dlc::tf32OffsetB<kTN, kTK, kBK>(l, r, wn0 + j * 8, kk)];
+        }
+        for (int l = 0; l < 32; ++l)
+          for (int e = 0; e < 4; ++e)
+            for (int k = 0; k < 8; ++k)
+              gpu[l][e] += a[l / 4 + e / 2 * 8][k] * b[k][l % 4 * 2 + e % 2];
+      }
+      for (int l = 0; l < 32; ++l) {
+        float acc[kFM][kFN][4] = {};
+        dlc::mmaTile<kFM, kFN, kTM, kTN, kTK, kAK, kBK>(acc, sA.data(),
+                                                        sB.data(), wm0, wn0, l);
+        for (int e = 0; e < 4; ++e) {
+          int m = wm0 + i * 16 + l / 4 + e / 2 * 8,
+              n = wn0 + j * 8 + l % 4 * 2 + e % 2;
+          float want = 0;
+          for (int k = 0; k < kTK; ++k)
+            want += A[m][k] * B[k][n];
+          ASSERT_EQ(acc[i][j][e], want) << "host, lane " << l;
+          ASSERT_EQ(gpu[l][e], want) << "tf32 mma model, lane " << l;
+        }
+      }
+    }
+}
+
+TEST(MmaFragment, Tf32Operands) {
+  checkTf32WarpTile<2, 2, 64, 32, 16, true, true>(32, 16);
+  checkTf32WarpTile<1, 2, 32, 32, 32, false, false>(16, 16);
+  checkTf32WarpTile<2, 4, 32, 64, 16, true, false>(0, 32);
+}
+
 TEST(MmaFragment, Swizzle) {
   // A bijection on each tile shape: every element has its own slot.
   auto check = [](auto f, int rows, int cols) {
