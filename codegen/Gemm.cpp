@@ -20,6 +20,12 @@ using namespace mlir::dlc::codegen;
 std::optional<KernelEmitter::Gemm::StridedOperand>
 KernelEmitter::stridedOf(Value v, int64_t batchStride, int64_t rowStride,
                          int64_t colStride) {
+  // A float cast of a fusion operand (mixed precision): the array is the
+  // operand's, its values converted.
+  if (auto c = v.getDefiningOp<CastOp>();
+      c && isa<FloatType>(elementType(c.getInput())) &&
+      isa<FloatType>(elementType(v)))
+    v = c.getInput();
   auto arg = dyn_cast<BlockArgument>(v);
   if (!arg || arg.getOwner() != &fusion.getBodyBlock())
     return std::nullopt;

@@ -247,9 +247,10 @@ public:
     std::function<std::array<std::string, 3>(const std::string &idx)> split;
     /// Operand A (B) as a plain strided array in global memory, when it is
     /// one: A(b, m, k) = ptr[b * batchStride + m * rowStride + k *
-    /// colStride] (B: rows are k, columns n). Lets the mainloop use cp.async
-    /// / 128-bit loads; without it the mainloop uses loadA/loadB (gathers,
-    /// casts, fused producers).
+    /// colStride] (B: rows are k, columns n), converted when `element` is
+    /// not the operand's type (a float cast of the array). Lets the
+    /// mainloop use cp.async (same type) or 128-bit loads; without it the
+    /// mainloop uses loadA/loadB (gathers, fused producers).
     struct StridedOperand {
       std::string ptr;
       mlir::Type element;

@@ -109,9 +109,21 @@ std::optional<MmaTiles> KernelEmitter::mmaTilesFor(Operation *anchor,
     t.kMajor[op] = true;
     t.async[op] = asyncEligible(*ops[op], want, t.eb, op == 1, t.kMajor[op]);
     // Register-staged B with n contiguous in memory (a matmul's B): rows
-    // of k, so that a thread's chunk is 8 consecutive columns.
+    // of k, so that a thread's chunk is consecutive columns.
     if (!t.async[op] && op == 1 && *ops[op] && (*ops[op])->colStride == 1)
       t.kMajor[op] = false;
+    // Register-staged from a strided array contiguous along the chunk:
+    // vector loads of up to 16 bytes.
+    t.vector[op] = 0;
+    if (!t.async[op] && *ops[op]) {
+      const Gemm::StridedOperand &s = **ops[op];
+      int64_t kStride = op ? s.rowStride : s.colStride;
+      int64_t mnStride = op ? s.colStride : s.rowStride;
+      unsigned bits = s.element.getIntOrFloatBitWidth();
+      if ((t.kMajor[op] ? kStride : mnStride) == 1 && bits % 8 == 0)
+        t.vector[op] =
+            std::min<int64_t>(t.perChunk(), 16 / std::max(1u, bits / 8));
+    }
   }
   // 32-bit index math when every offset fits.
   int64_t most = g.batch * g.m * g.n;
@@ -145,7 +157,10 @@ LogicalResult KernelEmitter::emitMmaGemm(Operation *anchor, Gemm &g,
   int64_t tilesM = (g.m + t.tm - 1) / t.tm, tilesN = (g.n + t.tn - 1) / t.tn;
   int64_t group = std::min<int64_t>(8, tilesM);
   auto how = [&](unsigned op) {
-    return std::string(t.async[op] ? "cp.async" : "registers") + ", " +
+    return std::string(t.async[op]    ? "cp.async"
+                       : t.vector[op] ? "vectors"
+                                      : "registers") +
+           ", " +
            (t.kMajor[op] ? "k" : (op ? "n" : "m")) + "-major";
   };
   comment(anchor);

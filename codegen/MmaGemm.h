@@ -20,6 +20,9 @@ struct MmaTiles {
   /// [k][m or n]; filled by cp.async from its strided form, else through
   /// registers by loadA / loadB.
   bool kMajor[2], async[2];
+  /// Register-staged from the strided form: elements per vector load (0:
+  /// through loadA / loadB, one element at a time).
+  int64_t vector[2];
   std::optional<KernelEmitter::Gemm::StridedOperand> strided[2];
   /// m, n and in-operand offsets fit 32 bits.
   bool i32;

@@ -81,6 +81,47 @@ LogicalResult KernelEmitter::mmaOperandLoad(const MmaTiles &t, Gemm &g,
       // Past the edges the source size is 0: the address is not read.
       line("dlc::cpAsync<16>(" + slot + ", " + s.ptr + " + (" + off + "), " +
            bytes + ");");
+    } else if (t.vector[op]) {
+      // The chunk from the strided array: vector loads where the whole
+      // chunk is in bounds (dlc::loadVec falls back to scalar loads on a
+      // misaligned address), else element by element.
+      const Gemm::StridedOperand &s = *t.strided[op];
+      int64_t w = t.vector[op];
+      std::string ct = typeNames(s.element).compute;
+      line("const " + it + " " + mn + " = " + mnExpr + ", k = " + kExpr + ";");
+      std::string rowIdx = op ? "k" : "m", colIdx = op ? "n" : "k";
+      std::string off = rowIdx + " * " + num(s.rowStride) + " + " + colIdx +
+                        " * " + num(s.colStride);
+      if (g.batch != 1 && s.batchStride)
+        off = "b * " + num(s.batchStride) + " + " + off;
+      line("const idx_t off = " + off + ";");
+      line(ct + " v[" + num(per) + "];");
+      std::string inner = t.kMajor[op] ? "k" : mn;
+      int64_t innerExt = t.kMajor[op] ? g.k : extentMN;
+      int64_t innerTile = t.kMajor[op] ? t.tk : tileMN;
+      std::string whole =
+          both(t.kMajor[op] ? mnBound : kBound,
+               innerExt % innerTile ? inner + " + " + num(per) + " <= " +
+                                          num(innerExt)
+                                    : std::string());
+      if (!whole.empty())
+        open("if (" + whole + ")");
+      line("for (int u = 0; u < " + num(per) + "; u += " + num(w) + ")");
+      line("  dlc::loadVec<" + num(w) + ">(" + s.ptr + ", off + u, *reinterpret_cast<" +
+           ct + " (*)[" + num(w) + "]>(v + u));");
+      if (!whole.empty()) {
+        close();
+        open("else");
+        open("for (int u = 0; u < " + num(per) + "; ++u)");
+        std::string cond = both(t.kMajor[op] ? mnBound : kBound,
+                                inner + " + u < " + num(innerExt));
+        line("v[u] = " + cond + " ? dlc::load(" + s.ptr + ", off + u) : " +
+             ct + "(0);");
+        close();
+        close();
+      }
+      line("for (int u = 0; u < " + num(per) + "; ++u)");
+      line("  reg" + x + "[i].v[u] = " + t.T + "(v[u]);");
     } else {
       std::string bv = g.batch != 1 ? "b" : "0";
       open("for (int u = 0; u < " + num(per) + "; ++u)");

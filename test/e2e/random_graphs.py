@@ -26,10 +26,12 @@ window of 24 consecutive graphs covers every family:
   half_gemm         f16/bf16 dense, matmul, batch_matmul, conv2d with odd
                     sizes (M 37, N 19, K 45, ...) and epilogues: the
                     tensor-core (mma_sync_f16/bf16, mma.sync) tiled_gemm
-                    path, operands through registers (casts fused in)
+                    path
   half_gemm_chain   a f16/bf16 GEMM whose A is another GEMM's output in
                     memory: cp.async where its rows are 16-byte aligned,
-                    registers where not
+                    vector loads into registers where not (fused casts
+                    take vector loads too; conv im2col gathers take
+                    per-element registers)
   mixed             small MLP / CNN / attention-like chains
 
 Sizes are small, odd and prime where possible (3, 5, 7, 13, 31, 1031, ...).
@@ -72,7 +74,7 @@ REQUIRED_VARIANTS = [
     "pointwise vw=1", "pointwise vw=2", "pointwise vw=4",
     "row_reduce warp", "row_reduce block",
     "tiled_gemm", "tiled_gemm mma_sync_f16", "tiled_gemm mma_sync_bf16",
-    "mma operand cp.async", "mma operand registers",
+    "mma operand cp.async", "mma operand vectors", "mma operand registers",
     "direct_pool after contraction", "direct_pool lone pool",
     "fusion elementwise", "fusion reduction", "fusion contraction",
 ]
