@@ -27,11 +27,12 @@ window of 24 consecutive graphs covers every family:
                     sizes (M 37, N 19, K 45, ...) and epilogues: the
                     tensor-core (mma_sync_f16/bf16, mma.sync) tiled_gemm
                     path
-  half_gemm_chain   a f16/bf16 GEMM whose A is another GEMM's output in
-                    memory: cp.async where its rows are 16-byte aligned,
-                    vector loads into registers where not (fused casts
-                    take vector loads too; conv im2col gathers take
-                    per-element registers)
+  half_gemm_chain   f16/bf16 GEMMs whose A is another GEMM's output in
+                    memory, each graph hitting the three operand paths of
+                    the tensor-core mainloop: cp.async (16-byte aligned
+                    rows), vector loads into registers (misaligned rows;
+                    fused casts too), per-element gathers (a conv's
+                    im2col)
   mixed             small MLP / CNN / attention-like chains
 
 Sizes are small, odd and prime where possible (3, 5, 7, 13, 31, 1031, ...).
@@ -628,17 +629,17 @@ def fam_half_gemm(g):
 def fam_half_gemm_chain(g):
     g.compute = g.choice(["f16", "bf16"])
     m, k1 = g.choice([37, 16, 67, 8]), g.choice([24, 45, 32])
-    n1 = g.choice([40, 16, 19, 64])  # the intermediate's rows: aligned or not
-    x = g.input([m, k1])
-    h = g.dense(g.cast(x, g.compute), n1, bias=g.chance(0.5))
-    n2 = g.choice([24, 33, 8, 19])
-    if g.chance(0.5):
-        v = g.dense(h, n2, bias=g.chance(0.5))
-    else:
-        g.note_k(n1)
-        v = g.node("matmul", [h, g.cast(g.param([n1, n2]), g.compute)],
-                   [m, n2])
-    return [g.cast(g.epilogue(v), "f32")]
+    x = g.cast(g.input([m, k1]), g.compute)
+    outs = []
+    # A is a GEMM's output in memory: rows 16-byte aligned (cp.async), then
+    # not (vector loads into registers).
+    for n1 in (g.choice([16, 40, 64]), g.choice([19, 45])):
+        h = g.dense(x, n1, bias=g.chance(0.5))
+        outs.append(g.dense(h, g.choice([24, 33, 8, 19]), bias=g.chance(0.5)))
+    # A gathered element by element: a conv's im2col.
+    outs.append(g.conv(g.cast(conv_input(g), g.compute), g.choice([5, 8]), 3,
+                       pad=1))
+    return [g.cast(g.epilogue(v, max_len=1), "f32") for v in outs]
 
 
 def fam_mixed(g):
