@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compiles every benchmark graph where LLVM/MLIR is (docs/bench.md), so the
 # GPU machine needs no compiler: bench/build/<target>/<graph>/{kernels.cu,
-# manifest.json} for sm_90 and sm_80, plus the header-only and header files
+# manifest.json, kernel-report.json} for sm_90 and sm_80, plus the header-only and header files
 # the runtime's CMake wants (nlohmann/json, zlib.h) under bench/build/deps,
 # in case the GPU machine lacks their -dev packages. No binaries: dlc-bench
 # is built there by bench/run.sh. Also writes bench/graphs-small/ and
@@ -44,6 +44,12 @@ for target in sm_90 sm_80; do
     cache=(); [ -f "bench/tuning/$target.json" ] && cache=(--tuning-cache="bench/tuning/$target.json")
     if ! "$DLC" "bench/graphs/$file" $flags "${cache[@]}" --target=$target -o "bench/build/$target/$g" > "bench/build/$target-$g.log" 2>&1; then
       echo "prepare.sh: $g ($target) failed to compile:" >&2; cat "bench/build/$target-$g.log" >&2; fail=1
+    # The static kernel report (docs/kernel-report.md): its roofline estimate
+    # goes next to the measured time in bench/report.py's table.
+    elif ! "$DLC" "bench/graphs/$file" $flags "${cache[@]}" --target=$target --nvrtc=false --kernel-report=json \
+        > "bench/build/$target/$g/kernel-report.json" 2>> "bench/build/$target-$g.log"; then
+      echo "prepare.sh: $g ($target): no kernel report (see bench/build/$target-$g.log)" >&2
+      rm -f "bench/build/$target/$g/kernel-report.json"
     fi
   done < <(graphs bench/graphs)
 done

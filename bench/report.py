@@ -10,6 +10,9 @@ torch.compile medians, the achieved rate (GB/s of the graph's minimum bytes
 for memory-bound graphs, TFLOP/s for compute-bound ones), the percentage of
 the ceiling (the measured copy bandwidth; cuBLAS bf16 at the same size for
 GEMMs), and the speed-ups eager/dlc and compile/dlc (> 1: dlc is faster).
+With --kernel-reports, the roofline estimate of dlc's kernels (the sum of
+docs/kernel-report.md's per-kernel bounds at the target's reference part)
+and the measured time's distance to it (% of roofline = estimate / measured).
 Then the issue's targets, each met or not.
 """
 import argparse
@@ -33,6 +36,9 @@ def main():
     ap.add_argument("--meta", help="JSON of extra facts to record (commit, nvidia-smi, ...)")
     ap.add_argument("--autotune", help="bench/autotune.py's autotune.json: GEMM graphs were "
                                        "measured with the tuned schedule")
+    ap.add_argument("--kernel-reports", help="bench/build/<target>: each graph's "
+                                            "kernel-report.json (dlc --kernel-report=json), whose "
+                                            "roofline estimate is printed next to the measured time")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     a = ap.parse_args()
 
@@ -75,6 +81,11 @@ def main():
             if "mnk" in g:
                 cb = ceil.get("gemm_bf16", {}).get(str(g["mnk"][0]), {}).get("TFLOPs")
                 row["pct_ceiling"] = 100 * row["rate"] / cb if cb else None
+        kr = os.path.join(a.kernel_reports or "", name, "kernel-report.json")
+        if a.kernel_reports and os.path.exists(kr):
+            ks = json.load(open(kr))["kernels"]
+            row["roofline_us"] = sum(k["predicted_us"] for k in ks)
+            row["pct_roofline"] = 100 * row["roofline_us"] / dt if dt else None
         if name in tuned:
             t_ = tuned[name]
             row["autotuned"] = t_
@@ -111,13 +122,14 @@ def main():
                   + " TFLOP/s")
     md += ["Ceilings: " + "; ".join(cp) + f". torch {torch_r.get('torch', '?')}, "
            f"torch.compile mode '{next((t.get('compile_mode') for t in torch_r['graphs'].values() if t.get('compile_mode')), '?')}'.",
-           "", "| graph | kind | dlc us | eager us | compile us | dlc rate | % ceiling | eager/dlc | compile/dlc |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+           "", "| graph | kind | dlc us | roofline us | % of roofline | eager us | compile us | dlc rate | % ceiling | eager/dlc | compile/dlc |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         rate = f"{r['rate']:.4g} {r['unit']}" if r.get("rate") else "-"
         err = " (dlc: failed)" if r["dlc_error"] else ""
         err += " (tuned)" if r.get("autotuned") else ""
         md.append(f"| {r['name']}{err} | {r['kind']} | {fmt(r['dlc_us'], '.1f')} | "
+                  f"{fmt(r.get('roofline_us'), '.1f')} | {fmt(r.get('pct_roofline'), '.0f')} | "
                   f"{fmt(r['eager_us'], '.1f')} | {fmt(r['compile_us'], '.1f')} | {rate} | "
                   f"{fmt(r.get('pct_ceiling'), '.0f')} | {fmt(r['eager_over_dlc'], '.2f')} | "
                   f"{fmt(r['compile_over_dlc'], '.2f')} |")

@@ -117,6 +117,7 @@ PYEOF
 echo "== report"
 $PY bench/report.py --index bench/build/index.json --torch "$WORK/torch.json" --dlc "$WORK/dlc" \
     --copy "$WORK/copy.json" --meta "$WORK/meta.json" --out bench/results \
+    --kernel-reports "bench/build/$TARGET" \
     $([ -f "$WORK/tuned/autotune.json" ] && echo --autotune "$WORK/tuned/autotune.json")
 if [ -n "${OUT:-}" ]; then
   LAST="$(ls -t bench/results/*.md 2>/dev/null | head -n 1)"

@@ -285,6 +285,25 @@ LogicalResult ProgramEmitter::placeIntermediates() {
   return success();
 }
 
+/// The arithmetic of one launch: 2 MNK per contraction the schedule tiles,
+/// one operation per element of every other op's larger side.
+static int64_t kernelFlops(FusionOp fusion, const Schedule &sched) {
+  int64_t flops = 0;
+  for (Operation &op : fusion.getBodyBlock().without_terminator()) {
+    if (classifyOp(&op) == OpClass::Contraction && sched.gemm.size() == 4) {
+      flops += 2 * sched.gemm[0] * sched.gemm[1] * sched.gemm[2] * sched.gemm[3];
+      continue;
+    }
+    int64_t elems = 0;
+    for (Value v : op.getOperands())
+      elems = std::max(elems, numElements(v));
+    for (Value v : op.getResults())
+      elems = std::max(elems, numElements(v));
+    flops += elems;
+  }
+  return flops;
+}
+
 LogicalResult ProgramEmitter::emitKernel(FusionOp fusion) {
   Operation *anchor = nullptr;
   for (Operation &inner : fusion.getBodyBlock().without_terminator()) {
@@ -304,6 +323,15 @@ LogicalResult ProgramEmitter::emitKernel(FusionOp fusion) {
   info.grid = {sched.grid[0], sched.grid[1], sched.grid[2]};
   if (anchor && isa<SoftmaxCrossEntropyOp, MseLossOp>(anchor))
     info.grid = {1, 1, 1}; // one block sums the whole loss
+  info.strategy = stringifyStrategy(sched.strategy).str();
+  info.mma = stringifyMmaMode(sched.mma).str();
+  if (anchor)
+    info.anchor = anchor->getName().getStringRef().str();
+  info.flops = kernelFlops(fusion, sched);
+  for (Value v : fusion->getOperands())
+    info.dramBytes += storageBytes(v);
+  for (Value v : fusion->getResults())
+    info.dramBytes += storageBytes(v);
   // Parameters: inputs, then outputs, then the arena.
   KernelContext ctx;
   KernelSignature sig(info);
@@ -393,7 +421,12 @@ std::string ProgramEmitter::manifestText() const {
                                    {"block", k.block},
                                    {"shared_bytes", k.sharedBytes},
                                    {"args", k.args},
-                                   {"nodes", k.nodes}});
+                                   {"nodes", k.nodes},
+                                   {"strategy", k.strategy},
+                                   {"mma", k.mma},
+                                   {"anchor", k.anchor},
+                                   {"flops", k.flops},
+                                   {"dram_bytes", k.dramBytes}});
   return manifest.dump(2) + "\n";
 }
 

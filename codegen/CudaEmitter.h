@@ -37,6 +37,12 @@ struct KernelInfo {
   std::vector<std::string> args;
   /// Model nodes whose ops the kernel computes.
   std::vector<std::string> nodes;
+  /// The schedule's strategy and mma mode, and the op the kernel is built
+  /// around ("dlc.conv2d"; empty for none), for reports.
+  std::string strategy, mma, anchor;
+  /// Estimated arithmetic and DRAM bytes of one launch (the kernel
+  /// report's roofline): every operand read and every result written once.
+  int64_t flops = 0, dramBytes = 0;
 };
 
 struct CudaProgram {

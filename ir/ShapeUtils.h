@@ -29,6 +29,12 @@ inline ArrayRef<int64_t> shapeOf(Value v) {
 }
 inline Type elementTypeOf(Value v) { return tensorTypeOf(v).getElementType(); }
 inline int64_t numElements(Value v) { return tensorTypeOf(v).getNumElements(); }
+/// The bytes a tensor value occupies (sub-byte elements take a byte each).
+inline int64_t storageBytes(Value v) {
+  RankedTensorType t = tensorTypeOf(v);
+  int64_t bits = t.getElementTypeBitWidth();
+  return t.getNumElements() * (bits < 8 ? 1 : bits / 8);
+}
 
 /// The product of `dims` (1 for none): an element count or a stride.
 inline int64_t product(ArrayRef<int64_t> dims) { return computeProduct(dims); }

@@ -2,16 +2,9 @@
 #include "passes/Traffic.h"
 
 #include "ir/DlcOps.h"
+#include "ir/ShapeUtils.h"
 
 using namespace mlir;
-
-namespace {
-int64_t bytesOf(Type type) {
-  auto t = cast<RankedTensorType>(type);
-  int64_t bits = t.getElementTypeBitWidth();
-  return t.getNumElements() * (bits < 8 ? 1 : bits / 8);
-}
-} // namespace
 
 dlc::Traffic dlc::estimateTraffic(func::FuncOp func) {
   Traffic t;
@@ -20,9 +13,9 @@ dlc::Traffic dlc::estimateTraffic(func::FuncOp func) {
       continue;
     ++t.kernels;
     for (Value v : op.getOperands())
-      t.bytes += bytesOf(v.getType());
+      t.bytes += dlc::storageBytes(v);
     for (Value v : op.getResults())
-      t.bytes += bytesOf(v.getType());
+      t.bytes += dlc::storageBytes(v);
   }
   return t;
 }

@@ -45,11 +45,23 @@ else:
     lit_config.note("NVRTC not found under /usr/local/cuda*: tests that "
                     "compile kernels are reported UNSUPPORTED")
 
+# cuobjdump (the PyPI package nvidia-cuda-cuobjdump, which .ci/install-deps
+# puts under /opt/dlc-sass-tools) lets the kernel report count SASS.
+sass_dirs = [os.path.dirname(os.environ.get("DLC_CUOBJDUMP", "")),
+             "/usr/local/cuda/bin", "/opt/dlc-sass-tools/nvidia/cu13/bin"]
+if shutil.which("cuobjdump") or any(
+        os.access(os.path.join(d, "cuobjdump"), os.X_OK) for d in sass_dirs if d):
+    config.available_features.add("sass")
+else:
+    lit_config.note("cuobjdump not found: SASS checks are reported "
+                    "UNSUPPORTED (.ci/install-deps installs it)")
+
 # A GPU is a lit feature; GPU-only tests say `REQUIRES: cuda`.
 if shutil.which("nvidia-smi") and os.system("nvidia-smi -L >/dev/null 2>&1") == 0:
     config.available_features.add("cuda")
 
-llvm_config.with_system_environment(["HOME", "TMPDIR", "XDG_CACHE_HOME"])
+llvm_config.with_system_environment(["HOME", "TMPDIR", "XDG_CACHE_HOME",
+                                     "DLC_CUOBJDUMP"])
 llvm_config.use_default_substitutions()
 llvm_config.add_tool_substitutions(
     ["dlc", "dlc-opt", "dlc-emit", "dlc-onnx-conformance"], [config.dlc_tools_dir])

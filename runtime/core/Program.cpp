@@ -240,6 +240,16 @@ static bool parseKernel(Reader &r, const Json &k, size_t i,
     for (const Json &n : k["nodes"])
       if (n.is_string())
         kern.nodes.push_back(n.get<std::string>());
+  for (auto [key, field] : {std::pair{"strategy", &kern.strategy},
+                            std::pair{"mma", &kern.mma},
+                            std::pair{"anchor", &kern.anchor}})
+    if (k.contains(key) && !r.getString(k, where, key, *field))
+      return false;
+  if (k.contains("flops") && !r.getInt(k, where, "flops", kern.flops, 0))
+    return false;
+  if (k.contains("dram_bytes") &&
+      !r.getInt(k, where, "dram_bytes", kern.dramBytes, 0))
+    return false;
   return true;
 }
 

@@ -49,6 +49,14 @@ struct ProgramKernel {
   /// "arena" for the arena base pointer.
   std::vector<std::string> args;
   std::vector<std::string> nodes;
+  /// How the kernel was built ("tiled_gemm", mma "mma_sync_bf16"); empty
+  /// or "none" when the manifest does not say.
+  std::string strategy, mma;
+  /// The op the kernel is built around ("dlc.conv2d"), when it says.
+  std::string anchor;
+  /// Arithmetic and DRAM traffic of one launch, as the compiler estimates
+  /// them (the kernel report's roofline); 0 when unknown.
+  int64_t flops = 0, dramBytes = 0;
 };
 
 /// The name of the arena argument in ProgramKernel::args.

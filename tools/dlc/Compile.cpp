@@ -20,6 +20,7 @@
 #include "passes/TrainingStep.h"
 #include "runtime/nvrtc/KernelCache.h"
 #include "runtime/nvrtc/Nvrtc.h"
+#include "runtime/report/KernelReport.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -277,6 +278,7 @@ private:
   mlir::dlc::Phase stopAfter = mlir::dlc::Phase::Cuda;
   Session session;
   CompileStats stats;
+  ::dlc::KernelReport report;
   OwningOpRef<ModuleOp> module;
   func::FuncOp func;
 };
@@ -380,6 +382,9 @@ bool ModelCompile::emitProgram() {
   if (stopAfter != mlir::dlc::Phase::Cuda) {
     if (!opts.outputDir.empty())
       return error("-o writes CUDA, which needs --compile-to=cuda");
+    if (!opts.kernelReport.empty())
+      return error("--kernel-report reports on the CUDA kernels, which "
+                   "needs --compile-to=cuda (and no --dump-ir)");
     return true;
   }
   auto codegenStart = std::chrono::steady_clock::now();
@@ -406,6 +411,15 @@ bool ModelCompile::emitProgram() {
   if (!opts.outputDir.empty() &&
       !writeCompiledModel(opts.outputDir, *program, err))
     return error("-o " + opts.outputDir + ": " + err);
+  if (!opts.kernelReport.empty()) {
+    ::dlc::Program parsed;
+    if (!::dlc::Program::parse(program->manifestJson, program->source, parsed,
+                               err))
+      return error("--kernel-report: the emitted program: " + err,
+                   kInternalError);
+    if (!::dlc::buildKernelReport(parsed, opts.target, report, err))
+      return error("--kernel-report: " + err);
+  }
   return true;
 }
 
@@ -425,8 +439,14 @@ int ModelCompile::run() {
   if (!checkFlags() || !importModel() || !runPipeline() || !emitProgram() ||
       !writeGraph())
     return code;
+  if (opts.kernelReport == "json") {
+    llvm::outs() << ::dlc::kernelReportJson(report);
+    return kOk;
+  }
   if (opts.dumpIR.empty())
     printSummary(llvm::outs(), *module, stats);
+  if (opts.kernelReport == "text")
+    llvm::outs() << ::dlc::kernelReportText(report);
   return kOk;
 }
 

@@ -27,6 +27,8 @@ struct CompileOptions {
   bool useNvrtc = true;
   std::string dumpGraph;
   bool trainStep = false, gradientsOnly = false;
+  /// --kernel-report: "" (off), "text" or "json".
+  std::string kernelReport;
 };
 
 /// Compiles and reports as `dlc model.json` does; returns its exit code.

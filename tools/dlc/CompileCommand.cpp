@@ -79,6 +79,15 @@ static cl::opt<bool> gradientsOnly(
              "the outputs and 'grad:<param>' and updates nothing"),
     cl::cat(dlcCategory()));
 
+static cl::opt<std::string> kernelReport(
+    "kernel-report",
+    cl::desc("After compiling, report every kernel's registers, spills, "
+             "shared memory, occupancy, SASS instruction counts and roofline "
+             "estimate for --target, from NVRTC's cubin (no GPU needed); "
+             "=json for JSON on stdout instead of the summary "
+             "(docs/kernel-report.md)"),
+    cl::value_desc("json"), cl::ValueOptional, cl::cat(dlcCategory()));
+
 int compileMain(llvm::StringRef modelPath) {
   CompileOptions opts;
   opts.modelPath = modelPath.str();
@@ -93,6 +102,14 @@ int compileMain(llvm::StringRef modelPath) {
   opts.dumpGraph = dumpGraph;
   opts.trainStep = trainStep;
   opts.gradientsOnly = gradientsOnly;
+  if (kernelReport.getNumOccurrences()) {
+    if (kernelReport != "" && kernelReport != "json") {
+      llvm::errs() << "dlc: --kernel-report: expects no value or 'json', got '"
+                   << kernelReport << "'\n";
+      return 1;
+    }
+    opts.kernelReport = kernelReport.empty() ? "text" : "json";
+  }
   return compileModel(opts);
 }
 
