@@ -68,7 +68,11 @@ bool isReserved(StringRef s) {
       "plane", "py", "px", "iy", "ix", "rowMax", "rowSum", "logSum", "mean",
       "invStd", "sqSum", "sum", "main", "tileA", "tileB", "staging", "warp",
       "wm0", "wn0", "fi", "fj", "kt", "buf", "fragA", "fragB", "first", "u",
-      "q", "p", "wg", "wr", "sa", "sb", "smem", "ra", "rb", "dlc_smem",
+      "q", "p", "wg", "wr", "sa", "sb", "smem", "ra", "rb", "dlc_smem", "sA",
+      "sB", "kn", "sn", "g", "grp", "rr", "ch", "off", "bytes", "regA",
+      "regB", "gA", "gB", "kTM", "kTN", "kTK", "kStages", "kThreads", "kFM",
+      "kFN", "kWarpsN", "kNumK", "kItA", "kItB", "kChA", "kChB", "kRowA",
+      "kRowB", "ti", "cr", "cc", "rows", "v", "kGroup", "kTilesM", "kTilesN",
       "auto", "bool", "break", "case", "char", "const", "continue",
       "default", "do", "double", "else", "enum", "extern", "float", "for",
       "goto", "if", "int", "long", "register", "return", "short", "signed",
@@ -346,7 +350,14 @@ LogicalResult ProgramEmitter::emitKernel(FusionOp fusion) {
     if (it == where.end() || it->second.empty())
       return fusion.emitOpError("cannot be emitted as CUDA: an operand has "
                                 "no buffer");
-    ctx.operandPtr.push_back(sig.pointerFor(buffers[it->second.front()], true));
+    const Buffer &buf = buffers[it->second.front()];
+    ctx.operandPtr.push_back(sig.pointerFor(buf, true));
+    // Device buffers are 256-byte aligned; an intermediate sits at its
+    // offset in the (256-byte aligned) arena.
+    int64_t align = 256;
+    if (buf.role == "intermediate" && buf.offset % 256)
+      align = buf.offset & -buf.offset;
+    ctx.operandAlign.push_back(align);
   }
   for (Value r : fusion.getResults()) {
     ctx.resultPtrs.emplace_back();
@@ -368,7 +379,8 @@ LogicalResult ProgramEmitter::emitKernel(FusionOp fusion) {
   info.sharedBytes = emitter.dynamicSharedBytes;
   kernelStream << "\n// " << info.name << ": " << fusion.getKind() << ", "
                << sched.strategy << "\n";
-  kernelStream << "extern \"C\" __global__ void " << info.name << "(";
+  kernelStream << "extern \"C\" " << emitter.launchBounds
+               << "__global__ void " << info.name << "(";
   for (auto [i, p] : llvm::enumerate(sig.params))
     kernelStream << (i ? ",\n    " : "") << p;
   kernelStream << ") {\n" << sig.prologue << body << "}\n";
@@ -392,8 +404,6 @@ std::string ProgramEmitter::sourceText() const {
       src += "#include <cuda_fp16.h>\n";
     if (usesBf16)
       src += "#include <cuda_bf16.h>\n";
-    if (usesMma) // the cpu device's host prelude emulates nvcuda::wmma
-      src += "#ifndef __CUDACC_HOST_EMULATION__\n#include <mma.h>\n#endif\n";
     src += "#endif\n";
   }
   if (usesF16)

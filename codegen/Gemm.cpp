@@ -17,6 +17,25 @@ using namespace mlir;
 using namespace mlir::dlc;
 using namespace mlir::dlc::codegen;
 
+std::optional<KernelEmitter::Gemm::StridedOperand>
+KernelEmitter::stridedOf(Value v, int64_t batchStride, int64_t rowStride,
+                         int64_t colStride) {
+  // A float cast of a fusion operand (mixed precision): the array is the
+  // operand's, its values converted.
+  if (auto c = v.getDefiningOp<CastOp>();
+      c && isa<FloatType>(elementType(c.getInput())) &&
+      isa<FloatType>(elementType(v)))
+    v = c.getInput();
+  auto arg = dyn_cast<BlockArgument>(v);
+  if (!arg || arg.getOwner() != &fusion.getBodyBlock())
+    return std::nullopt;
+  unsigned i = arg.getArgNumber();
+  Gemm::StridedOperand s{ctx.operandPtr[i], elementType(v), batchStride,
+                         rowStride, colStride};
+  s.align = i < ctx.operandAlign.size() ? ctx.operandAlign[i] : 1;
+  return s;
+}
+
 /// The contraction as a GEMM with index functions.
 FailureOr<KernelEmitter::Gemm> KernelEmitter::gemmOf(Operation *op) {
   if (isa<MatmulOp, BatchMatmulOp>(op))
@@ -39,11 +58,6 @@ KernelEmitter::Gemm KernelEmitter::gemmOfMatmul(Operation *op) {
   Dims lb(ls.begin(), ls.end() - 2), rb(rs.begin(), rs.end() - 2);
   g.batch = product(batch);
   int64_t M = g.m, N = g.n, K = g.k;
-  // Strided when the operand's batch is the output's or absent.
-  if (lb.empty() || lb == batch)
-    g.stridedA = stridedOperand(lhs, lb.empty() ? 0 : M * K, K, 1);
-  if (rb.empty() || rb == batch)
-    g.stridedB = stridedOperand(rhs, rb.empty() ? 0 : K * N, N, 1);
   g.loadA = [=](const std::string &b, const std::string &m,
                 const std::string &k,
                 const std::string &) -> FailureOr<std::string> {
@@ -63,6 +77,16 @@ KernelEmitter::Gemm KernelEmitter::gemmOfMatmul(Operation *op) {
     return (g.batch == 1 ? "" : b + " * " + num(M * N) + " + ") + m + " * " +
            num(N) + " + " + n;
   };
+  // Plain arrays when their batch is the output's or a single one.
+  auto batchStride = [&](const Dims &own, int64_t perBatch) -> int64_t {
+    if (product(own) == 1)
+      return 0;
+    return own == batch ? perBatch : -1;
+  };
+  if (int64_t bs = batchStride(lb, M * K); bs >= 0)
+    g.stridedA = stridedOf(lhs, bs, K, 1);
+  if (int64_t bs = batchStride(rb, K * N); bs >= 0)
+    g.stridedB = stridedOf(rhs, bs, N, 1);
   g.split = [=](const std::string &i) -> std::array<std::string, 3> {
     line("const idx_t b = " + i + " / " + num(M * N) + ", m = " + i + " / " +
          num(N) + " % " + num(M) + ", n = " + i + " % " + num(N) + ";");
@@ -80,8 +104,6 @@ KernelEmitter::Gemm KernelEmitter::gemmOfDense(DenseOp d) {
   g.m = numElements(in) / g.k;
   g.bias = d.getBias();
   int64_t N = g.n, K = g.k;
-  g.stridedA = stridedOperand(in, 0, K, 1);
-  g.stridedB = stridedOperand(w, 0, 1, K);
   g.loadA = [=](const std::string &, const std::string &m, const std::string &k,
                 const std::string &) -> FailureOr<std::string> {
     return at(in, indexVar(m + " * " + num(K) + " + " + k));
@@ -94,6 +116,8 @@ KernelEmitter::Gemm KernelEmitter::gemmOfDense(DenseOp d) {
                    const std::string &n) {
     return m + " * " + num(N) + " + " + n;
   };
+  g.stridedA = stridedOf(in, 0, K, 1);
+  g.stridedB = stridedOf(w, 0, 1, K); // B(k, n) = w[n][k]
   g.split = [=](const std::string &i) -> std::array<std::string, 3> {
     line("const idx_t m = " + i + " / " + num(N) + ", n = " + i + " % " +
          num(N) + ";");
@@ -164,16 +188,6 @@ KernelEmitter::Gemm KernelEmitter::gemmOfConv(Conv2dOp c) {
     return {"0", "m", "n"};
   };
   return g;
-}
-
-std::optional<KernelEmitter::Gemm::StridedOperand>
-KernelEmitter::stridedOperand(Value v, int64_t batch, int64_t row,
-                              int64_t col) {
-  auto arg = dyn_cast<BlockArgument>(v);
-  if (!arg)
-    return std::nullopt;
-  return Gemm::StridedOperand{ctx.operandPtr[arg.getArgNumber()],
-                              elementType(v), batch, row, col};
 }
 
 FailureOr<std::string> KernelEmitter::dotAt(Operation *op,

@@ -380,8 +380,11 @@ LogicalResult KernelEmitter::emit(KernelInfo &info) {
   bool contraction = anchor && classifyOp(anchor) == OpClass::Contraction;
   switch (sched.strategy) {
   case Strategy::TiledGemm:
-    if (contraction && !pool)
-      return emitTiledGemm(anchor);
+    if (contraction && !pool) {
+      LogicalResult r = emitTiledGemm(anchor);
+      info.sharedBytes = dynamicSharedBytes;
+      return r;
+    }
     break;
   case Strategy::RowReduce:
     if (anchor && !contraction)

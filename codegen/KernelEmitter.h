@@ -25,7 +25,9 @@
 //   RowReduce.cpp      row_reduce: softmax, layer_norm, reduce_*, losses
 //   Gemm.cpp           contractions as GEMMs: tiled_gemm on FMA, and one
 //                      thread per output element (direct)
-//   MmaGemm.cpp        tiled_gemm on tensor cores (WMMA 16x16x16)
+//   MmaGemm.cpp        tiled_gemm on tensor cores (mma.sync): tiles, tile
+//                      order, epilogue from the accumulator registers
+//   MmaMainloop.cpp    its k loop: cp.async / register-staged stages
 //   WgmmaGemm.cpp      tiled_gemm on Hopper warpgroup MMA (wgmma, sm_90a)
 //   Pool.cpp           direct_pool: pools, alone or after a contraction
 //   CudaEmitter.cpp    the program: buffers, kernel list, source, manifest
@@ -79,8 +81,11 @@ Dims stridesOf(ArrayRef<int64_t> shape);
 bool isBroadcastingElementwise(Operation *op);
 
 struct KernelContext {
-  /// Per fusion operand: the pointer it reads.
+  /// Per fusion operand: the pointer it reads, and the byte alignment that
+  /// pointer is known to have (buffers are 256-byte aligned; intermediates
+  /// sit at their arena offset).
   SmallVector<std::string> operandPtr;
+  SmallVector<int64_t> operandAlign;
   /// Per fusion result: the pointers it is stored to.
   SmallVector<SmallVector<std::string, 1>> resultPtrs;
 };
@@ -105,6 +110,8 @@ public:
   bool usesF16 = false, usesBf16 = false, usesMma = false, usesWgmma = false;
   /// Dynamic shared memory the kernel declares (extern dlc_smem), bytes.
   int64_t dynamicSharedBytes = 0;
+  /// `__launch_bounds__(...) ` for the kernel's declaration, or "".
+  std::string launchBounds;
 
 private:
   // Output helpers.
@@ -229,21 +236,11 @@ private:
   /// The scalar losses: the block's rows summed, then the mean.
   LogicalResult rowScalarTotal(const RowLoop &r);
 
+public:
   // Contractions as GEMMs (Gemm.cpp).
   struct Gemm {
     int64_t batch = 1, m = 0, n = 0, k = 0;
     Value bias;
-    /// Operand A (B) as a plain strided array in global memory, when it is
-    /// one: A(b, m, k) = ptr[b * batchStride + m * rowStride + k *
-    /// colStride] (B: rows are k, columns n). Lets the mainloop use cp.async
-    /// / 128-bit loads; without it the mainloop uses loadA/loadB (gathers,
-    /// casts, fused producers).
-    struct StridedOperand {
-      std::string ptr;
-      mlir::Type element;
-      int64_t batchStride, rowStride, colStride;
-    };
-    std::optional<StridedOperand> stridedA, stridedB;
     /// Emits the load of A(b, m, k) (B(b, k, n)) and returns its value.
     std::function<FailureOr<std::string>(
         const std::string &b, const std::string &m, const std::string &k,
@@ -255,11 +252,24 @@ private:
         outIndex;
     /// Emits b, m, n of an output index; returns their names.
     std::function<std::array<std::string, 3>(const std::string &idx)> split;
+    /// Operand A (B) as a plain strided array in global memory, when it is
+    /// one: A(b, m, k) = ptr[b * batchStride + m * rowStride + k *
+    /// colStride] (B: rows are k, columns n), converted when `element` is
+    /// not the operand's type (a float cast of the array). Lets the
+    /// mainloop use cp.async (same type) or 128-bit loads; without it the
+    /// mainloop uses loadA/loadB (gathers, fused producers).
+    struct StridedOperand {
+      std::string ptr;
+      mlir::Type element;
+      int64_t batchStride, rowStride, colStride;
+      /// Byte alignment of ptr (KernelContext::operandAlign).
+      int64_t align = 16;
+    };
+    std::optional<StridedOperand> stridedA, stridedB;
   };
+
+private:
   FailureOr<Gemm> gemmOf(Operation *op);
-  /// `v` as a strided operand when it is a fusion input (a plain array).
-  std::optional<Gemm::StridedOperand> stridedOperand(Value v, int64_t batch,
-                                                     int64_t row, int64_t col);
   Gemm gemmOfMatmul(Operation *op);
   Gemm gemmOfDense(DenseOp op);
   Gemm gemmOfConv(Conv2dOp op);
@@ -272,18 +282,30 @@ private:
   LogicalResult gemmEpilogue(Operation *anchor, Gemm &g, const std::string &b,
                              const std::string &acc);
 
-  // Tensor cores (MmaGemm.cpp).
+  /// A strided operand of `v` when v is a fusion operand (a block
+  /// argument) with these strides.
+  std::optional<Gemm::StridedOperand> stridedOf(Value v, int64_t batchStride,
+                                                int64_t rowStride,
+                                                int64_t colStride);
+
+  // Tensor cores (MmaGemm.cpp: tiles, kernel, epilogue; MmaMainloop.cpp:
+  // the cp.async / register-staged pipeline).
   /// The tensor-core path of tiled_gemm; `why` gets the reason when the
   /// schedule's mma cannot be honoured (the FMA path is used then).
   LogicalResult emitMmaGemm(Operation *anchor, Gemm &g, std::string &why,
                             bool &emitted);
   /// The tiles of the schedule, or std::nullopt with `why` set.
-  std::optional<MmaTiles> mmaTilesFor(Operation *anchor, std::string &why);
-  LogicalResult mmaLoadTiles(const MmaTiles &t, Gemm &g,
-                             const std::string &buf);
-  void mmaMultiply(const MmaTiles &t, const std::string &buf);
+  std::optional<MmaTiles> mmaTilesFor(Operation *anchor, const Gemm &g,
+                                      std::string &why);
+  /// The k loop: prologue, waits, loads of tile kt + stages - 1, mmaTile.
   LogicalResult mmaMainLoop(const MmaTiles &t, Gemm &g);
-  LogicalResult mmaEpilogue(Operation *anchor, Gemm &g);
+  /// Operand `op` (0: A, 1: B) of k tile `kt` into stage `stage`: cp.async
+  /// (phase 0 issues it) or register-staged (phase 0 loads into registers,
+  /// phase 1 stores them to shared memory).
+  LogicalResult mmaOperandLoad(const MmaTiles &t, Gemm &g, unsigned op,
+                               const std::string &kt, const std::string &stage,
+                               int phase);
+  LogicalResult mmaEpilogue(Operation *anchor, const MmaTiles &t, Gemm &g);
 
   // Hopper warpgroup MMA (WgmmaGemm.cpp), for mma wgmma_f16/wgmma_bf16.
   LogicalResult emitWgmmaGemm(Operation *anchor, Gemm &g, std::string &why,

@@ -1,30 +1,55 @@
 //===- MmaGemm.cpp - tiled_gemm on tensor cores ---------------------------===//
 //
-// The tensor-core path of tiled_gemm (mma "mma_sync_f16"/"mma_sync_bf16"),
-// as Triton keeps DotOpToLLVM/MMAv2.cpp beside FMA.cpp: each warp owns a
-// (tm/wm) x (tn/wn) part of the block tile as 16x16 WMMA accumulators; A
-// (tm x tk, row-major) and B (tk x tn, row-major) tiles of T in shared
-// memory, zero-filled past M/N/K, double buffered when stages >= 2 (k tile
-// kt is loaded while kt - 1 is multiplied). The epilogue runs per element
-// from a per-warp float staging tile, one 16x16 accumulator at a time.
-// When the schedule cannot be honoured (operand types, fragment shapes,
-// shared memory), Gemm.cpp's FMA path runs instead, with a note.
+// The tensor-core path of tiled_gemm (mma "mma_sync_f16", "mma_sync_bf16",
+// "mma_sync_tf32"), as Triton keeps DotOpToLLVM/MMAv2.cpp beside FMA.cpp.
+// Each warp owns a (tm/wm) x (tn/wn) part of the block tile as a grid of
+// m16n8 float accumulators in registers; `stages` k tiles of A and B live
+// in XOR-swizzled dynamic shared memory (MmaMainloop.cpp fills them by
+// cp.async or through registers); the prelude's dlc::mmaTile multiplies a
+// stage (ldmatrix + mma.sync on a GPU). The epilogue runs straight from the
+// accumulator registers: each lane knows the (row, column) of its elements
+// in the m16n8 layout. Block tiles are walked in a rasterized order (groups
+// of kGroup tile rows) so that consecutive blocks share A and B in L2.
+// When the schedule cannot be honoured (operand types, tile shape, shared
+// memory), Gemm.cpp's FMA path runs instead, with a note.
 //
 //===----------------------------------------------------------------------===//
-#include "codegen/KernelEmitter.h"
+#include "codegen/MmaGemm.h"
+
+#include "ir/ShapeUtils.h"
 
 using namespace mlir;
 using namespace mlir::dlc;
 using namespace mlir::dlc::codegen;
 
-/// The block tile, warps and buffers of a tensor-core GEMM.
-struct mlir::dlc::codegen::MmaTiles {
-  int64_t tm, tn, tk, wm, wn, threads, bufs;
-  /// The 16-bit element type of the tiles.
-  const char *T;
-};
+namespace {
+
+bool isPow2(int64_t x) { return x > 0 && (x & (x - 1)) == 0; }
+
+/// Whether operand `op` of `g` can be copied by 16-byte cp.async: a strided
+/// operand of the MMA element type, contiguous along one dim, 16-byte
+/// aligned rows and base; sets `kMajor` to its contiguous dim.
+bool asyncEligible(const std::optional<KernelEmitter::Gemm::StridedOperand> &s,
+                   Type want, int64_t elemBytes, bool isB, bool &kMajor) {
+  if (!s || s->element != want || s->align % 16)
+    return false;
+  int64_t per = 16 / elemBytes;
+  // A: rows m, columns k; B: rows k, columns n.
+  int64_t kStride = isB ? s->rowStride : s->colStride;
+  int64_t mnStride = isB ? s->colStride : s->rowStride;
+  if (kStride == 1 && mnStride > 0 && mnStride % per == 0)
+    kMajor = true;
+  else if (mnStride == 1 && kStride > 0 && kStride % per == 0)
+    kMajor = false;
+  else
+    return false;
+  return s->batchStride % per == 0;
+}
+
+} // namespace
 
 std::optional<MmaTiles> KernelEmitter::mmaTilesFor(Operation *anchor,
+                                                   const Gemm &g,
                                                    std::string &why) {
   Type want;
   MLIRContext *mctx = anchor->getContext();
@@ -34,6 +59,9 @@ std::optional<MmaTiles> KernelEmitter::mmaTilesFor(Operation *anchor,
     break;
   case MmaMode::Bf16:
     want = BFloat16Type::get(mctx);
+    break;
+  case MmaMode::Tf32:
+    want = Float32Type::get(mctx);
     break;
   case MmaMode::None:
   case MmaMode::WgmmaF16: // WgmmaGemm.cpp
@@ -50,162 +78,171 @@ std::optional<MmaTiles> KernelEmitter::mmaTilesFor(Operation *anchor,
   t.threads = sched.threadsPerBlock();
   t.tm = sched.tile[0], t.tn = sched.tile[1], t.tk = sched.tile[2];
   t.wm = sched.warps[0], t.wn = sched.warps[1];
+  t.stages = sched.stages;
   if (t.wm <= 0 || t.wn <= 0 || t.threads != 32 * t.wm * t.wn ||
-      t.tm % (16 * t.wm) || t.tn % (16 * t.wn) || t.tk % 16) {
+      t.tm % (16 * t.wm) || t.tn % (16 * t.wn) || t.tk % 16 ||
+      !isPow2(t.tm) || !isPow2(t.tn) || !isPow2(t.tk)) {
     why = "tile " + num(t.tm) + "x" + num(t.tn) + "x" + num(t.tk) + ", warps " +
           num(t.wm) + "x" + num(t.wn) + " on " + num(t.threads) +
-          " threads is not whole 16x16x16 fragments per warp";
+          " threads is not power-of-two sides with whole 16x16 warp tiles";
     return std::nullopt;
   }
+  if (t.stages < 2 || t.stages > 8) {
+    why = "stages " + num(t.stages) + " (the pipeline needs 2 to 8)";
+    return std::nullopt;
+  }
+  t.fm = t.tm / t.wm / 16;
+  t.fn = t.tn / t.wn / 8;
+  t.eb = sched.mma == MmaMode::Tf32 ? 4 : 2;
   t.T = typeNames(want).storage;
-  int64_t ldA = t.tk + 8, ldB = t.tn + 8;
-  auto bytesFor = [&](int64_t bufs) {
-    return bufs * (t.tm * ldA + t.tk * ldB) * 2 + t.wm * t.wn * 16 * 16 * 4;
-  };
-  t.bufs = sched.stages >= 2 ? 2 : 1;
-  if (t.bufs == 2 && bytesFor(2) > 48 * 1024)
-    t.bufs = 1;
-  if (bytesFor(t.bufs) > 48 * 1024) {
-    why = "the tiles need " + num(bytesFor(t.bufs)) +
-          " bytes of shared memory (48 KiB at most)";
+  t.sharedBytes = t.stages * (t.tm * t.tk + t.tk * t.tn) * t.eb;
+  std::optional<TargetInfo> target = getTargetInfo(sched.target);
+  int64_t maxShared = target ? target->maxSharedBytes : 227 * 1024;
+  t.maxShared = maxShared;
+  if (t.sharedBytes > maxShared) {
+    why = "the stages need " + num(t.sharedBytes) +
+          " bytes of shared memory (" + num(maxShared) + " at most)";
     return std::nullopt;
   }
+  const std::optional<Gemm::StridedOperand> *ops[2] = {&g.stridedA,
+                                                       &g.stridedB};
+  for (unsigned op = 0; op < 2; ++op) {
+    t.strided[op] = *ops[op];
+    t.kMajor[op] = true;
+    t.async[op] = asyncEligible(*ops[op], want, t.eb, op == 1, t.kMajor[op]);
+    // Register-staged B with n contiguous in memory (a matmul's B): rows
+    // of k, so that a thread's chunk is consecutive columns.
+    if (!t.async[op] && op == 1 && *ops[op] && (*ops[op])->colStride == 1)
+      t.kMajor[op] = false;
+    // Register-staged from a strided array contiguous along the chunk:
+    // vector loads of up to 16 bytes.
+    t.vector[op] = 0;
+    if (!t.async[op] && *ops[op]) {
+      const Gemm::StridedOperand &s = **ops[op];
+      int64_t kStride = op ? s.rowStride : s.colStride;
+      int64_t mnStride = op ? s.colStride : s.rowStride;
+      unsigned bits = s.element.getIntOrFloatBitWidth();
+      if ((t.kMajor[op] ? kStride : mnStride) == 1 && bits % 8 == 0)
+        t.vector[op] =
+            std::min<int64_t>(t.perChunk(), 16 / std::max(1u, bits / 8));
+    }
+  }
+  // 32-bit index math when every offset fits.
+  int64_t most = g.batch * g.m * g.n;
+  for (Value v : fusion.getInputs())
+    most = std::max(most, numElements(v));
+  for (Value v : fusion.getResults())
+    most = std::max(most, numElements(v));
+  for (unsigned op = 0; op < 2; ++op)
+    if (t.strided[op]) {
+      const Gemm::StridedOperand &s = *t.strided[op];
+      int64_t rows = op ? g.k : g.m, cols = op ? g.n : g.k;
+      most = std::max(most, g.batch * s.batchStride + rows * s.rowStride +
+                                cols * s.colStride + 16);
+    }
+  t.i32 = most < (int64_t(1) << 31) - 1024;
   return t;
 }
 
 LogicalResult KernelEmitter::emitMmaGemm(Operation *anchor, Gemm &g,
                                          std::string &why, bool &emitted) {
-  std::optional<MmaTiles> tiles = mmaTilesFor(anchor, why);
+  std::optional<MmaTiles> tiles = mmaTilesFor(anchor, g, why);
   if (!tiles)
     return success();
   const MmaTiles &t = *tiles;
   emitted = usesMma = true;
+  dynamicSharedBytes = t.sharedBytes;
+  // Two blocks per SM where their stages fit: ptxas keeps the registers
+  // within 64K / (2 * threads) (128 for 256 threads).
+  if (t.threads <= 512 && 2 * t.sharedBytes <= t.maxShared)
+    launchBounds = "__launch_bounds__(" + num(t.threads) + ", 2) ";
   int64_t tilesM = (g.m + t.tm - 1) / t.tm, tilesN = (g.n + t.tn - 1) / t.tn;
+  int64_t group = std::min<int64_t>(8, tilesM);
+  auto how = [&](unsigned op) {
+    return std::string(t.async[op]    ? "cp.async"
+                       : t.vector[op] ? "vectors"
+                                      : "registers") +
+           ", " +
+           (t.kMajor[op] ? "k" : (op ? "n" : "m")) + "-major";
+  };
   comment(anchor);
   line("// GEMM batch " + num(g.batch) + ", M " + num(g.m) + ", N " + num(g.n) +
        ", K " + num(g.k) + " on tensor cores (" +
-       stringifyMmaMode(sched.mma).str() +
-       ": WMMA 16x16x16, float accumulator)" +
-       (t.bufs == 2 ? ", double-buffered" : ""));
-  line("constexpr int kTileM = " + num(t.tm) + ", kTileN = " + num(t.tn) +
-       ", kTileK = " + num(t.tk) + ", kWarpsN = " + num(t.wn) +
+       stringifyMmaMode(sched.mma).str() + ": mma.sync " +
+       (t.eb == 2 ? "m16n8k16 from ldmatrix" : "m16n8k8 tf32") +
+       ", float accumulator); " + num(t.stages) + "-stage pipeline, A: " +
+       how(0) + ", B: " + how(1));
+  line("constexpr int kTM = " + num(t.tm) + ", kTN = " + num(t.tn) +
+       ", kTK = " + num(t.tk) + ", kStages = " + num(t.stages) +
        ", kThreads = " + num(t.threads) + ";");
-  line("constexpr int kFragsM = kTileM / " + num(t.wm) +
-       " / 16, kFragsN = kTileN / kWarpsN / 16;");
-  line("constexpr int kLdA = kTileK + 8, kLdB = kTileN + 8; // padded rows");
-  line(Twine("__shared__ __align__(32) ") + t.T + " tileA[" + num(t.bufs) +
-       "][kTileM * kLdA];");
-  line(Twine("__shared__ __align__(32) ") + t.T + " tileB[" + num(t.bufs) +
-       "][kTileK * kLdB];");
-  line("__shared__ __align__(32) float staging[kThreads / 32][16 * 16];");
-  line("const int t = dlc::threadInBlock(), warp = t / 32, lane = t % 32;");
-  line("const int wm0 = warp / kWarpsN * kFragsM * 16, wn0 = warp % kWarpsN "
-       "* kFragsN * 16;");
+  line("constexpr int kFM = " + num(t.fm) + ", kFN = " + num(t.fn) +
+       ", kWarpsN = " + num(t.wn) + ", kNumK = " + num((g.k + t.tk - 1) / t.tk) +
+       ";");
+  line("constexpr int kTilesM = " + num(tilesM) + ", kTilesN = " +
+       num(tilesN) + ", kGroup = " + num(group) + ";");
+  line("extern __shared__ __align__(128) unsigned char dlc_smem[]; // " +
+       num(t.sharedBytes) + " bytes");
+  line(Twine(t.T) + " *const sA = reinterpret_cast<" + t.T + " *>(dlc_smem);");
+  line(Twine(t.T) + " *const sB = sA + kStages * kTM * kTK;");
+  line("const int t = int(dlc::threadInBlock()), lane = t % 32, warp = t / "
+       "32;");
+  line("const int wm0 = warp / kWarpsN * (kFM * 16), wn0 = warp % kWarpsN * "
+       "(kFN * 8);");
+  for (unsigned op = 0; op < 2; ++op) {
+    std::string x = op ? "B" : "A";
+    // kCh: the chunks, where the threads do not divide them.
+    bool ragged = t.chunks(op) % t.threads != 0;
+    line("constexpr int kRow" + x + " = " + num(t.cols(op) / t.perChunk()) +
+         (ragged ? ", kCh" + x + " = " + num(t.chunks(op)) : "") + ", kIt" +
+         x + " = " +
+         num((t.chunks(op) + t.threads - 1) / t.threads) + "; // " +
+         num(t.rows(op)) + " rows of 16-byte chunks");
+  }
+  for (unsigned op = 0; op < 2; ++op)
+    if (!t.async[op])
+      line(Twine("dlc::Vec<") + num(16 / t.eb) + ", " + t.T + "> reg" +
+           (op ? "B" : "A") + "[kIt" + (op ? "B" : "A") + "];");
   open("for (idx_t tile = dlc::blockInGrid(); tile < " +
        num(g.batch * tilesM * tilesN) + "; tile += dlc::blocksPerGrid())");
   if (g.batch != 1)
-    line("const idx_t b = tile / " + num(tilesM * tilesN) + ";");
-  line("const idx_t m0 = tile / " + num(tilesN) + " % " + num(tilesM) +
-       " * kTileM, n0 = tile % " + num(tilesN) + " * kTileN;");
-  line("dlc::MmaAcc acc[kFragsM][kFragsN];");
-  line("for (int fi = 0; fi < kFragsM; ++fi)");
-  line("  for (int fj = 0; fj < kFragsN; ++fj)");
-  line("    dlc::mmaZero(acc[fi][fj]);");
-  if (failed(mmaMainLoop(t, g)) || failed(mmaEpilogue(anchor, g)))
+    line("const idx_t b = tile / (kTilesM * kTilesN);");
+  line("// Rasterized: kGroup tile rows at a time, column by column.");
+  line("const int ti = int(tile % (kTilesM * kTilesN)), grp = ti / (kGroup * "
+       "kTilesN);");
+  line("const int rows = kTilesM - grp * kGroup < kGroup ? kTilesM - grp * "
+       "kGroup : kGroup;");
+  std::string it = t.i32 ? "int" : "idx_t";
+  line("const " + it + " m0 = " + it +
+       "(grp * kGroup + ti % (kGroup * kTilesN) % rows) * kTM, n0 = " + it +
+       "(ti % (kGroup * kTilesN) / rows) * kTN;");
+  line("float acc[kFM][kFN][4] = {};");
+  if (failed(mmaMainLoop(t, g)) || failed(mmaEpilogue(anchor, t, g)))
     return failure();
+  line("dlc::barrier(); // the next tile's prologue refills the stages");
   close();
   return success();
 }
 
-/// Loads of the k tile at k0 into buffer `buf`, zero past the edges.
-LogicalResult KernelEmitter::mmaLoadTiles(const MmaTiles &t, Gemm &g,
-                                          const std::string &buf) {
+/// Each lane's accumulator elements: row g + 8 (e / 2), column 2q + e % 2
+/// of its m16n8 fragment (g = lane / 4, q = lane % 4).
+LogicalResult KernelEmitter::mmaEpilogue(Operation *anchor, const MmaTiles &t,
+                                         Gemm &g) {
   std::string bv0 = g.batch != 1 ? "b" : "0";
-  open("for (int e = t; e < kTileM * kTileK; e += kThreads)");
-  line("const idx_t m = m0 + e / kTileK, k = k0 + e % kTileK;");
-  line("float a = 0;");
-  open("if (m < " + num(g.m) + " && k < " + num(g.k) + ")");
-  FailureOr<std::string> a = g.loadA(bv0, "m", "k", "0");
-  if (failed(a))
-    return failure();
-  line("a = " + *a + ";");
-  close();
-  line("tileA[" + buf + "][e / kTileK * kLdA + e % kTileK] = " + t.T + "(a);");
-  close();
-  open("for (int e = t; e < kTileK * kTileN; e += kThreads)");
-  line("const idx_t k = k0 + e / kTileN, n = n0 + e % kTileN;");
-  line("float w = 0;");
-  open("if (k < " + num(g.k) + " && n < " + num(g.n) + ")");
-  FailureOr<std::string> b = g.loadB(bv0, "0", "k", "n");
-  if (failed(b))
-    return failure();
-  line("w = " + *b + ";");
-  close();
-  line("tileB[" + buf + "][e / kTileN * kLdB + e % kTileN] = " + t.T + "(w);");
-  close();
-  return success();
-}
-
-/// The warp's fragments of buffer `buf`, multiplied into its accumulators.
-void KernelEmitter::mmaMultiply(const MmaTiles &t, const std::string &buf) {
-  open("for (int kk = 0; kk < kTileK; kk += 16)");
-  line(Twine("dlc::MmaA<") + t.T + "> fragA[kFragsM];");
-  line(Twine("dlc::MmaB<") + t.T + "> fragB[kFragsN];");
-  line("for (int fi = 0; fi < kFragsM; ++fi)");
-  line("  dlc::mmaLoadA(fragA[fi], &tileA[" + buf +
-       "][(wm0 + fi * 16) * kLdA + kk], kLdA);");
-  line("for (int fj = 0; fj < kFragsN; ++fj)");
-  line("  dlc::mmaLoadB(fragB[fj], &tileB[" + buf +
-       "][kk * kLdB + wn0 + fj * 16], kLdB);");
-  line("for (int fi = 0; fi < kFragsM; ++fi)");
-  line("  for (int fj = 0; fj < kFragsN; ++fj)");
-  line("    dlc::mma(acc[fi][fj], fragA[fi], fragB[fj]);");
-  close();
-}
-
-/// The k loop: double-buffered (load kt while multiplying kt - 1) or not.
-LogicalResult KernelEmitter::mmaMainLoop(const MmaTiles &t, Gemm &g) {
-  int64_t numK = (g.k + t.tk - 1) / t.tk;
-  if (t.bufs == 2) {
-    line("// k tile kt is loaded into buffer kt % 2 while kt - 1 is "
-         "multiplied from the other");
-    open("for (idx_t kt = 0; kt <= " + num(numK) + "; ++kt)");
-    open("if (kt < " + num(numK) + ")");
-    line("const idx_t k0 = kt * kTileK;");
-    if (failed(mmaLoadTiles(t, g, "kt % 2")))
-      return failure();
-    close();
-    open("if (kt > 0)");
-    mmaMultiply(t, "(kt - 1) % 2");
-    close();
-    line("dlc::barrier();");
-    close();
-    return success();
-  }
-  open("for (idx_t k0 = 0; k0 < " + num(g.k) + "; k0 += kTileK)");
-  if (failed(mmaLoadTiles(t, g, "0")))
-    return failure();
-  line("dlc::barrier();");
-  mmaMultiply(t, "0");
-  line("dlc::barrier();");
-  close();
-  return success();
-}
-
-/// One accumulator at a time through the warp's staging tile.
-LogicalResult KernelEmitter::mmaEpilogue(Operation *anchor, Gemm &g) {
-  std::string bv0 = g.batch != 1 ? "b" : "0";
-  open("for (int fi = 0; fi < kFragsM; ++fi)");
-  open("for (int fj = 0; fj < kFragsN; ++fj)");
-  line("dlc::mmaStore(staging[warp], acc[fi][fj], 16);");
-  line("dlc::warpBarrier();");
-  open("for (int e = lane; e < 16 * 16; e += 32)");
-  line("const idx_t m = m0 + wm0 + fi * 16 + e / 16, n = n0 + wn0 + fj * 16 "
-       "+ e % 16;");
-  if (failed(gemmEpilogue(anchor, g, bv0, "staging[warp][e]")))
+  std::string it = t.i32 ? "int" : "idx_t";
+  line("const int g = lane / 4, q = lane % 4;");
+  // Unrolled, so that acc stays in registers.
+  line("#pragma unroll");
+  open("for (int fi = 0; fi < kFM; ++fi)");
+  line("#pragma unroll");
+  open("for (int fj = 0; fj < kFN; ++fj)");
+  line("#pragma unroll");
+  open("for (int e = 0; e < 4; ++e)");
+  line("const " + it +
+       " m = m0 + wm0 + fi * 16 + g + e / 2 * 8, n = n0 + wn0 + fj * 8 + q "
+       "* 2 + e % 2;");
+  if (failed(gemmEpilogue(anchor, g, bv0, "acc[fi][fj][e]")))
     return failure();
   close();
-  line("dlc::warpBarrier(); // the next accumulator reuses staging");
   close();
   close();
   return success();

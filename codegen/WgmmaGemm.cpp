@@ -98,6 +98,10 @@ LogicalResult KernelEmitter::emitWgmmaGemm(Operation *anchor, Gemm &g,
   line("for (int r = 0; r < kTileN / 2; ++r)");
   line("  acc[r] = 0.0f;");
   line(Twine("dlc::Vec<8, ") + t.T + "> ra[kChunksA], rb[kChunksB];");
+  // The vector loads read the array as T: not for a fused cast of another type.
+  for (std::optional<Gemm::StridedOperand> *o : {&g.stridedA, &g.stridedB})
+    if (*o && (*o)->element != want)
+      o->reset();
   if (failed(wgmmaMainLoop(g, t.T, bAlongK)) ||
       failed(wgmmaEpilogue(anchor, g)))
     return failure();

@@ -64,6 +64,8 @@ StringRef mlir::dlc::stringifyMmaMode(MmaMode m) {
     return "mma_sync_f16";
   case MmaMode::Bf16:
     return "mma_sync_bf16";
+  case MmaMode::Tf32:
+    return "mma_sync_tf32";
   case MmaMode::WgmmaF16:
     return "wgmma_f16";
   case MmaMode::WgmmaBf16:
@@ -73,7 +75,7 @@ StringRef mlir::dlc::stringifyMmaMode(MmaMode m) {
 }
 
 std::optional<MmaMode> mlir::dlc::symbolizeMmaMode(StringRef name) {
-  for (MmaMode m : {MmaMode::None, MmaMode::F16, MmaMode::Bf16,
+  for (MmaMode m : {MmaMode::None, MmaMode::F16, MmaMode::Bf16, MmaMode::Tf32,
                     MmaMode::WgmmaF16, MmaMode::WgmmaBf16})
     if (stringifyMmaMode(m) == name)
       return m;
@@ -240,7 +242,8 @@ mlir::dlc::fromAttr(DictionaryAttr dict,
     std::optional<MmaMode> mode = symbolizeMmaMode(mma);
     if (r.ok() && !mode)
       r.error("schedule: expects mma 'none', 'mma_sync_f16', "
-              "'mma_sync_bf16', 'wgmma_f16' or 'wgmma_bf16', got '" +
+              "'mma_sync_bf16', 'mma_sync_tf32', 'wgmma_f16' or 'wgmma_bf16', "
+              "got '" +
               mma + "'");
     s.mma = mode.value_or(MmaMode::None);
     if (r.ok() &&
@@ -301,8 +304,8 @@ mlir::dlc::overlayAttr(DictionaryAttr dict, Schedule &s,
     std::optional<MmaMode> mode = symbolizeMmaMode(m.getValue());
     if (!mode)
       return emitError() << "schedule: expects mma 'none', 'mma_sync_f16', "
-                            "'mma_sync_bf16', 'wgmma_f16' or 'wgmma_bf16', "
-                            "got '"
+                            "'mma_sync_bf16', 'mma_sync_tf32', 'wgmma_f16' or "
+                            "'wgmma_bf16', got '"
                          << m.getValue() << "'";
     s.mma = *mode;
   }
@@ -347,25 +350,17 @@ int64_t log2Distance(int64_t a, int64_t b) {
   return std::abs(int64_t(llvm::Log2_64(a)) - int64_t(llvm::Log2_64(b)));
 }
 
-/// The CUDA emitter's static shared memory per block (codegen/Gemm.cpp
-/// emitTiledGemm, codegen/MmaGemm.cpp); tighter than the target's limit.
+/// The FMA path's static shared memory per block (codegen/Gemm.cpp
+/// emitTiledGemm); the mma.sync pipeline (codegen/MmaGemm.cpp) uses dynamic
+/// shared memory up to the target's limit.
 constexpr int64_t kEmitterSharedBytes = 48 * 1024;
 
-/// Shared memory of the emitter's mma.sync GEMM: `bufs` padded A and B
-/// tiles of 16-bit elements and a 16x16 float staging tile per warp.
-int64_t mmaSharedBytes(int64_t tm, int64_t tn, int64_t tk, int64_t wm,
-                       int64_t wn, int64_t bufs) {
-  return bufs * (tm * (tk + 8) + tk * (tn + 8)) * 2 + wm * wn * 16 * 16 * 4;
-}
-
 /// GEMM tiles: power-of-two sides up to twice the problem, warps dividing
-/// them, and every check of --dlc-tile (warp tile 16x8 and tk a multiple of
-/// 16 with tensor cores, at most 1024 threads, grid y at most 65535, shared
-/// memory within the target's) and of the emitter (16x16 fragments per warp,
-/// or a tile that the block's threads divide; 48 KiB of shared memory).
-/// The emitter double-buffers when stages >= 2 and ignores stages on the
-/// FMA path, so stages are only 1 or the default's (>= 2) with tensor
-/// cores, and the default's without.
+/// them, and every check of --dlc-tile (with tensor cores: a warp tile
+/// multiple of 16x16, tk a multiple of 16, 2 to 4 stages, the stages within
+/// the target's shared memory; at most 1024 threads) and of the FMA path
+/// (a tile that the block's threads divide, 48 KiB of static shared memory;
+/// it ignores stages, so they stay the default's).
 void gemmCandidates(const Schedule &base, const TargetInfo &t,
                     std::vector<std::pair<int64_t, Schedule>> &out) {
   int64_t m = base.gemm[1], n = base.gemm[2], k = base.gemm[3];
@@ -393,24 +388,19 @@ void gemmCandidates(const Schedule &base, const TargetInfo &t,
              tk *= 2)
           for (int64_t wm = 1; wm <= 4; wm *= 2)
             for (int64_t wn = 1; wn <= 4; wn *= 2)
-              for (int64_t bufs = 1; bufs <= (tc ? 2 : 1); ++bufs) {
+              for (int64_t stages = tc ? 2 : base.stages;
+                   stages <= (tc ? 4 : base.stages); ++stages) {
                 int64_t threads = 32 * wm * wn;
                 if (tm % wm || tn % wn || threads > 1024)
                   continue;
-                if (tc && (tm % (16 * wm) || tn % (16 * wn) || tk % 16 ||
-                           mmaSharedBytes(tm, tn, tk, wm, wn, bufs) >
-                               kEmitterSharedBytes))
+                if (tc && (tm % (16 * wm) || tn % (16 * wn) || tk % 16))
                   continue;
                 if (!tc && ((tm * tn) % threads ||
                             (tm * tk + tk * tn) * fmaBytes >
                                 kEmitterSharedBytes))
                   continue;
-                int64_t stages =
-                    tc && bufs == 1 ? 1 : std::max<int64_t>(2, base.stages);
-                if (!tc)
-                  stages = base.stages;
                 int64_t shared = stages * (tm * tk + tk * tn) * elemBytes;
-                if (shared > t.maxSharedBytes || ceilDiv(m, tm) > 65535)
+                if (shared > t.maxSharedBytes)
                   continue;
                 Schedule s = base;
                 s.tile = {tm, tn, tk};
@@ -418,8 +408,8 @@ void gemmCandidates(const Schedule &base, const TargetInfo &t,
                 s.stages = stages;
                 s.mma = mma;
                 s.block = {threads, 1, 1};
-                s.grid = {std::max<int64_t>(1, ceilDiv(n, tn)),
-                          std::max<int64_t>(1, ceilDiv(m, tm)), base.grid[2]};
+                s.grid = {std::max<int64_t>(1, ceilDiv(m, tm) * ceilDiv(n, tn)),
+                          base.grid[1], 1};
                 s.sharedBytes = shared;
                 int64_t d = log2Distance(tm, base.tile[0]) +
                             log2Distance(tn, base.tile[1]) +

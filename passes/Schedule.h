@@ -57,6 +57,7 @@ enum class MmaMode {
   None, ///< "none": FMA
   F16,       ///< "mma_sync_f16"
   Bf16,      ///< "mma_sync_bf16"
+  Tf32,      ///< "mma_sync_tf32": f32 operands rounded to tf32
   WgmmaF16,  ///< "wgmma_f16": Hopper warpgroup MMA, target sm_90 only
   WgmmaBf16  ///< "wgmma_bf16"
 };

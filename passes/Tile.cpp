@@ -323,7 +323,9 @@ Schedule defaults(const Problem &p, const TargetInfo &t) {
     s.tile = {tm, tn, tk};
     s.warps = {tm >= 64 ? 2 : 1, tn >= 128 ? 4 : (tn >= 64 ? 2 : 1)};
     bool sm90 = t.name == "sm_90";
-    s.stages = tensorCores ? (sm90 ? 4 : 3) : (sm90 ? 3 : 2);
+    // Four cp.async stages of 128x128x32 are 64 KiB: two blocks per SM on
+    // sm_80, three on sm_90.
+    s.stages = tensorCores ? 4 : (sm90 ? 3 : 2);
     // No deeper than the number of k tiles (but double-buffered).
     s.stages = std::min(s.stages, std::max<int64_t>(2, ceilDiv(k, tk)));
     if (sm90 && tensorCores && wgmmaFits(p))
@@ -366,9 +368,12 @@ void derive(const Problem &p, const TargetInfo &t, Schedule &s, bool keepGrid) {
   } else {
     int64_t batch = p.gemm[0], m = p.gemm[1], n = p.gemm[2];
     s.block = {32 * s.warps[0] * s.warps[1], 1, 1};
-    s.grid = {std::max<int64_t>(1, ceilDiv(n, s.tile[1])),
-              std::max<int64_t>(1, ceilDiv(m, s.tile[0])),
-              std::max<int64_t>(1, batch)};
+    // The tiles of one batch entry on x (the emitter walks them in a
+    // rasterized order), the batch on y.
+    s.grid = {std::max<int64_t>(1, ceilDiv(m, s.tile[0]) *
+                                       ceilDiv(n, s.tile[1])),
+              std::max<int64_t>(1, batch), 1};
+    // The mma.sync pipeline's swizzled stages (dynamic shared memory).
     s.sharedBytes = s.stages * (s.tile[0] * s.tile[2] + s.tile[2] * s.tile[1]) *
                     elementBytes(p.element);
     if (isWgmma(s.mma)) // dynamic, + 1024 bytes to align the first stage
@@ -444,11 +449,13 @@ std::string finish(const Problem &p, const TargetInfo &t, Schedule &s,
         ((s.mma == MmaMode::F16 || s.mma == MmaMode::WgmmaF16) &&
          p.element.isF16()) ||
         ((s.mma == MmaMode::Bf16 || s.mma == MmaMode::WgmmaBf16) &&
-         p.element.isBF16());
+         p.element.isBF16()) ||
+        (s.mma == MmaMode::Tf32 && p.element.isF32());
     if (!typeOk) {
       os << "mma '" << s.mma << "' does not fit " << p.element << " elements";
       return out;
     }
+    auto pow2 = [](int64_t x) { return llvm::isPowerOf2_64(uint64_t(x)); };
     if (isWgmma(s.mma)) {
       if (t.name != "sm_90") {
         os << "mma '" << s.mma << "' needs target sm_90";
@@ -463,11 +470,17 @@ std::string finish(const Problem &p, const TargetInfo &t, Schedule &s,
         return out;
       }
     } else if (s.mma != MmaMode::None &&
-        ((tm / wm) % 16 || (tn / wn) % 8 || tk % 16)) {
+               ((tm / wm) % 16 || (tn / wn) % 16 || tk % 16 || !pow2(tm) ||
+                !pow2(tn) || !pow2(tk))) {
       os << "tile [" << tm << ", " << tn << ", " << tk << "] with warps [" << wm
          << ", " << wn
-         << "]; mma.sync expects a warp tile multiple of 16x8 and tk a "
-            "multiple of 16";
+         << "]; mma.sync expects power-of-two tile sides, a warp tile "
+            "multiple of 16x16 and tk a multiple of 16";
+      return out;
+    }
+    if (s.mma != MmaMode::None && (s.stages < 2 || s.stages > 8)) {
+      os << "stages " << s.stages
+         << "; the mma.sync pipeline expects 2 to 8 stages";
       return out;
     }
   }

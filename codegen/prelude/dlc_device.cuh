@@ -4,8 +4,8 @@
 // defined the CUDA built-ins it relies on (threadIdx, __syncthreads,
 // __shfl_xor_sync, __half, ...) with CUDA semantics.
 // The source defines DLC_USE_F16 / DLC_USE_BF16 (and includes cuda_fp16.h /
-// cuda_bf16.h) only when a kernel uses those types, and DLC_USE_MMA (and
-// includes mma.h, on a GPU) only when a kernel uses tensor cores.
+// cuda_bf16.h) only when a kernel uses those types, and DLC_USE_MMA only
+// when a kernel uses tensor cores (mma.sync through inline PTX).
 #ifndef DLC_PRELUDE
 #define DLC_PRELUDE
 // Indices and sizes.
@@ -84,41 +84,238 @@ __device__ __forceinline__ idx_t blocksPerGrid() {
 __device__ __forceinline__ void barrier() { __syncthreads(); }
 __device__ __forceinline__ void warpBarrier() { __syncwarp(); }
 
+// Asynchronous copies global -> shared (cp.async, sm_80+): Bytes (4, 8 or
+// 16) to `smem`, of which the first `srcBytes` come from `gmem` and the
+// rest are zero (srcBytes 0: a pure zero fill; gmem is then not read but
+// must still be a valid pointer). 16 bytes go through L2 only (.cg). Both
+// pointers are Bytes-aligned. The copies of a thread form groups
+// (cpAsyncCommit); cpAsyncWait<N> waits until at most N of its groups are
+// pending; a barrier then makes them visible to the block.
+template <int Bytes>
+__device__ __forceinline__ void cpAsync(void *smem, const void *gmem,
+                                        int srcBytes) {
+#ifdef __CUDACC_HOST_EMULATION__
+  dlc_host::copyZeroFill(smem, gmem, Bytes, srcBytes);
+#else
+  const unsigned s = unsigned(__cvta_generic_to_shared(smem));
+  if constexpr (Bytes == 16)
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s),
+                 "l"(gmem), "r"(srcBytes)
+                 : "memory");
+  else
+    asm volatile("cp.async.ca.shared.global [%0], [%1], %2, %3;\n" ::"r"(s),
+                 "l"(gmem), "n"(Bytes), "r"(srcBytes)
+                 : "memory");
+#endif
+}
+__device__ __forceinline__ void cpAsyncCommit() {
+#ifndef __CUDACC_HOST_EMULATION__
+  asm volatile("cp.async.commit_group;\n" ::: "memory");
+#endif
+}
+template <int N> __device__ __forceinline__ void cpAsyncWait() {
+#ifndef __CUDACC_HOST_EMULATION__
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+#endif
+}
+
 #ifdef DLC_USE_MMA
-// Tensor cores through WMMA: 16x16x16 tiles of T (__half or
-// __nv_bfloat16, row-major in memory) and a float accumulator. Each call
-// is warp-collective: every lane of the warp makes it, with the same
-// arguments; the pointers are 32-byte aligned and `ld` (elements) a
-// multiple of 8 (16-bit T) or 4 (float).
-template <typename T>
-using MmaA = nvcuda::wmma::fragment<nvcuda::wmma::matrix_a, 16, 16, 16, T,
-                                    nvcuda::wmma::row_major>;
-template <typename T>
-using MmaB = nvcuda::wmma::fragment<nvcuda::wmma::matrix_b, 16, 16, 16, T,
-                                    nvcuda::wmma::row_major>;
-using MmaAcc =
-    nvcuda::wmma::fragment<nvcuda::wmma::accumulator, 16, 16, 16, float>;
-__device__ __forceinline__ void mmaZero(MmaAcc &c) {
-  nvcuda::wmma::fill_fragment(c, 0.0f);
+// Tensor cores through mma.sync (docs/codegen.md, "tensor cores").
+//
+// Shared tiles: a tile is row-major, rows of kCols elements of kBytes
+// bytes, stored by 16-byte chunks whose column is XOR-swizzled with the row
+// so that the 8 rows of one chunk column (what ldmatrix reads in one phase,
+// or 8 lanes of a cp.async) fall in 8 distinct 16-byte bank groups: no bank
+// conflicts and no padding. kCols * kBytes / 16 is a power of two.
+template <int kCols, int kBytes>
+__host__ __device__ __forceinline__ int swizzle(int row, int col) {
+  constexpr int kPer = 16 / kBytes, kChunks = kCols / kPer;
+  static_assert(kChunks > 0 && (kChunks & (kChunks - 1)) == 0,
+                "swizzled rows are a power-of-two number of 16-byte chunks");
+  constexpr int kRowsPerLine = kChunks >= 8 ? 1 : 8 / kChunks;
+  constexpr int kMask = kChunks >= 8 ? 7 : kChunks - 1;
+  const int chunk = (col / kPer) ^ ((row / kRowsPerLine) & kMask);
+  return row * kCols + chunk * kPer + col % kPer;
 }
-template <typename T>
-__device__ __forceinline__ void mmaLoadA(MmaA<T> &a, const T *p, unsigned ld) {
-  nvcuda::wmma::load_matrix_sync(a, p, ld);
+
+// The A tile of a k step is [kTM][kTK] when kKMajor (k contiguous), else
+// [kTK][kTM]; the B tile [kTN][kTK] when kKMajor, else [kTK][kTN]. These
+// give the element offset of the row that `lane` hands ldmatrix.x4
+// (.trans for the non-K-major tiles): for A the 16x16 fragment at (m0, k0)
+// in the register order of mma.m16n8k16 (a0a1: rows 0-7, k 0-7; a2a3:
+// rows 8-15; a4a5: k 8-15; a6a7), for B the two 16x8 fragments at n0 and
+// n0 + 8 (b0b1 of n0, k 0-7 and 8-15, then those of n0 + 8).
+template <int kTM, int kTK, bool kKMajor>
+__host__ __device__ __forceinline__ int ldsmRowA(int lane, int m0, int k0) {
+  if constexpr (kKMajor)
+    return swizzle<kTK, 2>(m0 + lane % 16, k0 + lane / 16 * 8);
+  else
+    return swizzle<kTM, 2>(k0 + lane % 8 + lane / 16 * 8, m0 + lane / 8 % 2 * 8);
 }
-template <typename T>
-__device__ __forceinline__ void mmaLoadB(MmaB<T> &b, const T *p, unsigned ld) {
-  nvcuda::wmma::load_matrix_sync(b, p, ld);
+template <int kTN, int kTK, bool kKMajor>
+__host__ __device__ __forceinline__ int ldsmRowB(int lane, int n0, int k0) {
+  if constexpr (kKMajor)
+    return swizzle<kTK, 2>(n0 + lane % 8 + lane / 16 * 8, k0 + lane / 8 % 2 * 8);
+  else
+    return swizzle<kTN, 2>(k0 + lane % 8 + lane / 8 % 2 * 8, n0 + lane / 16 * 8);
 }
-// acc += a * b, products and sums in float.
-template <typename T>
-__device__ __forceinline__ void mma(MmaAcc &acc, const MmaA<T> &a,
-                                    const MmaB<T> &b) {
-  nvcuda::wmma::mma_sync(acc, a, b, acc);
+// Element offsets of A(m, k) and B(k, n) in their tiles (any element size).
+template <int kTM, int kTK, bool kKMajor, int kBytes>
+__host__ __device__ __forceinline__ int tileOffsetA(int m, int k) {
+  if constexpr (kKMajor)
+    return swizzle<kTK, kBytes>(m, k);
+  else
+    return swizzle<kTM, kBytes>(k, m);
 }
-// The accumulator to p[row * ld + col], row-major.
-__device__ __forceinline__ void mmaStore(float *p, const MmaAcc &c,
-                                         unsigned ld) {
-  nvcuda::wmma::store_matrix_sync(p, c, ld, nvcuda::wmma::mem_row_major);
+template <int kTN, int kTK, bool kKMajor, int kBytes>
+__host__ __device__ __forceinline__ int tileOffsetB(int k, int n) {
+  if constexpr (kKMajor)
+    return swizzle<kTK, kBytes>(n, k);
+  else
+    return swizzle<kTN, kBytes>(k, n);
+}
+
+// tf32 (m16n8k8, 32-bit loads): the element offset of register r of the
+// lane's A fragment at (m0, k0) (a0: row lane / 4, column lane % 4; a1 row
+// + 8; a2 column + 4; a3 both) and of its B fragment at (n0, k0) (b0: k
+// lane % 4, column lane / 4; b1: k + 4).
+template <int kTM, int kTK, bool kKMajor>
+__host__ __device__ __forceinline__ int tf32OffsetA(int lane, int r, int m0,
+                                                    int k0) {
+  return tileOffsetA<kTM, kTK, kKMajor, 4>(m0 + lane / 4 + r % 2 * 8,
+                                           k0 + lane % 4 + r / 2 * 4);
+}
+template <int kTN, int kTK, bool kKMajor>
+__host__ __device__ __forceinline__ int tf32OffsetB(int lane, int r, int n0,
+                                                    int k0) {
+  return tileOffsetB<kTN, kTK, kKMajor, 4>(k0 + lane % 4 + r * 4,
+                                           n0 + lane / 4);
+}
+
+#ifndef __CUDACC_HOST_EMULATION__
+template <bool kTrans>
+__device__ __forceinline__ void ldsm4(unsigned (&r)[4], const void *p) {
+  const unsigned s = unsigned(__cvta_generic_to_shared(p));
+  if constexpr (kTrans)
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 "
+                 "{%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(s));
+  else
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 "
+                 "{%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(s));
+}
+#ifdef DLC_USE_F16
+__device__ __forceinline__ void mma16816(float (&d)[4], const unsigned (&a)[4],
+                                         const unsigned (&b)[2],
+                                         const __half *) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
+               "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+               "{%0, %1, %2, %3};\n"
+               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]),
+                 "r"(b[1]));
+}
+#endif
+#ifdef DLC_USE_BF16
+__device__ __forceinline__ void mma16816(float (&d)[4], const unsigned (&a)[4],
+                                         const unsigned (&b)[2],
+                                         const __nv_bfloat16 *) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+               "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+               "{%0, %1, %2, %3};\n"
+               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]),
+                 "r"(b[1]));
+}
+#endif
+__device__ __forceinline__ unsigned toTf32(float x) {
+  unsigned r;
+  asm("cvt.rna.tf32.f32 %0, %1;\n" : "=r"(r) : "f"(x));
+  return r;
+}
+__device__ __forceinline__ void mma1688(float (&d)[4], const unsigned (&a)[4],
+                                        const unsigned (&b)[2]) {
+  asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
+               "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+               "{%0, %1, %2, %3};\n"
+               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]),
+                 "r"(b[1]));
+}
+#endif
+
+// acc[i][j] += the warp's A rows wm0 + 16i .. (kFM fragments of 16) times
+// its B columns wn0 + 8j .. (kFN of 8) over the kTK columns of the tiles sA
+// and sB (layouts above). acc[i][j][e] is this lane's element of the m16n8
+// accumulator: row lane / 4 + 8 (e / 2), column lane % 4 * 2 + e % 2.
+// T: __half or __nv_bfloat16 (m16n8k16 via ldmatrix; kFN even), or float
+// (tf32: m16n8k8, operands rounded to tf32 by cvt.rna, 32-bit loads).
+// Warp-collective on a GPU; on the CPU device each lane computes its own
+// elements from shared memory (no warp exchange).
+template <int kFM, int kFN, int kTM, int kTN, int kTK, bool kAK, bool kBK,
+          typename T>
+__device__ __forceinline__ void mmaTile(float (&acc)[kFM][kFN][4], const T *sA,
+                                        const T *sB, int wm0, int wn0,
+                                        int lane) {
+  constexpr int kB = int(sizeof(T));
+#ifdef __CUDACC_HOST_EMULATION__
+  dlc_host::mmaTile<kFM, kFN, kTK>(
+      acc,
+      [&](int m, int k) {
+        return dlc_host::mmaOperand(sA[tileOffsetA<kTM, kTK, kAK, kB>(m, k)]);
+      },
+      [&](int k, int n) {
+        return dlc_host::mmaOperand(sB[tileOffsetB<kTN, kTK, kBK, kB>(k, n)]);
+      },
+      wm0, wn0, lane);
+#else
+  if constexpr (kB == 2) {
+    static_assert(kFN % 2 == 0, "B fragments are loaded in pairs");
+#pragma unroll
+    for (int kk = 0; kk < kTK; kk += 16) {
+      unsigned a[kFM][4], b[kFN][2];
+#pragma unroll
+      for (int i = 0; i < kFM; ++i)
+        ldsm4<!kAK>(a[i], sA + ldsmRowA<kTM, kTK, kAK>(lane, wm0 + i * 16, kk));
+#pragma unroll
+      for (int j = 0; j < kFN; j += 2) {
+        unsigned r[4];
+        ldsm4<!kBK>(r, sB + ldsmRowB<kTN, kTK, kBK>(lane, wn0 + j * 8, kk));
+        b[j][0] = r[0], b[j][1] = r[1], b[j + 1][0] = r[2], b[j + 1][1] = r[3];
+      }
+#pragma unroll
+      for (int i = 0; i < kFM; ++i)
+#pragma unroll
+        for (int j = 0; j < kFN; ++j)
+          mma16816(acc[i][j], a[i], b[j], sA);
+    }
+  } else {
+#pragma unroll
+    for (int kk = 0; kk < kTK; kk += 8) {
+      unsigned a[kFM][4], b[kFN][2];
+#pragma unroll
+      for (int i = 0; i < kFM; ++i)
+#pragma unroll
+        for (int r = 0; r < 4; ++r)
+          a[i][r] = toTf32(
+              sA[tf32OffsetA<kTM, kTK, kAK>(lane, r, wm0 + i * 16, kk)]);
+#pragma unroll
+      for (int j = 0; j < kFN; ++j)
+#pragma unroll
+        for (int r = 0; r < 2; ++r)
+          b[j][r] = toTf32(
+              sB[tf32OffsetB<kTN, kTK, kBK>(lane, r, wn0 + j * 8, kk)]);
+#pragma unroll
+      for (int i = 0; i < kFM; ++i)
+#pragma unroll
+        for (int j = 0; j < kFN; ++j)
+          mma1688(acc[i][j], a[i], b[j]);
+    }
+  }
+#endif
 }
 #endif
 

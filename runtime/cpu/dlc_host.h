@@ -8,15 +8,15 @@
 // would. docs/runtime.md describes the execution model:
 //
 //  - Blocks run in parallel on the runtime's thread pool (one block per
-//    worker at a time); `__shared__` is `static thread_local`, so each
+//    worker at a time); `__shared__` is `thread_local`, so each
 //    worker has its own copy, reused (not cleared) from block to block as
 //    shared memory is on a GPU.
 //  - Threads of a block run as cooperative fibers (a hand-written context
 //    switch, no syscall; 64 KiB stacks with a guard page) when the kernel
 //    has barriers or warp operations;
 //    otherwise one after another as a plain loop. A fiber switches only at
-//    __syncthreads, __syncwarp, shuffles and warp matrix multiplies
-//    (nvcuda::wmma::mma_sync, emulated below); the scheduler resumes each
+//    __syncthreads, __syncwarp and shuffles (tensor-core tiles need no
+//    switch, see mmaTile below); the scheduler resumes each
 //    waiting fiber once every live thread of its block (barrier) or of its
 //    warp (warp op) has arrived, so a shuffle reads what every lane wrote.
 //    Threads that have returned count as arrived (as on sm_70+). Threads
@@ -389,7 +389,7 @@ extern "C" DLC_HOST_HIDDEN void dlc_host_fiber_switch(void **saveSp,
 // Pushes rbp rbx r12-r15, saves rsp in *rdi, loads rsi, pops, returns.
 __asm__(".text\n"
         ".p2align 4\n"
-        ".globl dlc_host_fiber_switch\n"
+        ".weak dlc_host_fiber_switch\n"
         ".hidden dlc_host_fiber_switch\n"
         ".type dlc_host_fiber_switch,@function\n"
         "dlc_host_fiber_switch:\n"
@@ -406,7 +406,7 @@ __asm__(".text\n"
 // returns to the restored x30.
 __asm__(".text\n"
         ".p2align 4\n"
-        ".globl dlc_host_fiber_switch\n"
+        ".weak dlc_host_fiber_switch\n"
         ".hidden dlc_host_fiber_switch\n"
         ".type dlc_host_fiber_switch,%function\n"
         "dlc_host_fiber_switch:\n"
@@ -487,7 +487,6 @@ struct Fiber {
   uint3 tid;
   FiberState state;
   unsigned shuffles; // shuffles done: picks the slot bank
-  unsigned mmas;     // warp matrix multiplies done: picks the mma bank
 };
 
 /// One worker's fibers, stacks and warp exchange slots, reused from block
@@ -502,8 +501,6 @@ struct Scheduler {
   int current = -1;
   // Warp exchange: [warp][bank][lane], 8 bytes per value.
   std::vector<uint64_t> slots;
-  // Warp matrix multiply: [warp][bank][A 16x16, B 16x16] as float.
-  std::vector<float> mmaSlots;
   void (*body)(void *const *) = nullptr;
   void *const *args = nullptr;
   const char *failure = nullptr;
@@ -654,217 +651,7 @@ inline T __shfl_up_sync(unsigned mask, T v, unsigned delta, int width = 32) {
   });
 }
 
-//===----------------------------------------------------------------------===//
-// Warp matrix multiply (the nvcuda::wmma subset the device prelude uses)
-//===----------------------------------------------------------------------===//
-//
-// 16x16x16 only. A fragment is the lane's share of the 16x16 tile: lane l
-// owns elements 8l .. 8l+7 in row-major order (row (8l+j)/16, column
-// (8l+j)%16). Loads and stores touch only the lane's own elements;
-// mma_sync is the collective: each lane publishes its A and B elements
-// (as float) in its warp's bank, waits for the whole warp, then computes
-// its 8 results (float products and sums, k in order). Two banks alternate
-// as for shuffles.
-
-namespace nvcuda {
-namespace wmma {
-struct matrix_a {};
-struct matrix_b {};
-struct accumulator {};
-struct row_major {};
-struct col_major {};
-enum layout_t { mem_row_major, mem_col_major };
-
-template <typename Use, int M, int N, int K, typename T, typename Layout = void>
-struct fragment {
-  static_assert(M == 16 && N == 16 && K == 16, "only 16x16x16 tiles");
-  static constexpr int num_elements = 8;
-  T x[num_elements];
-};
-
-template <typename Use, typename T, typename Layout>
-inline void fill_fragment(fragment<Use, 16, 16, 16, T, Layout> &f, T v) {
-  for (int j = 0; j < 8; ++j)
-    f.x[j] = v;
-}
-
-inline int laneOfThread() {
-  return ::dlc_host::scheduler ? ::dlc_host::scheduler->current % 32 : 0;
-}
-
-template <typename Use, typename T, typename Layout>
-inline void load_matrix_sync(fragment<Use, 16, 16, 16, T, Layout> &f,
-                             const T *p, unsigned ldm) {
-  const int lane = laneOfThread();
-  for (int j = 0; j < 8; ++j) {
-    const int e = lane * 8 + j, r = e / 16, c = e % 16;
-    f.x[j] = std::is_same_v<Layout, col_major> ? p[size_t(c) * ldm + r]
-                                               : p[size_t(r) * ldm + c];
-  }
-}
-
-inline void store_matrix_sync(float *p,
-                              const fragment<accumulator, 16, 16, 16, float> &f,
-                              unsigned ldm, layout_t layout) {
-  const int lane = laneOfThread();
-  for (int j = 0; j < 8; ++j) {
-    const int e = lane * 8 + j, r = e / 16, c = e % 16;
-    p[layout == mem_col_major ? size_t(c) * ldm + r : size_t(r) * ldm + c] =
-        f.x[j];
-  }
-}
-
-template <typename T, typename LA, typename LB>
-inline void mma_sync(fragment<accumulator, 16, 16, 16, float> &d,
-                     const fragment<matrix_a, 16, 16, 16, T, LA> &a,
-                     const fragment<matrix_b, 16, 16, 16, T, LB> &b,
-                     const fragment<accumulator, 16, 16, 16, float> &c) {
-  ::dlc_host::Scheduler *s = ::dlc_host::scheduler;
-  if (!s) {
-    if (::dlc_host::threadCount() > 1)
-      ::dlc_host::loopModeError = "a warp matrix multiply";
-    return;
-  }
-  const int self = s->current, lane = self % 32, warp = self / 32;
-  ::dlc_host::Fiber &f = s->fibers[size_t(self)];
-  float *bank = &s->mmaSlots[(size_t(warp) * 2 + (f.mmas & 1)) * 512];
-  for (int j = 0; j < 8; ++j) {
-    bank[lane * 8 + j] = float(a.x[j]);
-    bank[256 + lane * 8 + j] = float(b.x[j]);
-  }
-  ++f.mmas;
-  ::dlc_host::wait(::dlc_host::FiberState::AtWarpSync);
-  float out[8];
-  for (int j = 0; j < 8; ++j) {
-    const int e = lane * 8 + j, r = e / 16, col = e % 16;
-    float acc = c.x[j];
-    for (int k = 0; k < 16; ++k)
-      acc += bank[r * 16 + k] * bank[256 + k * 16 + col];
-    out[j] = acc;
-  }
-  for (int j = 0; j < 8; ++j)
-    d.x[j] = out[j];
-}
-} // namespace wmma
-} // namespace nvcuda
-
-//===----------------------------------------------------------------------===//
-// Dynamic shared memory and Hopper warpgroup MMA (wgmma)
-//===----------------------------------------------------------------------===//
-//
-// Kernels that use more than 48 KiB declare `extern __shared__ unsigned char
-// dlc_smem[]`: here one buffer per worker, as large as any GPU block may use,
-// 1024-byte aligned. It is the host's shared window: smemAddr is the offset
-// in it, as __cvta_generic_to_shared is on a GPU, so that a wgmma descriptor
-// (14 bits of address >> 4) addresses it as on the GPU. wgmma needs no
-// fibers switch: each thread computes its own accumulator elements from
-// shared memory through the descriptors (the barrier before every wgmma in
-// the emitted kernels makes the tiles complete), k in order, in float.
-
-constexpr size_t kDlcHostSharedBytes = 256 * 1024;
-inline thread_local unsigned char dlc_smem[kDlcHostSharedBytes]
-    __attribute__((aligned(1024), visibility("hidden")));
-
-namespace dlc_host {
-
-/// The byte offset in the shared window of element (row, k) of a K-major
-/// operand of 16-bit elements described by `desc` (PTX "Matrix Descriptor
-/// Format": start address, leading and stride byte offsets >> 4, swizzle
-/// mode in bits 62-63), or -1 for what the emulation does not model (a base
-/// offset, or a k step crossing the swizzle width).
-inline long wgmmaOperandOffset(uint64_t desc, int row, int k) {
-  const unsigned start = unsigned(desc & 0x3fff) << 4;
-  const unsigned lbo = unsigned((desc >> 16) & 0x3fff) << 4;
-  const unsigned sbo = unsigned((desc >> 32) & 0x3fff) << 4;
-  const unsigned baseOffset = unsigned((desc >> 49) & 7);
-  const unsigned mode = unsigned(desc >> 62);
-  const unsigned kb = unsigned(k) * 2; // byte of k in the row
-  if (baseOffset != 0)
-    return -1;
-  if (mode == 0) // interleaved 8x16-byte core matrices
-    return long(start + unsigned(row / 8) * sbo + kb / 16 * lbo +
-                unsigned(row % 8) * 16 + kb % 16);
-  // Swizzled: rows of `width` bytes, 8-row groups sbo apart; the 16-byte
-  // chunk bits [4, 4 + log2(width / 16)) of the address are XORed with the
-  // bits from bit 7 up.
-  const unsigned width = mode == 1 ? 128 : mode == 2 ? 64 : 32;
-  if (start % width + kb + 2 > width)
-    return -1;
-  unsigned a = start + unsigned(row / 8) * sbo + unsigned(row % 8) * width + kb;
-  a ^= ((a >> 7) & (width / 16 - 1)) << 4;
-  return long(a);
-}
-
-inline void wgmmaFail(const char *why) {
-  if (!kernelError)
-    kernelError = why;
-}
-
-} // namespace dlc_host
-
-namespace dlc {
-inline unsigned smemAddr(const void *p) {
-  return unsigned(static_cast<const unsigned char *>(p) - dlc_smem);
-}
-inline void fenceProxyAsync() {}
-inline void wgmmaFence() {}
-inline void wgmmaCommit() {}
-template <int N> inline void wgmmaWait() {}
-template <int N> inline void wgmmaFenceAcc(float (&)[N]) {}
-/// This thread's elements of D (m64nNk16) += A * B, in the documented
-/// register layout: d[4j + 2i + c] = D(16w + l / 4 + 8i, 8j + 2(l % 4) + c)
-/// for warp w and lane l of the warpgroup.
-template <int N, typename T> struct Wgmma {
-  static void run(float (&d)[N / 2], uint64_t a, uint64_t b) {
-    const ::dlc_host::Builtins &bi = ::dlc_host::builtins;
-    const unsigned t =
-        bi.thread.x + bi.blockDims.x * (bi.thread.y + bi.blockDims.y * bi.thread.z);
-    const int w = int(t % 128 / 32), l = int(t % 32);
-    long offA[2][16], offB[N / 8][2][16];
-    for (int i = 0; i < 2; ++i)
-      for (int k = 0; k < 16; ++k)
-        offA[i][k] =
-            ::dlc_host::wgmmaOperandOffset(a, 16 * w + l / 4 + 8 * i, k);
-    for (int j = 0; j < N / 8; ++j)
-      for (int c = 0; c < 2; ++c)
-        for (int k = 0; k < 16; ++k)
-          offB[j][c][k] =
-              ::dlc_host::wgmmaOperandOffset(b, 8 * j + 2 * (l % 4) + c, k);
-    for (int i = 0; i < 2; ++i)
-      for (int k = 0; k < 16; ++k)
-        if (offA[i][k] < 0 || offA[i][k] + 2 > long(kDlcHostSharedBytes))
-          return ::dlc_host::wgmmaFail("a wgmma descriptor outside the model");
-    for (int j = 0; j < N / 8; ++j)
-      for (int c = 0; c < 2; ++c)
-        for (int k = 0; k < 16; ++k)
-          if (offB[j][c][k] < 0 ||
-              offB[j][c][k] + 2 > long(kDlcHostSharedBytes))
-            return ::dlc_host::wgmmaFail(
-                "a wgmma descriptor outside the model");
-    auto at = [](long off) {
-      T v;
-      memcpy(&v, dlc_smem + off, sizeof(T));
-      return float(v);
-    };
-    float av[2][16];
-    for (int i = 0; i < 2; ++i)
-      for (int k = 0; k < 16; ++k)
-        av[i][k] = at(offA[i][k]);
-    for (int j = 0; j < N / 8; ++j)
-      for (int c = 0; c < 2; ++c) {
-        float bv[16];
-        for (int k = 0; k < 16; ++k)
-          bv[k] = at(offB[j][c][k]);
-        for (int i = 0; i < 2; ++i) {
-          float acc = d[4 * j + 2 * i + c];
-          for (int k = 0; k < 16; ++k)
-            acc += av[i][k] * bv[k];
-          d[4 * j + 2 * i + c] = acc;
-        }
-      }
-  }
-};
-} // namespace dlc
+#include "dlc_host_mma.h" // spliced into the prelude text by CMake
 
 namespace dlc_host {
 
@@ -963,7 +750,6 @@ inline void runBlockFibers(LaunchState &st) {
                    "cannot map fiber stacks");
   s.fibers.resize(size_t(n));
   s.slots.assign(size_t((n + 31) / 32) * 2 * 32, 0);
-  s.mmaSlots.resize(size_t((n + 31) / 32) * 2 * 512);
   s.body = st.body;
   s.args = st.launch->args;
   s.switches = 0;
@@ -972,7 +758,6 @@ inline void runBlockFibers(LaunchState &st) {
     f.tid = unflatten(i, bd);
     f.state = FiberState::Runnable;
     f.shuffles = 0;
-    f.mmas = 0;
     prepareContext(f.ctx,
                    s.stacks + size_t(i) * (Scheduler::kStackBytes +
                                            Scheduler::kGuardBytes) +
@@ -1039,6 +824,13 @@ inline void runBlock(void *ctx, int64_t b, int /*worker*/) {
 inline int launch(const dlc_host_launch *l, void (*body)(void *const *)) {
   LaunchState st;
   st.launch = l;
+  if (l->shared_bytes > kDynamicSharedBytes) {
+    if (l->error && l->error_size)
+      snprintf(l->error, l->error_size,
+               "%zu bytes of dynamic shared memory; the cpu device has %zu",
+               l->shared_bytes, kDynamicSharedBytes);
+    return 1;
+  }
   st.body = body;
   st.error = l->error;
   st.errorSize = l->error_size;

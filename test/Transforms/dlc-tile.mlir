@@ -117,14 +117,14 @@ func.func @mse_full_reduction(%x: tensor<64x256xf32>, %y: tensor<64x256xf32>) ->
 // -----
 
 // f32 GEMM: m = 256, n = 128, k = 512; tile 64x64x16, 2x2 warps (128
-// threads), grid [ceil(128 / 64), ceil(256 / 64), 1] = [2, 4, 1], no tensor
-// cores. Stages 3 on sm_90, 2 on sm_80; shared = stages * (64 * 16 + 16 * 64)
+// threads), grid [ceil(256 / 64) * ceil(128 / 64), 1, 1] = [8, 1, 1] (the
+// tiles of a batch entry on x, the batch on y), no tensor cores. Stages 3 on sm_90, 2 on sm_80; shared = stages * (64 * 16 + 16 * 64)
 // * 4 bytes = 24576 (sm_90), 16384 (sm_80).
 // CHECK-LABEL: func.func @matmul_f32
 //       CHECK:   dlc.fusion contraction "k0_mm1"
-//  CHECK-SAME:     schedule = {block = array<i64: 128, 1, 1>, gemm = array<i64: 1, 256, 128, 512>, grid = array<i64: 2, 4, 1>, mma = "none", shared_bytes = 24576 : i64, signature = "contraction[matmul](tensor<256x512xf32>,tensor<512x128xf32>)->(tensor<256x128xf32>)", stages = 3 : i64, strategy = "tiled_gemm", target = "sm_90", tile = array<i64: 64, 64, 16>, vector_width = 4 : i64, warps = array<i64: 2, 2>}
+//  CHECK-SAME:     schedule = {block = array<i64: 128, 1, 1>, gemm = array<i64: 1, 256, 128, 512>, grid = array<i64: 8, 1, 1>, mma = "none", shared_bytes = 24576 : i64, signature = "contraction[matmul](tensor<256x512xf32>,tensor<512x128xf32>)->(tensor<256x128xf32>)", stages = 3 : i64, strategy = "tiled_gemm", target = "sm_90", tile = array<i64: 64, 64, 16>, vector_width = 4 : i64, warps = array<i64: 2, 2>}
 // SM80-LABEL: func.func @matmul_f32
-//       SM80:     schedule = {block = array<i64: 128, 1, 1>, gemm = array<i64: 1, 256, 128, 512>, grid = array<i64: 2, 4, 1>, mma = "none", shared_bytes = 16384 : i64, signature = "{{[^"]+}}", stages = 2 : i64, strategy = "tiled_gemm", target = "sm_80", tile = array<i64: 64, 64, 16>, vector_width = 4 : i64, warps = array<i64: 2, 2>}
+//       SM80:     schedule = {block = array<i64: 128, 1, 1>, gemm = array<i64: 1, 256, 128, 512>, grid = array<i64: 8, 1, 1>, mma = "none", shared_bytes = 16384 : i64, signature = "{{[^"]+}}", stages = 2 : i64, strategy = "tiled_gemm", target = "sm_80", tile = array<i64: 64, 64, 16>, vector_width = 4 : i64, warps = array<i64: 2, 2>}
 func.func @matmul_f32(%a: tensor<256x512xf32>, %b: tensor<512x128xf32>) -> tensor<256x128xf32> {
   %0 = dlc.matmul %a, %b : (tensor<256x512xf32>, tensor<512x128xf32>) -> tensor<256x128xf32> loc("mm1")
   return %0 : tensor<256x128xf32>
@@ -133,16 +133,17 @@ func.func @matmul_f32(%a: tensor<256x512xf32>, %b: tensor<512x128xf32>) -> tenso
 // -----
 
 // bf16 dense + relu: m = 2048, n = 2048, k = 1024; tensor cores. sm_80:
-// mma_sync_bf16, tile 128x128x32, 2x4 warps (256 threads), grid [16, 16, 1]
-// (256 blocks: enough for every SM, so the tile is not halved), 3 stages,
-// shared = 3 * (128 * 32 + 32 * 128) * 2 bytes = 49152. sm_90: wgmma_bf16,
-// tile 128x128x64, warps [8, 1] (two warpgroups), 4 stages, shared (dynamic)
-// = 4 * (128 + 128) * 64 * 2 + 1024 = 132096. bf16 stores 8 wide.
+// mma_sync_bf16, tile 128x128x32, 2x4 warps (256 threads), grid [256, 1, 1]
+// (the 16x16 tiles on x; enough blocks for every SM, so the tile is not
+// halved), 4 stages: shared = 4 * (128 * 32 + 32 * 128) * 2 bytes = 65536.
+// sm_90: wgmma_bf16, tile 128x128x64, warps [8, 1] (two warpgroups), 4
+// stages, shared (dynamic) = 4 * (128 + 128) * 64 * 2 + 1024 = 132096. bf16
+// stores 8 wide.
 // CHECK-LABEL: func.func @dense_bf16
 //       CHECK:   dlc.fusion contraction "k0_fc1_act1"
-//  CHECK-SAME:     schedule = {block = array<i64: 256, 1, 1>, gemm = array<i64: 1, 2048, 2048, 1024>, grid = array<i64: 16, 16, 1>, mma = "wgmma_bf16", shared_bytes = 132096 : i64, signature = "{{[^"]+}}", stages = 4 : i64, strategy = "tiled_gemm", target = "sm_90", tile = array<i64: 128, 128, 64>, vector_width = 8 : i64, warps = array<i64: 8, 1>}
+//  CHECK-SAME:     schedule = {block = array<i64: 256, 1, 1>, gemm = array<i64: 1, 2048, 2048, 1024>, grid = array<i64: 256, 1, 1>, mma = "wgmma_bf16", shared_bytes = 132096 : i64, signature = "{{[^"]+}}", stages = 4 : i64, strategy = "tiled_gemm", target = "sm_90", tile = array<i64: 128, 128, 64>, vector_width = 8 : i64, warps = array<i64: 8, 1>}
 // SM80-LABEL: func.func @dense_bf16
-//       SM80:     schedule = {block = array<i64: 256, 1, 1>, gemm = array<i64: 1, 2048, 2048, 1024>, grid = array<i64: 16, 16, 1>, mma = "mma_sync_bf16", shared_bytes = 49152 : i64, signature = "{{[^"]+}}", stages = 3 : i64, strategy = "tiled_gemm", target = "sm_80", tile = array<i64: 128, 128, 32>, vector_width = 8 : i64, warps = array<i64: 2, 4>}
+//       SM80:     schedule = {block = array<i64: 256, 1, 1>, gemm = array<i64: 1, 2048, 2048, 1024>, grid = array<i64: 256, 1, 1>, mma = "mma_sync_bf16", shared_bytes = 65536 : i64, signature = "{{[^"]+}}", stages = 4 : i64, strategy = "tiled_gemm", target = "sm_80", tile = array<i64: 128, 128, 32>, vector_width = 8 : i64, warps = array<i64: 2, 4>}
 func.func @dense_bf16(%x: tensor<2048x1024xbf16>, %w: tensor<2048x1024xbf16>, %b: tensor<2048xbf16>) -> tensor<2048x2048xbf16> {
   %0 = dlc.dense %x, %w, %b : (tensor<2048x1024xbf16>, tensor<2048x1024xbf16>, tensor<2048xbf16>) -> tensor<2048x2048xbf16> loc("fc1")
   %1 = dlc.relu %0 : tensor<2048x2048xbf16> loc("act1")
@@ -154,11 +155,12 @@ func.func @dense_bf16(%x: tensor<2048x1024xbf16>, %w: tensor<2048x1024xbf16>, %b
 // f16 batch_matmul that is too small for 128x128 tiles: m = n = 256, k = 64,
 // batch 2: 2 * 2 * 2 = 8 blocks < 132 SMs, so the tile is halved, larger
 // side first (tm on ties): 64x128 (16 blocks), then 64x64 (32 blocks),
-// grid [4, 4, 2]. sm_90: wgmma_f16, tile 64x64x64, one warpgroup (warps
-// [4, 1]); k = 64 is one k tile, and the ring is at least 2 deep: shared =
-// 2 * (64 + 64) * 64 * 2 + 1024 = 33792.
+// grid [16, 2, 1] (the 4x4 tiles on x, the batch on y). sm_90: wgmma_f16,
+// tile 64x64x64, one warpgroup (warps [4, 1]); k = 64 is one k tile, and
+// the ring is at least 2 deep: shared = 2 * (64 + 64) * 64 * 2 + 1024 =
+// 33792.
 // CHECK-LABEL: func.func @batch_matmul_f16_small
-//       CHECK:   schedule = {block = array<i64: 128, 1, 1>, gemm = array<i64: 2, 256, 256, 64>, grid = array<i64: 4, 4, 2>, mma = "wgmma_f16", shared_bytes = 33792 : i64, signature = "{{[^"]+}}", stages = 2 : i64, strategy = "tiled_gemm", target = "sm_90", tile = array<i64: 64, 64, 64>, vector_width = 8 : i64, warps = array<i64: 4, 1>}
+//       CHECK:   schedule = {block = array<i64: 128, 1, 1>, gemm = array<i64: 2, 256, 256, 64>, grid = array<i64: 16, 2, 1>, mma = "wgmma_f16", shared_bytes = 33792 : i64, signature = "{{[^"]+}}", stages = 2 : i64, strategy = "tiled_gemm", target = "sm_90", tile = array<i64: 64, 64, 64>, vector_width = 8 : i64, warps = array<i64: 4, 1>}
 func.func @batch_matmul_f16_small(%a: tensor<2x256x64xf16>, %b: tensor<2x64x256xf16>) -> tensor<2x256x256xf16> {
   %0 = dlc.batch_matmul %a, %b : (tensor<2x256x64xf16>, tensor<2x64x256xf16>) -> tensor<2x256x256xf16> loc("bmm1")
   return %0 : tensor<2x256x256xf16>
@@ -187,10 +189,10 @@ func.func @conv_relu_pool(%x: tensor<8x1x28x28xf32>, %w: tensor<32x1x3x3xf32>, %
 // A grouped conv without a pool is an implicit GEMM per group: batch =
 // groups = 2, m = 1 * 8 * 8 = 64, n = 8 / 2 = 4, k = 2 * 3 * 3 = 18.
 // Tile: 64x16 (n rounded up to the 16 minimum) x 16 (k = 18 -> 32, capped
-// at 16); warps [2, 1]; grid [ceil(4 / 16), ceil(64 / 64), 2] = [1, 1, 2];
+// at 16); warps [2, 1]; grid [ceil(64 / 64) * ceil(4 / 16), 2, 1] = [1, 2, 1];
 // 2 k-tiles, so stages min(3, 2) = 2: shared = 2 * (64 * 16 + 16 * 16) * 4.
 // CHECK-LABEL: func.func @grouped_conv
-//       CHECK:   schedule = {block = array<i64: 64, 1, 1>, gemm = array<i64: 2, 64, 4, 18>, grid = array<i64: 1, 1, 2>, mma = "none", shared_bytes = 10240 : i64, {{.*}}stages = 2 : i64, strategy = "tiled_gemm", target = "sm_90", tile = array<i64: 64, 16, 16>, vector_width = 4 : i64, warps = array<i64: 2, 1>}
+//       CHECK:   schedule = {block = array<i64: 64, 1, 1>, gemm = array<i64: 2, 64, 4, 18>, grid = array<i64: 1, 2, 1>, mma = "none", shared_bytes = 10240 : i64, {{.*}}stages = 2 : i64, strategy = "tiled_gemm", target = "sm_90", tile = array<i64: 64, 16, 16>, vector_width = 4 : i64, warps = array<i64: 2, 1>}
 func.func @grouped_conv(%x: tensor<1x4x8x8xf32>, %w: tensor<8x2x3x3xf32>) -> tensor<1x8x8x8xf32> {
   %0 = dlc.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 2} : (tensor<1x4x8x8xf32>, tensor<8x2x3x3xf32>) -> tensor<1x8x8x8xf32> loc("gconv")
   return %0 : tensor<1x8x8x8xf32>
@@ -211,16 +213,16 @@ func.func @tiny_matmul(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) -> tensor<4x16
 // -----
 
 // Inputs/tile-cache.json has an sm_90 entry for this signature: tile
-// [32, 32, 8], warps [1, 1], stages 4 -> block 32, grid [ceil(64 / 32),
-// ceil(128 / 32), 1] = [2, 4, 1], shared = 4 * (32 * 8 + 8 * 32) * 4 = 8192.
+// [32, 32, 8], warps [1, 1], stages 4 -> block 32, grid [ceil(128 / 32) *
+// ceil(64 / 32), 1, 1] = [8, 1, 1], shared = 4 * (32 * 8 + 8 * 32) * 4 = 8192.
 // A second entry with the same signature names another fusion and does not
 // apply. On sm_80 no entry applies: the default 64x64x16, 2 stages, grid
-// [1, 2, 1], shared = 2 * (64 * 16 + 16 * 64) * 4 = 16384.
+// [2, 1, 1], shared = 2 * (64 * 16 + 16 * 64) * 4 = 16384.
 // CHECK-LABEL: func.func @tuned_matmul
 //       CHECK:   dlc.fusion contraction "k0_mm3"
-//  CHECK-SAME:     schedule = {block = array<i64: 32, 1, 1>, gemm = array<i64: 1, 128, 64, 256>, grid = array<i64: 2, 4, 1>, mma = "none", shared_bytes = 8192 : i64, signature = "contraction[matmul](tensor<128x256xf32>,tensor<256x64xf32>)->(tensor<128x64xf32>)", stages = 4 : i64, strategy = "tiled_gemm", target = "sm_90", tile = array<i64: 32, 32, 8>, vector_width = 4 : i64, warps = array<i64: 1, 1>}
+//  CHECK-SAME:     schedule = {block = array<i64: 32, 1, 1>, gemm = array<i64: 1, 128, 64, 256>, grid = array<i64: 8, 1, 1>, mma = "none", shared_bytes = 8192 : i64, signature = "contraction[matmul](tensor<128x256xf32>,tensor<256x64xf32>)->(tensor<128x64xf32>)", stages = 4 : i64, strategy = "tiled_gemm", target = "sm_90", tile = array<i64: 32, 32, 8>, vector_width = 4 : i64, warps = array<i64: 1, 1>}
 // SM80-LABEL: func.func @tuned_matmul
-//       SM80:     schedule = {block = array<i64: 128, 1, 1>, gemm = array<i64: 1, 128, 64, 256>, grid = array<i64: 1, 2, 1>, mma = "none", shared_bytes = 16384 : i64, signature = "{{[^"]+}}", stages = 2 : i64, strategy = "tiled_gemm", target = "sm_80", tile = array<i64: 64, 64, 16>, vector_width = 4 : i64, warps = array<i64: 2, 2>}
+//       SM80:     schedule = {block = array<i64: 128, 1, 1>, gemm = array<i64: 1, 128, 64, 256>, grid = array<i64: 2, 1, 1>, mma = "none", shared_bytes = 16384 : i64, signature = "{{[^"]+}}", stages = 2 : i64, strategy = "tiled_gemm", target = "sm_80", tile = array<i64: 64, 64, 16>, vector_width = 4 : i64, warps = array<i64: 2, 2>}
 // CHECK-NOT:     dlc.fusion
 func.func @tuned_matmul(%a: tensor<128x256xf32>, %b: tensor<256x64xf32>) -> tensor<128x64xf32> {
   %0 = dlc.matmul %a, %b : (tensor<128x256xf32>, tensor<256x64xf32>) -> tensor<128x64xf32> loc("mm3")

@@ -25,7 +25,14 @@ window of 24 consecutive graphs covers every family:
   half              f16/bf16 inside the graph (cast in, compute, cast out)
   half_gemm         f16/bf16 dense, matmul, batch_matmul, conv2d with odd
                     sizes (M 37, N 19, K 45, ...) and epilogues: the
-                    tensor-core (mma_sync_f16/bf16, WMMA) tiled_gemm path
+                    tensor-core (mma_sync_f16/bf16, mma.sync) tiled_gemm
+                    path
+  half_gemm_chain   f16/bf16 GEMMs whose A is another GEMM's output in
+                    memory, each graph hitting the three operand paths of
+                    the tensor-core mainloop: cp.async (16-byte aligned
+                    rows), vector loads into registers (misaligned rows;
+                    fused casts too), per-element gathers (a conv's
+                    im2col)
   mixed             small MLP / CNN / attention-like chains
 
 Sizes are small, odd and prime where possible (3, 5, 7, 13, 31, 1031, ...).
@@ -40,8 +47,10 @@ rtol = atol = 2e-2 * s (f16) or 6e-2 * s (bf16), as they are rounded after
 every op. Non-finite values never pass (the generator keeps values finite).
 
 With --require-coverage the script compiles each model with
-`dlc model.json --compile-to=cuda --dump-ir=dlc-tile --target=sm_80`, counts
-the schedule strategies and variants, prints the counts, and fails if a
+`dlc model.json --compile-to=cuda --dump-ir=dlc-tile --target=sm_80 -o
+cuda_sm_80` (and sm_90), counts the schedule strategies and variants (and,
+from the sm_90 kernels.cu, how the tensor-core mainloop reads each
+operand: cp.async or registers), prints the counts, and fails if a
 variant in REQUIRED_VARIANTS was never hit. That compile, and a second one
 for sm_90, also put every emitted kernel through NVRTC with warnings as
 errors (dlc exits non-zero otherwise; without NVRTC it says so and goes on).
@@ -66,6 +75,7 @@ REQUIRED_VARIANTS = [
     "pointwise vw=1", "pointwise vw=2", "pointwise vw=4",
     "row_reduce warp", "row_reduce block",
     "tiled_gemm", "tiled_gemm mma_sync_f16", "tiled_gemm mma_sync_bf16",
+    "mma operand cp.async", "mma operand vectors", "mma operand registers",
     "direct_pool after contraction", "direct_pool lone pool",
     "fusion elementwise", "fusion reduction", "fusion contraction",
 ]
@@ -81,6 +91,7 @@ FAMILIES = [
     "conv", "pool", "eltwise_v1", "layer_norm", "matmul", "conv_pool",
     "loss", "batch_matmul", "conv_grouped", "half", "mixed", "eltwise_v4",
     "reduce", "half_gemm", "movement", "softmax", "conv_pool", "mixed",
+    "half_gemm_chain",
 ]
 
 UNARY = ["neg", "exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "relu",
@@ -615,6 +626,22 @@ def fam_half_gemm(g):
     return [g.cast(g.epilogue(v), "f32")]
 
 
+def fam_half_gemm_chain(g):
+    g.compute = g.choice(["f16", "bf16"])
+    m, k1 = g.choice([37, 16, 67, 8]), g.choice([24, 45, 32])
+    x = g.cast(g.input([m, k1]), g.compute)
+    outs = []
+    # A is a GEMM's output in memory: rows 16-byte aligned (cp.async), then
+    # not (vector loads into registers).
+    for n1 in (g.choice([16, 40, 64]), g.choice([19, 45])):
+        h = g.dense(x, n1, bias=g.chance(0.5))
+        outs.append(g.dense(h, g.choice([24, 33, 8, 19]), bias=g.chance(0.5)))
+    # A gathered element by element: a conv's im2col.
+    outs.append(g.conv(g.cast(conv_input(g), g.compute), g.choice([5, 8]), 3,
+                       pad=1))
+    return [g.cast(g.epilogue(v, max_len=1), "f32") for v in outs]
+
+
 def fam_mixed(g):
     r = g.rng.random()
     if r < 0.35:  # MLP
@@ -654,6 +681,7 @@ GENERATORS = {
     "batch_matmul": fam_batch_matmul, "conv": fam_conv,
     "conv_grouped": fam_conv_grouped, "conv_pool": fam_conv_pool,
     "pool": fam_pool, "half": fam_half, "half_gemm": fam_half_gemm,
+    "half_gemm_chain": fam_half_gemm_chain,
     "mixed": fam_mixed,
 }
 
@@ -726,6 +754,10 @@ def variants(ir):
                          "contraction" else "direct_pool lone pool")
         else:
             found.append(strat)
+    # How the tensor-core mainloop reads each operand (the emitted comment).
+    for paths in re.findall(r"-stage pipeline, A: ([\w.]+), \S+ B: ([\w.]+),",
+                            ir):
+        found += [f"mma operand {p}" for p in paths]
     return found
 
 
@@ -753,12 +785,14 @@ def check_one(args, index, root):
     if args.require_coverage:
         for target in ("sm_80", "sm_90"):
             r = sh([args.dlc, "model.json", "--compile-to=cuda",
-                    "--dump-ir=dlc-tile", "--target=" + target], workdir, log)
+                    "--dump-ir=dlc-tile", "--target=" + target, "-o",
+                    "cuda_" + target], workdir, log)
             if r.returncode != 0:
                 return index, family, found, False, \
                     f"compile for {target} exited {r.returncode}: " + \
                     (r.stderr.strip().splitlines() or [""])[-1]
-        found = variants(r.stdout + r.stderr)
+        with open(os.path.join(workdir, "cuda_sm_90", "kernels.cu")) as f:
+            found = variants(r.stdout + r.stderr + f.read())
     want, err = run_dlc(args.dlc, workdir, g, model,
                         ["--device=reference", "--precision=f64"], "ref", log)
     if err:

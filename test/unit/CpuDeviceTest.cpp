@@ -356,6 +356,51 @@ extern "C" __global__ void k1_copy(float *__restrict__ y, unsigned char *__restr
   EXPECT_EQ(y3.bytes, y.bytes);
 }
 
+TEST(CpuDevice, DynamicSharedMemory) {
+  // 128 KiB of dynamic shared memory (the manifest's shared_bytes): every
+  // thread fills a stripe, and after the barrier sums another thread's.
+  const char *src = R"(
+extern "C" __global__ void k_dyn(float *__restrict__ out) {
+  extern __shared__ __align__(128) unsigned char dlc_smem[];
+  float *s = reinterpret_cast<float *>(dlc_smem);
+  const int t = threadIdx.x;
+  for (int i = t; i < 32768; i += 64)
+    s[i] = float(blockIdx.x * 7 + i % 13);
+  __syncthreads();
+  float sum = 0;
+  for (int i = (t + 1) % 64; i < 32768; i += 64)
+    sum += s[i];
+  out[blockIdx.x * 64 + t] = sum;
+}
+)";
+  auto dynKernel = [](int64_t bytes) {
+    return "{\"name\": \"k_dyn\", \"grid\": [3, 1, 1], \"block\": [64, 1, "
+           "1], \"shared_bytes\": " +
+           std::to_string(bytes) + ", \"args\": [\"out\"]}";
+  };
+  HostTensor y = tensor(DType::F32, {3, 64}, std::vector<float>(192, NAN));
+  std::string err;
+  ASSERT_TRUE(runOnce(manifest({buffer("out", "output", "f32", "[3, 64]")},
+                               {dynKernel(131072)}),
+                      src, {{"out", &y}}, err))
+      << err;
+  auto out = values<float>(y);
+  for (int b = 0; b < 3; ++b)
+    for (int t = 0; t < 64; ++t) {
+      float want = 0;
+      for (int i = (t + 1) % 64; i < 32768; i += 64)
+        want += float(b * 7 + i % 13);
+      ASSERT_EQ(out[b * 64 + t], want) << "block " << b << " thread " << t;
+    }
+  // More than any target has: the launch fails, saying why.
+  EXPECT_FALSE(runOnce(manifest({buffer("out", "output", "f32", "[3, 64]")},
+                                {dynKernel(300000)}),
+                       src, {{"out", &y}}, err));
+  EXPECT_NE(err.find("300000 bytes of dynamic shared memory"),
+            std::string::npos)
+      << err;
+}
+
 TEST(CpuDevice, AtomicsAcrossBlocks) {
   const char *src = R"(
 extern "C" __global__ void k_count(float *__restrict__ total, int *__restrict__ hits) {
