@@ -79,6 +79,14 @@ static cl::opt<bool> gradientsOnly(
              "the outputs and 'grad:<param>' and updates nothing"),
     cl::cat(dlcCategory()));
 
+// For test/Driver/nvrtc-warning.test: a user's model still compiles when
+// NVRTC warns, so a test needs a warning that the emitter never produces.
+static cl::opt<bool> injectNvrtcWarning(
+    "inject-nvrtc-warning",
+    cl::desc("Append an unused variable to the kernels NVRTC compiles (tests "
+             "the warning policy)"),
+    cl::Hidden, cl::cat(dlcCategory()));
+
 int compileMain(llvm::StringRef modelPath) {
   CompileOptions opts;
   opts.modelPath = modelPath.str();
@@ -90,6 +98,7 @@ int compileMain(llvm::StringRef modelPath) {
   opts.tuningCache = tuningCache;
   opts.outputDir = outputDir;
   opts.useNvrtc = useNvrtc;
+  opts.injectNvrtcWarning = injectNvrtcWarning;
   opts.dumpGraph = dumpGraph;
   opts.trainStep = trainStep;
   opts.gradientsOnly = gradientsOnly;
