@@ -84,6 +84,12 @@ def main(out):
                 helper.make_node("Add", ["x", "b"], ["y"], name="add")],
                [x34], [vi("y", [3, 4])], [b]), "shadow_initializer.onnx")
 
+    # Gather with indices given at run time (dlc.gather).
+    save(model([helper.make_node("Gather", ["data", "idx"], ["y"], name="g",
+                                 axis=0)],
+               [vi("data", [5, 2]), vi("idx", [4], TensorProto.INT64)],
+               [vi("y", [4, 2])]), "gather_runtime.onnx")
+
     def raw_tensor(dims):  # no size check, unlike helper.make_tensor
         t = TensorProto(name="w", data_type=TensorProto.FLOAT)
         t.dims.extend(dims)
