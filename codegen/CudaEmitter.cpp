@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/CudaEmitter.h"
+#include "codegen/DeadIndex.h"
 #include "codegen/DefaultSchedule.h"
 #include "codegen/KernelEmitter.h"
 
@@ -372,6 +373,7 @@ LogicalResult ProgramEmitter::emitKernel(FusionOp fusion) {
   KernelEmitter emitter(fusion, sched, ctx, declStream, body);
   if (failed(emitter.emit(info)))
     return failure();
+  dropUnusedIndexVars(body);
   usesF16 |= emitter.usesF16;
   usesBf16 |= emitter.usesBf16;
   usesMma |= emitter.usesMma;

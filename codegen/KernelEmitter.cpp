@@ -155,6 +155,8 @@ FailureOr<std::string> KernelEmitter::atOp(Operation *op,
     return slice(s, idx);
   if (auto c = dyn_cast<ConcatOp>(op))
     return concat(c, idx);
+  if (auto g = dyn_cast<GatherOp>(op))
+    return gather(g, idx);
   return atElementwise(op, idx);
 }
 
@@ -179,6 +181,42 @@ FailureOr<std::string> KernelEmitter::slice(SliceOp s, const std::string &idx) {
     expr += (expr.empty() ? "" : " + ") + term;
   }
   return at(s.getInput(), indexVar(expr.empty() ? "0" : expr));
+}
+
+/// Output element idx = (b * n + j) * inner + c reads the index at j, then
+/// input row k of the gathered dim: a negative index counts from the end,
+/// one still out of range is clamped (dlc.gather's contract; no error path
+/// in a kernel).
+FailureOr<std::string> KernelEmitter::gather(GatherOp g,
+                                             const std::string &idx) {
+  Dims in(shapeOf(g.getInput()));
+  size_t axis = g.getAxis();
+  int64_t dim = in[axis], n = product(shapeOf(g.getIndices())), outer = 1,
+          inner = 1;
+  for (size_t d = 0; d < in.size(); ++d)
+    if (d != axis)
+      (d < axis ? outer : inner) *= in[d];
+  auto s = [](int64_t v) { return std::to_string(v); };
+  std::string i = "(" + idx + ")";
+  std::string j = n == 1 ? "0"
+                  : inner == 1 && outer == 1
+                      ? idx
+                      : indexVar(i + " / " + s(inner) + " % " + s(n));
+  FailureOr<std::string> raw = at(g.getIndices(), j);
+  if (failed(raw))
+    return failure();
+  std::string k = fresh("row");
+  line("idx_t " + k + " = static_cast<idx_t>(" + *raw + ");");
+  line(k + " = " + k + " < 0 ? " + k + " + " + s(dim) + " : " + k + ";");
+  line(k + " = " + k + " < 0 ? 0 : " + k + " > " + s(dim - 1) + " ? " +
+       s(dim - 1) + " : " + k + ";");
+  std::string row = outer == 1 ? k
+                               : "(" + i + " / " + s(n * inner) + " * " +
+                                     s(dim) + " + " + k + ")";
+  std::string expr = inner == 1 ? row
+                                : row + " * " + s(inner) + " + " + i + " % " +
+                                      s(inner);
+  return at(g.getInput(), indexVar(expr));
 }
 
 FailureOr<std::string> KernelEmitter::constant(ConstantOp op,
@@ -287,7 +325,7 @@ KernelEmitter::forward(Value anchor, const std::string &idx, Operation *stop) {
       continue;
     }
     OpClass cls = classifyOp(&op);
-    if (cls != OpClass::Elementwise || isa<SliceOp, ConcatOp>(op) ||
+    if (cls != OpClass::Elementwise || isa<SliceOp, ConcatOp, GatherOp>(op) ||
         shapeOf(result) != shapeOf(known0))
       return fail(&op, "it changes the shape of a contraction or reduction "
                        "result in an epilogue");

@@ -183,6 +183,7 @@ private:
   FailureOr<std::string> atOp(Operation *op, const std::string &idx);
   FailureOr<std::string> constant(ConstantOp op, const std::string &idx);
   FailureOr<std::string> slice(SliceOp op, const std::string &idx);
+  FailureOr<std::string> gather(GatherOp op, const std::string &idx);
   FailureOr<std::string> concat(ConcatOp op, const std::string &idx);
   /// With `anchor` known at `idx` (cached), emits the ops after it that
   /// depend on it, up to `stop`, and stores yielded values; returns the

@@ -333,6 +333,21 @@ def Dlc_SliceOp : Dlc_Op<"slice",
   let results = (outs Dlc_Tensor:$result);
 }
 
+def Dlc_GatherOp : Dlc_Op<"gather", [Dlc_Elementwise]> {
+  let summary = "rows of `input` along `axis` at run-time `indices`";
+  let description = [{
+    ONNX Gather, torch.index_select / nn.Embedding: the result's shape is
+    input's dims before `axis`, then indices' dims, then input's dims after
+    `axis`. A negative index counts from the end. An index still outside
+    [0, dim) is clamped to the nearest row: a kernel cannot report it
+    cheaply, so the reference interpreter clamps too (ONNX leaves the
+    result undefined; PyTorch raises).
+  }];
+  let arguments = (ins Dlc_Tensor:$input, Dlc_IndexTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs Dlc_Tensor:$result);
+}
+
 def Dlc_BroadcastOp : Dlc_Op<"broadcast",
     [SameOperandsAndResultElementType, Dlc_View, Dlc_Differentiable]> {
   let summary = "broadcast to `shape` by numpy rules";

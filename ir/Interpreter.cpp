@@ -523,6 +523,12 @@ Interpreter<T>::evalMovement(mlir::Operation *op) {
                             toVector(o.getAxes()), toVector(o.getSteps()));
         });
       })
+      .Case([&](d::GatherOp o) {
+        const Tensor<int64_t> &idx = in(o.getIndices());
+        return either(o, o.getInput(), [&](const auto &x) {
+          return ref::gather(x, idx, int64_t(o.getAxis()));
+        });
+      })
       .Case([&](d::BroadcastOp o) {
         return either(o, o.getInput(), [&](const auto &x) {
           return ref::broadcastTo(x, toVector(o.getShape()));

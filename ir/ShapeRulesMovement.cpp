@@ -110,6 +110,20 @@ DLC_SHAPE_RULE(SliceOp, [](SliceOp::Adaptor a, std::string &err) -> Type {
   return RankedTensorType::get(out, elementTypeOf(a.getInput()));
 })
 
+DLC_SHAPE_RULE(GatherOp, [](GatherOp::Adaptor a, std::string &err) -> Type {
+  auto in = shapeOf(a.getInput());
+  int64_t axis = a.getAxis();
+  if (axis < 0 || axis >= int64_t(in.size()))
+    return Err(err) << "expects axis in [0, " << in.size() << "), got "
+                    << axis;
+  if (in[axis] == 0)
+    return Err(err) << "cannot gather from an empty dim " << axis;
+  SmallVector<int64_t> out(in.begin(), in.begin() + axis);
+  llvm::append_range(out, shapeOf(a.getIndices()));
+  out.append(in.begin() + axis + 1, in.end());
+  return RankedTensorType::get(out, elementTypeOf(a.getInput()));
+})
+
 DLC_SHAPE_RULE(BroadcastOp, [](BroadcastOp::Adaptor a,
                                std::string &err) -> Type {
   auto in = shapeOf(a.getInput());

@@ -22,12 +22,19 @@
 // each parameter's dlc.init is {file = <that file>, key = <its name>}.
 // Integer and bool initializers are known values (shapes, indices).
 //
+// Validation. Each node's input and output counts are checked against its
+// ONNX schema for the model's opset (libonnx's OpSchemaRegistry), and every
+// value name is defined once: a node output that repeats another node's
+// output, a graph input or an initializer is an error, not a silent
+// redefinition.
+//
 // Errors name the node, its op type and the opset:
 //   model.onnx:0:3: error: node 'Det_3' (Det, opset 13): unsupported op
 // The location is NameLoc(node name, FileLineColLoc(file, 0, node index)).
 //
 #include "frontend/onnx/Converters.h"
 #include "frontend/onnx/OnnxImporter.h"
+#include "frontend/onnx/Schema.h"
 
 #include "frontend/BuildOp.h"
 #include "frontend/OnnxImport.h"
@@ -47,6 +54,7 @@
 #include "llvm/Support/SHA256.h"
 
 #include <cstring>
+#include <limits>
 
 using namespace mlir;
 
@@ -256,6 +264,7 @@ LogicalResult OnnxImporter::importArguments(func::FuncOp func) {
   std::set<std::string> initNames;
   for (const onnx::TensorProto &t : g.initializer()) {
     initNames.insert(t.name());
+    definedBy.emplace(t.name(), "initializer");
     if (!read.count(t.name()))
       continue;
     HostTensor value;
@@ -273,6 +282,7 @@ LogicalResult OnnxImporter::importArguments(func::FuncOp func) {
   for (const auto &vi : g.input()) {
     if (initNames.count(vi.name()))
       continue; // IR < 4 lists initializers among the inputs
+    definedBy.emplace(vi.name(), "graph input");
     auto type = valueInfoType(vi, /*isInput=*/true);
     if (failed(type))
       return failure();
@@ -364,6 +374,8 @@ LogicalResult OnnxImporter::lowerNode() {
       return fail() << "input '" << i
                     << "' is not a graph input, initializer or earlier "
                        "node output";
+  if (failed(checkArity()) || failed(checkOutputNames()))
+    return failure();
   const OnnxConverter *converter =
       onnxConverters().lookup(node->op_type(), opset);
   if (!converter)
@@ -389,6 +401,48 @@ LogicalResult OnnxImporter::lowerNode() {
     allKnown &= i.empty() || vals.at(i).known.has_value();
   if (allKnown)
     foldKnown(marker);
+  return success();
+}
+
+/// "1 input", "2 to 3 inputs", "at least 1 input".
+static std::string countRange(int lo, int hi, const char *noun) {
+  std::string n = noun;
+  if (hi == std::numeric_limits<int>::max())
+    return "at least " + std::to_string(lo) + " " + n + (lo == 1 ? "" : "s");
+  if (lo == hi)
+    return std::to_string(lo) + " " + n + (lo == 1 ? "" : "s");
+  return std::to_string(lo) + " to " + std::to_string(hi) + " " + n + "s";
+}
+
+/// The node's input and output counts against its ONNX schema at the
+/// model's opset (listed names count, empty ones included, as in ONNX's
+/// checker). An op without a schema there is left to the converter lookup.
+LogicalResult OnnxImporter::checkArity() {
+  std::optional<OnnxArity> a = onnxArity(node->op_type(), int(opset));
+  if (!a)
+    return success();
+  int ins = node->input_size(), outs = node->output_size();
+  if (ins < a->minInputs || ins > a->maxInputs)
+    return fail() << "takes " << countRange(a->minInputs, a->maxInputs, "input")
+                  << ", the node lists " << ins;
+  if (outs < a->minOutputs || outs > a->maxOutputs)
+    return fail() << "produces "
+                  << countRange(a->minOutputs, a->maxOutputs, "output")
+                  << ", the node lists " << outs;
+  return success();
+}
+
+/// Every value name is defined once (ONNX's SSA rule): a node output may
+/// not repeat a graph input, an initializer or an earlier output.
+LogicalResult OnnxImporter::checkOutputNames() {
+  for (const std::string &o : node->output()) {
+    if (o.empty())
+      continue;
+    auto [it, fresh] = definedBy.emplace(o, "node " + nodeLabel());
+    if (!fresh)
+      return fail() << "output '" << o << "' is already defined by "
+                    << it->second;
+  }
   return success();
 }
 

@@ -184,6 +184,8 @@ private:
   LogicalResult importArguments(func::FuncOp func);
   LogicalResult importResults(func::FuncOp func);
   LogicalResult lowerNode();
+  LogicalResult checkArity();
+  LogicalResult checkOutputNames();
   void foldKnown(Operation *marker);
   FailureOr<std::string>
   writeInitializers(const std::map<std::string, HostTensor> &params);
@@ -196,6 +198,9 @@ private:
   ImportOptions opts;
   onnx::ModelProto model;
   std::map<std::string, Val> vals;
+  /// What defined each value name ("graph input", "initializer",
+  /// "node 'n'"), to reject a second definition.
+  std::map<std::string, std::string> definedBy;
   std::set<std::string> used;
   Location loc = UnknownLoc::get(&ctx);
   int nodeIndex = 0;

@@ -240,8 +240,23 @@ LogicalResult convertGather(OnnxImporter &m) {
   if (axis < 0)
     axis += rank;
   const auto &ki = m.knownIn(1);
-  if (!ki)
-    return m.unsupported("Gather with indices computed at run time");
+  // Run-time indices (an embedding lookup), or many known ones (position
+  // ids from Range): one dlc.gather, which clamps an index out of range
+  // (only known ones can be checked here).
+  if (!ki || ki->numel() > 8) {
+    if (ki)
+      for (int64_t i = 0, e = ki->numel(); i < e; ++i)
+        if (int64_t v = intAt(*ki, i); v < -ds[axis] || v >= ds[axis])
+          return m.fail() << "index " << v << " out of range for dim "
+                          << ds[axis];
+    Value indices = m.in(1);
+    if (!indices)
+      return failure();
+    if (product(shapeOf(indices)) == 0)
+      return m.unsupported("Gather with no indices");
+    return done(m, m.op("gather", {data, indices},
+                        {m.na("axis", m.i64(axis))}));
+  }
   auto idx = m.intsIn(1, "indices");
   if (failed(idx))
     return failure();

@@ -112,6 +112,28 @@ template <typename E> Tensor<E> broadcastTo(const Tensor<E> &x, Shape shape) {
   return out;
 }
 
+template <typename E>
+Tensor<E> gather(const Tensor<E> &x, const Tensor<int64_t> &indices,
+                 int64_t axis) {
+  int64_t outer = 1, inner = 1, dim = x.shape[axis];
+  for (int64_t i = 0; i < x.rank(); ++i)
+    if (i != axis)
+      (i < axis ? outer : inner) *= x.shape[i];
+  Shape outShape(x.shape.begin(), x.shape.begin() + axis);
+  outShape.insert(outShape.end(), indices.shape.begin(), indices.shape.end());
+  outShape.insert(outShape.end(), x.shape.begin() + axis + 1, x.shape.end());
+  Tensor<E> out = Tensor<E>::filled(outShape, E());
+  int64_t n = int64_t(indices.data.size()), o = 0;
+  for (int64_t b = 0; b < outer; ++b)
+    for (int64_t j = 0; j < n; ++j) {
+      int64_t k = indices.data[j] < 0 ? indices.data[j] + dim : indices.data[j];
+      k = std::min(std::max<int64_t>(k, 0), dim - 1);
+      for (int64_t c = 0; c < inner; ++c)
+        out.data[o++] = x.data[(b * dim + k) * inner + c];
+    }
+  return out;
+}
+
 #define DLC_INSTANTIATE(E)                                                     \
   template Tensor<E> reshape<E>(const Tensor<E> &, Shape);                     \
   template Tensor<E> flatten<E>(const Tensor<E> &, int64_t);                   \
@@ -122,6 +144,8 @@ template <typename E> Tensor<E> broadcastTo(const Tensor<E> &x, Shape shape) {
   template Tensor<E> slice<E>(const Tensor<E> &, const std::vector<int64_t> &, \
                               const std::vector<int64_t> &,                    \
                               std::vector<int64_t>, std::vector<int64_t>);     \
+  template Tensor<E> gather<E>(const Tensor<E> &, const Tensor<int64_t> &,    \
+                               int64_t);                                       \
   template Tensor<E> broadcastTo<E>(const Tensor<E> &, Shape);
 DLC_INSTANTIATE(float)
 DLC_INSTANTIATE(double)

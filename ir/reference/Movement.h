@@ -32,6 +32,12 @@ Tensor<E> slice(const Tensor<E> &x, const std::vector<int64_t> &starts,
                 const std::vector<int64_t> &ends, std::vector<int64_t> axes,
                 std::vector<int64_t> steps);
 
+/// Slices of x along `axis` at `indices` (dlc.gather): a negative index
+/// counts from the end, one still out of range is clamped.
+template <typename E>
+Tensor<E> gather(const Tensor<E> &x, const Tensor<int64_t> &indices,
+                 int64_t axis);
+
 /// Numpy broadcast of x to `shape`.
 template <typename E> Tensor<E> broadcastTo(const Tensor<E> &x, Shape shape);
 

@@ -2,7 +2,7 @@
 """Writes small ONNX models for test/Frontend/onnx-*.test into a directory:
 broken files (truncated, random bytes, absurd dims, missing data), models
 the importer must refuse with a named node (unsupported op, attribute,
-opset), and PyTorch's flatten pattern (Shape -> Gather -> Unsqueeze ->
+opset, schema arity, a value name defined twice), and PyTorch's flatten pattern (Shape -> Gather -> Unsqueeze ->
 Concat -> Reshape) that must fold to a static reshape."""
 import os
 import random
@@ -65,6 +65,31 @@ def main(out):
          "bad_attr.onnx")
     save(model([helper.make_node("Relu", ["x"], ["y"])], [x],
                [vi("y", [2, 3, 4])], opset=18), "opset18.onnx")
+    # Arity against the ONNX schema, and value names defined twice.
+    x34 = vi("x", [3, 4])
+    save(model([helper.make_node("Relu", ["x", "x", "x"], ["y"], name="r")],
+               [x34], [vi("y", [3, 4])]), "relu_three_inputs.onnx")
+    save(model([helper.make_node("Gemm", ["x", "x", "x", "x"], ["y"],
+                                 name="fc", transB=1)],
+               [x34], [vi("y", [3, 3])]), "gemm_four_inputs.onnx")
+    save(model([helper.make_node("Relu", ["x"], ["y", "z"], name="r")],
+               [x34], [vi("y", [3, 4])]), "relu_two_outputs.onnx")
+    save(model([helper.make_node("Relu", ["x"], ["y"], name="r1"),
+                helper.make_node("Neg", ["x"], ["y"], name="n2")],
+               [x34], [vi("y", [3, 4])]), "duplicate_output.onnx")
+    save(model([helper.make_node("Relu", ["x"], ["x"], name="r")],
+               [x34], [vi("x", [3, 4])]), "shadow_input.onnx")
+    b = numpy_helper.from_array(np.ones((3, 4), np.float32), "b")
+    save(model([helper.make_node("Relu", ["x"], ["b"], name="r"),
+                helper.make_node("Add", ["x", "b"], ["y"], name="add")],
+               [x34], [vi("y", [3, 4])], [b]), "shadow_initializer.onnx")
+
+    # Gather with indices given at run time (dlc.gather).
+    save(model([helper.make_node("Gather", ["data", "idx"], ["y"], name="g",
+                                 axis=0)],
+               [vi("data", [5, 2]), vi("idx", [4], TensorProto.INT64)],
+               [vi("y", [4, 2])]), "gather_runtime.onnx")
+
     def raw_tensor(dims):  # no size check, unlike helper.make_tensor
         t = TensorProto(name="w", data_type=TensorProto.FLOAT)
         t.dims.extend(dims)

@@ -27,6 +27,8 @@ struct CompileOptions {
   /// -o: kernels.cu and manifest.json go here.
   std::string outputDir;
   bool useNvrtc = true;
+  /// Test only: make NVRTC warn (an unused variable in a helper).
+  bool injectNvrtcWarning = false;
   std::string dumpGraph;
   bool trainStep = false, gradientsOnly = false;
   /// --kernel-report: "" (off), "text" or "json".

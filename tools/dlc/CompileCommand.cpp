@@ -88,6 +88,14 @@ static cl::opt<std::string> kernelReport(
              "(docs/kernel-report.md)"),
     cl::value_desc("json"), cl::ValueOptional, cl::cat(dlcCategory()));
 
+// For test/Driver/nvrtc-warning.test: a user's model still compiles when
+// NVRTC warns, so a test needs a warning that the emitter never produces.
+static cl::opt<bool> injectNvrtcWarning(
+    "inject-nvrtc-warning",
+    cl::desc("Append an unused variable to the kernels NVRTC compiles (tests "
+             "the warning policy)"),
+    cl::Hidden, cl::cat(dlcCategory()));
+
 int compileMain(llvm::StringRef modelPath) {
   CompileOptions opts;
   opts.modelPath = modelPath.str();
@@ -99,6 +107,7 @@ int compileMain(llvm::StringRef modelPath) {
   opts.tuningCache = tuningCache;
   opts.outputDir = outputDir;
   opts.useNvrtc = useNvrtc;
+  opts.injectNvrtcWarning = injectNvrtcWarning;
   opts.dumpGraph = dumpGraph;
   opts.trainStep = trainStep;
   opts.gradientsOnly = gradientsOnly;

@@ -460,3 +460,12 @@ func.func @mse_loss(%a0: tensor<4x3xf64>, %a1: tensor<4x3xf64>) {
   %0 = dlc.mse_loss %a0, %a1 : (tensor<4x3xf64>, tensor<4x3xf64>) -> tensor<1xf64>
   return
 }
+
+// -----
+
+// Gather: input dims before axis, then the indices' dims, then the rest.
+func.func @gather_shape(%x: tensor<4x10x8xf32>, %i: tensor<2x3xi32>) {
+  // expected-error @+1 {{'dlc.gather' op expects result type 'tensor<4x2x3x8xf32>', got 'tensor<4x6x8xf32>'}}
+  %0 = dlc.gather %x, %i {axis = 1 : i64} : (tensor<4x10x8xf32>, tensor<2x3xi32>) -> tensor<4x6x8xf32>
+  return
+}

@@ -1031,3 +1031,19 @@ func.func @unary_type_mismatch(%x: tensor<4xf32>) {
   %0 = "dlc.neg"(%x) : (tensor<4xf32>) -> tensor<5xf32>
   return
 }
+
+// -----
+
+func.func @gather_axis(%x: tensor<10x8xf32>, %i: tensor<3xi64>) {
+  // expected-error @+1 {{'dlc.gather' op expects axis in [0, 2), got 2}}
+  %0 = dlc.gather %x, %i {axis = 2 : i64} : (tensor<10x8xf32>, tensor<3xi64>) -> tensor<10x8xf32>
+  return
+}
+
+// -----
+
+func.func @gather_float_indices(%x: tensor<10x8xf32>, %i: tensor<3xf32>) {
+  // expected-error @+1 {{'dlc.gather' op operand #1 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values}}
+  %0 = dlc.gather %x, %i {axis = 0 : i64} : (tensor<10x8xf32>, tensor<3xf32>) -> tensor<3x8xf32>
+  return
+}
