@@ -25,6 +25,7 @@
 //   RowReduce.cpp      row_reduce: softmax, layer_norm, reduce_*, losses
 //   Gemm.cpp           contractions as GEMMs: tiled_gemm on FMA, and one
 //                      thread per output element (direct)
+//   ConvGemm.cpp       conv2d and its gradients as implicit GEMMs
 //   MmaGemm.cpp        tiled_gemm on tensor cores (WMMA 16x16x16)
 //   Pool.cpp           direct_pool: pools, alone or after a contraction
 //   CudaEmitter.cpp    the program: buffers, kernel list, source, manifest
@@ -51,6 +52,7 @@
 #include <array>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -225,6 +227,20 @@ private:
   struct Gemm {
     int64_t batch = 1, m = 0, n = 0, k = 0;
     Value bias;
+    /// The bias element of column n in batch b (default: n).
+    std::function<std::string(const std::string &b, const std::string &n)>
+        biasIndex;
+    /// Operand A (B) as a plain strided array in global memory, when it is
+    /// one: A(b, m, k) = ptr[b * batchStride + m * rowStride + k *
+    /// colStride] (B: rows are k, columns n). Lets the mainloop use cp.async
+    /// / 128-bit loads; without it the mainloop uses loadA/loadB (gathers,
+    /// casts, fused producers).
+    struct StridedOperand {
+      std::string ptr;
+      mlir::Type element;
+      int64_t batchStride, rowStride, colStride;
+    };
+    std::optional<StridedOperand> stridedA, stridedB;
     /// Emits the load of A(b, m, k) (B(b, k, n)) and returns its value.
     std::function<FailureOr<std::string>(
         const std::string &b, const std::string &m, const std::string &k,
@@ -240,7 +256,20 @@ private:
   FailureOr<Gemm> gemmOf(Operation *op);
   Gemm gemmOfMatmul(Operation *op);
   Gemm gemmOfDense(DenseOp op);
+  // Convolutions (ConvGemm.cpp).
   Gemm gemmOfConv(Conv2dOp op);
+  Gemm gemmOfConvInput(Conv2dBackwardInputOp op);
+  Gemm gemmOfConvWeight(Conv2dBackwardWeightOp op);
+  /// `v` as a strided operand when it is a fusion operand (a plain array).
+  std::optional<Gemm::StridedOperand> stridedOperand(Value v,
+                                                     int64_t batchStride,
+                                                     int64_t rowStride,
+                                                     int64_t colStride);
+  /// An index variable for `expr`, `int` when `narrow`, else idx_t.
+  std::string convIndex(bool narrow, const std::string &expr);
+  /// `T a = 0; if (cond) a = v[index];`: returns a.
+  FailureOr<std::string> guardedLoad(Value v, const std::string &cond,
+                                     const std::string &index);
   /// Emits the full dot product of output element `idx` of `op`; returns
   /// the accumulator.
   FailureOr<std::string> dotAt(Operation *op, const std::string &idx);

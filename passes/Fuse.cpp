@@ -50,8 +50,8 @@ struct Group {
   /// Not a dlc compute op (another dialect, an existing fusion): a node of
   /// the dependence graph that is never merged or outlined.
   bool opaque = false;
-  /// A backward op (conv2d_backward_*, *_pool2d_backward, slice_backward):
-  /// a kernel of its own (codegen/BackwardKernels.cpp), never merged.
+  /// A backward op with a direct kernel of its own (isDirectBackwardOp:
+  /// codegen/BackwardKernels.cpp), never merged.
   bool sealed = false;
   bool alive = true;
 };
@@ -429,9 +429,7 @@ void Partition::run() {
     Group g;
     g.ops.push_back(&op);
     g.opaque = cls == OpClass::Other;
-    g.sealed = isa<Conv2dBackwardInputOp, Conv2dBackwardWeightOp,
-                   MaxPool2dBackwardOp, AvgPool2dBackwardOp, SliceBackwardOp>(
-        &op);
+    g.sealed = isDirectBackwardOp(&op);
     if (cls == OpClass::Contraction || cls == OpClass::Reduction ||
         cls == OpClass::Pool)
       g.anchor = &op;

@@ -168,6 +168,34 @@ def DlcPlanMemory : Pass<"dlc-plan-memory", "::mlir::func::FuncOp"> {
   ];
 }
 
+def DlcSplitK : Pass<"dlc-split-k", "::mlir::func::FuncOp"> {
+  let summary = "Split the long reduction of conv weight gradients over "
+                "blocks, summed by a reduce_sum";
+  let description = [{
+    A conv2d_backward_weight is a GEMM with a small M x N (the weight) and a
+    long K = N * OH * OW. Where its output tiles (64x64, per group) would
+    not fill the GPU twice over, it becomes `k_splits` = S partial GEMMs
+    over chunks of K (one batch of the GEMM each, at least `min-chunk`
+    terms per chunk) and a reduce_sum over the partials: deterministic,
+    no atomics.
+
+    ```mlir
+    %dw = dlc.conv2d_backward_weight %dy, %x {...}
+        : (tensor<256x32x26x26xf32>, tensor<256x1x28x28xf32>) -> tensor<32x1x3x3xf32>
+    // becomes
+    %p = dlc.conv2d_backward_weight %dy, %x {..., k_splits = 169}
+        : (...) -> tensor<169x32x1x3x3xf32>
+    %dw = dlc.reduce_sum %p {axes = array<i64: 0>} : ... -> tensor<32x1x3x3xf32>
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"sm_90\"",
+           "GPU whose SM count the split fills: sm_80 or sm_90">,
+    Option<"minChunk", "min-chunk", "int64_t", /*default=*/"1024",
+           "Fewest terms of K one partial sums">,
+  ];
+}
+
 def DlcTile : Pass<"dlc-tile", "::mlir::func::FuncOp"> {
   let summary = "Attach a GPU schedule (launch shape, tiles, vector width) to "
                 "every dlc.fusion";

@@ -46,6 +46,10 @@ void dlc::buildCompilePipeline(OpPassManager &pm,
     fpm.addPass(createDlcMixedPrecision(mp));
   }
   if (opts.stopAfter >= Phase::Fused) {
+    // Weight gradients: their long reductions over many blocks.
+    DlcSplitKOptions split;
+    split.target = opts.target;
+    fpm.addPass(createDlcSplitK(split));
     // The optimizer updates of a training step: one multi-tensor kernel.
     fpm.addPass(createDlcFuseOptimizer());
     fpm.addPass(createDlcFuse());

@@ -27,7 +27,8 @@ struct PipelineOptions {
 };
 
 /// Adds the graph passes up to `opts.stopAfter` to a module-level pass
-/// manager: [--dlc-mixed-precision,] --dlc-fuse, --dlc-tile,
+/// manager: [--dlc-mixed-precision,] --dlc-split-k, --dlc-fuse-optimizer,
+/// --dlc-fuse, --dlc-tile,
 /// --dlc-plan-memory on the functions.
 void buildCompilePipeline(OpPassManager &pm, const PipelineOptions &opts);
 

@@ -104,6 +104,21 @@ SmallVector<int64_t, 4> gemmOf(Operation *op) {
     int64_t m = k ? product(shapeOf(dense.getInput())) / k : 0;
     return {1, m, shapeOf(dense.getWeight())[0], k};
   }
+  // The conv backward ops, as codegen/ConvGemm.cpp writes them.
+  if (auto dx = dyn_cast<Conv2dBackwardInputOp>(op)) {
+    ArrayRef<int64_t> in = dx.getInputShape(), w = shapeOf(dx.getWeight());
+    int64_t groups = dx.getGroups();
+    return {groups, in[0] * in[2] * in[3], w[1], w[0] / groups * w[2] * w[3]};
+  }
+  if (auto dw = dyn_cast<Conv2dBackwardWeightOp>(op)) {
+    ArrayRef<int64_t> dy = shapeOf(dw.getGradOutput());
+    ArrayRef<int64_t> in = shapeOf(dw.getInput());
+    ArrayRef<int64_t> k = dw.getKernelSize();
+    int64_t groups = dw.getGroups(), splits = dw.getKSplits();
+    int64_t terms = dy[0] * dy[2] * dy[3];
+    return {groups * splits, dy[1] / groups, in[1] / groups * k[0] * k[1],
+            ceilDiv(terms, splits)};
+  }
   auto conv = cast<Conv2dOp>(op);
   ArrayRef<int64_t> out = shapeOf(conv.getResult());
   ArrayRef<int64_t> w = shapeOf(conv.getWeight());
@@ -177,11 +192,12 @@ Problem analyze(FusionOp fusion) {
       }
     return p;
   }
-  // A backward op (a fusion of its own, codegen/BackwardKernels.cpp): one
-  // thread per output element, as a lone pool.
+  // A backward op with a direct kernel (a fusion of its own,
+  // codegen/BackwardKernels.cpp), or a depthwise conv: one thread per output
+  // element, as a lone pool.
   for (Operation &op : fusion.getBodyBlock().without_terminator())
-    if (isa<Conv2dBackwardInputOp, Conv2dBackwardWeightOp, MaxPool2dBackwardOp,
-            AvgPool2dBackwardOp, SliceBackwardOp>(op)) {
+    if (isDirectBackwardOp(&op) ||
+        (&op == anchor && !pool && isDepthwiseConv(&op))) {
       p.strategy = Strategy::DirectPool;
       p.numel = product(shapeOf(op.getResult(0)));
       p.element = elementOf(op.getResult(0));
