@@ -279,8 +279,10 @@ bool Partition::fitsPrologue(Group &g, Operation *op) {
     return false;
   switch (anchorClass(g)) {
   case OpClass::Contraction:
-    // A contraction reads each input many times: only index maps are free.
-    return cls == OpClass::View;
+    // A contraction reads each input many times: only index maps are free,
+    // and casts (a conversion in the GEMM's loader, as --dlc-mixed-precision
+    // puts on weights and activations: no cast kernel, no low-precision copy).
+    return cls == OpClass::View || isa<CastOp>(op);
   case OpClass::Reduction:
   case OpClass::Pool:
     return resultSize(op) == numElements(g.anchor->getOperand(0));

@@ -25,7 +25,8 @@ def DlcFuse : Pass<"dlc-fuse", "::mlir::func::FuncOp"> {
     Rules, applied in this order, each over the anchors in program order:
     1. A contraction takes its elementwise/view consumers whose result has as
        many elements as the contraction's (bias add, activation, residual
-       add), views that feed it and nothing else, side inputs of the
+       add), views and casts that feed it and nothing else (a cast is a
+       conversion in the GEMM's loader), side inputs of the
        epilogue (elementwise producers whose every user is in the group and
        of their own size, e.g. an activated skip), and then a max_pool2d or
        avg_pool2d when the pool is the group's only consumer (the pool
@@ -36,7 +37,9 @@ def DlcFuse : Pass<"dlc-fuse", "::mlir::func::FuncOp"> {
        inputs of its epilogue, and
        elementwise/view consumers with its result size, or with its input
        size when they do not read its result (epilogue). Backward ops
-       (conv2d_backward_*, *_pool2d_backward, slice_backward) stay alone.
+       with a direct kernel (*_pool2d_backward, slice_backward and the
+       depthwise conv2d_backward_*) stay alone; the other conv backward ops
+       are contractions.
     3. Remaining elementwise/view ops merge producer-into-consumer when both
        have the same number of elements (broadcasts are folded in this way).
     A merge is refused when it would put more than `max-ops` ops in a group,
