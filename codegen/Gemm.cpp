@@ -156,6 +156,10 @@ LogicalResult KernelEmitter::emitTiledGemm(Operation *anchor) {
   FailureOr<Gemm> g = gemmOf(anchor);
   if (failed(g))
     return failure();
+  if (sched.mma == MmaMode::Tf32)
+    return fail(anchor, "mma 'mma_sync_tf32' (--allow-tf32) needs the "
+                        "mma.sync mainloop, which this build does not have "
+                        "yet; compile without --allow-tf32");
   if (sched.mma != MmaMode::None) {
     std::string why;
     bool emitted = false;

@@ -35,6 +35,7 @@ std::optional<MmaTiles> KernelEmitter::mmaTilesFor(Operation *anchor,
   case MmaMode::Bf16:
     want = BFloat16Type::get(mctx);
     break;
+  case MmaMode::Tf32: // rejected by emitTiledGemm before this
   case MmaMode::None:
     why = "no tensor-core mode";
     return std::nullopt;

@@ -216,7 +216,8 @@ def DlcTile : Pass<"dlc-tile", "::mlir::func::FuncOp"> {
       [batch, m, n, k], a `tile` [tm, tn, tk] of 64x64x16 (f32/f64) or
       128x128x32 (f16/bf16, `mma` tensor cores, f32 accumulation), powers of
       two shrunk to the problem, `warps` [wm, wn], `stages` of cp.async
-      pipelining, grid [ceil(n/tn), ceil(m/tm), batch].
+      pipelining, grid [ceil(n/tn), ceil(m/tm), batch]. With `allow-tf32`,
+      f32 GEMMs take the tensor-core tiles with `mma` = `mma_sync_tf32`.
     - `direct_pool` (a contraction or lone pool ending in max/avg_pool2d):
       one thread per pooled element, block [128, 1, 1].
     A tuning cache (`tuning-cache`, JSON) overrides the choices of a fusion
@@ -237,6 +238,9 @@ def DlcTile : Pass<"dlc-tile", "::mlir::func::FuncOp"> {
     Option<"tuningCache", "tuning-cache", "std::string", /*default=*/"\"\"",
            "JSON tuning cache whose entries override schedules (none by "
            "default)">,
+    Option<"allowTf32", "allow-tf32", "bool", /*default=*/"false",
+           "f32 contractions on tensor cores with tf32 operands "
+           "(mma_sync_tf32; PyTorch's allow_tf32); off: exact FFMA">,
   ];
 }
 

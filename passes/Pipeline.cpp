@@ -58,6 +58,7 @@ void dlc::buildCompilePipeline(OpPassManager &pm,
     DlcTileOptions tile;
     tile.target = opts.target;
     tile.tuningCache = opts.tuningCache;
+    tile.allowTf32 = opts.allowTf32;
     fpm.addPass(createDlcTile(tile));
   }
   if (opts.stopAfter >= Phase::Planned)

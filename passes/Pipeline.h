@@ -24,6 +24,9 @@ struct PipelineOptions {
   Phase stopAfter = Phase::Cuda;
   /// "bf16" or "fp16": --dlc-mixed-precision runs first; empty: none.
   std::string precision;
+  /// f32 contractions on tensor cores with tf32 operands (--dlc-tile's
+  /// allow-tf32; the driver's --allow-tf32).
+  bool allowTf32 = false;
 };
 
 /// Adds the graph passes up to `opts.stopAfter` to a module-level pass

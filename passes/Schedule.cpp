@@ -62,12 +62,14 @@ StringRef mlir::dlc::stringifyMmaMode(MmaMode m) {
     return "mma_sync_f16";
   case MmaMode::Bf16:
     return "mma_sync_bf16";
+  case MmaMode::Tf32:
+    return "mma_sync_tf32";
   }
   llvm_unreachable("unknown mma mode");
 }
 
 std::optional<MmaMode> mlir::dlc::symbolizeMmaMode(StringRef name) {
-  for (MmaMode m : {MmaMode::None, MmaMode::F16, MmaMode::Bf16})
+  for (MmaMode m : {MmaMode::None, MmaMode::F16, MmaMode::Bf16, MmaMode::Tf32})
     if (stringifyMmaMode(m) == name)
       return m;
   return std::nullopt;
@@ -232,8 +234,8 @@ mlir::dlc::fromAttr(DictionaryAttr dict,
     r.str("mma", mma);
     std::optional<MmaMode> mode = symbolizeMmaMode(mma);
     if (r.ok() && !mode)
-      r.error("schedule: expects mma 'none', 'mma_sync_f16' or "
-              "'mma_sync_bf16', got '" +
+      r.error("schedule: expects mma 'none', 'mma_sync_f16', "
+              "'mma_sync_bf16' or 'mma_sync_tf32', got '" +
               mma + "'");
     s.mma = mode.value_or(MmaMode::None);
     if (r.ok() &&
@@ -293,8 +295,8 @@ mlir::dlc::overlayAttr(DictionaryAttr dict, Schedule &s,
   if (auto m = dict.getAs<StringAttr>("mma")) {
     std::optional<MmaMode> mode = symbolizeMmaMode(m.getValue());
     if (!mode)
-      return emitError() << "schedule: expects mma 'none', 'mma_sync_f16' or "
-                            "'mma_sync_bf16', got '"
+      return emitError() << "schedule: expects mma 'none', 'mma_sync_f16', "
+                            "'mma_sync_bf16' or 'mma_sync_tf32', got '"
                          << m.getValue() << "'";
     s.mma = *mode;
   }

@@ -55,7 +55,8 @@ enum class Strategy {
 enum class MmaMode {
   None, ///< "none": FMA
   F16,  ///< "mma_sync_f16"
-  Bf16  ///< "mma_sync_bf16"
+  Bf16, ///< "mma_sync_bf16"
+  Tf32  ///< "mma_sync_tf32": f32 operands rounded to tf32 (--allow-tf32)
 };
 
 /// The attribute spellings, both ways (std::nullopt for an unknown name).

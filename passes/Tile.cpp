@@ -252,7 +252,7 @@ int64_t clampPow2(int64_t x, int64_t lo, int64_t hi) {
                              hi);
 }
 
-Schedule defaults(const Problem &p, const TargetInfo &t) {
+Schedule defaults(const Problem &p, const TargetInfo &t, bool allowTf32) {
   Schedule s;
   s.target = t.name.str();
   s.strategy = p.strategy;
@@ -276,9 +276,11 @@ Schedule defaults(const Problem &p, const TargetInfo &t) {
     }
   } else {
     bool f16 = p.element.isF16(), bf16 = p.element.isBF16();
-    bool tensorCores = f16 || bf16;
+    bool tf32 = allowTf32 && p.element.isF32();
+    bool tensorCores = f16 || bf16 || tf32;
     s.mma = f16    ? MmaMode::F16
             : bf16 ? MmaMode::Bf16
+            : tf32 ? MmaMode::Tf32
                    : MmaMode::None;
     int64_t base[3] = {64, 64, 16}, lo[3] = {16, 16, 8};
     if (tensorCores) {
@@ -406,7 +408,8 @@ std::string finish(const Problem &p, const TargetInfo &t, Schedule &s,
     }
     bool typeOk = s.mma == MmaMode::None ||
                   (s.mma == MmaMode::F16 && p.element.isF16()) ||
-                  (s.mma == MmaMode::Bf16 && p.element.isBF16());
+                  (s.mma == MmaMode::Bf16 && p.element.isBF16()) ||
+                  (s.mma == MmaMode::Tf32 && p.element.isF32());
     if (!typeOk) {
       os << "mma '" << s.mma << "' does not fit " << p.element << " elements";
       return out;
@@ -665,7 +668,7 @@ struct DlcTilePass : mlir::dlc::impl::DlcTileBase<DlcTilePass> {
 
     WalkResult result = func.walk([&](FusionOp fusion) {
       Problem p = analyze(fusion);
-      Schedule s = defaults(p, *t);
+      Schedule s = defaults(p, *t, allowTf32);
       s.signature = signatureOf(fusion);
       bool keepGrid = false;
       const CacheEntry *entry =
