@@ -19,6 +19,7 @@
 #include "mlir/Analysis/TopologicalSortUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/STLExtras.h"
@@ -380,6 +381,12 @@ bool Partition::absorbPrologue(Group &g) {
 /// A contraction group takes a pool that is its only consumer.
 bool Partition::absorbPool(Group &g) {
   if (g.pool)
+    return false;
+  // A pool after an f16/bf16 contraction stays a kernel of its own: the
+  // contraction is then a tensor-core GEMM (the pooled form, direct_pool,
+  // computes each output's dot product alone on FMA units).
+  if (Type t = getElementTypeOrSelf(g.anchor->getResult(0).getType());
+      (t.isF16() || t.isBF16()) && !isDepthwiseConv(g.anchor))
     return false;
   SmallVector<Value> outs = externalValues(g);
   if (outs.size() != 1)

@@ -30,8 +30,9 @@ def DlcFuse : Pass<"dlc-fuse", "::mlir::func::FuncOp"> {
        epilogue (elementwise producers whose every user is in the group and
        of their own size, e.g. an activated skip), and then a max_pool2d or
        avg_pool2d when the pool is the group's only consumer (the pool
-       shrinks the group's write by its window); consumers of the pool with
-       the pool's element count follow.
+       shrinks the group's write by its window) and the contraction is not
+       f16/bf16 (those stay tensor-core GEMMs, the pool a kernel of its
+       own); consumers of the pool with the pool's element count follow.
     2. A reduction or an unclaimed pool takes elementwise/view producers of
        its input size whose every user is in the group (prologue) and side
        inputs of its epilogue, and
