@@ -56,17 +56,6 @@ std::string KernelEmitter::convIndex(bool narrow, const std::string &expr) {
   return v;
 }
 
-std::optional<KernelEmitter::Gemm::StridedOperand>
-KernelEmitter::stridedOperand(Value v, int64_t batchStride, int64_t rowStride,
-                              int64_t colStride) {
-  auto arg = dyn_cast<BlockArgument>(v);
-  if (!arg)
-    return std::nullopt; // computed in the fusion (a cast, a prologue)
-  return Gemm::StridedOperand{ctx.operandPtr[arg.getArgNumber()],
-                              elementType(v), batchStride, rowStride,
-                              colStride};
-}
-
 /// `x` (an idx_t name or a number) as the conv's index type.
 static std::string narrowed(bool narrow, const std::string &x) {
   return narrow && !llvm::all_of(x, llvm::isDigit) ? "int(" + x + ")" : x;
@@ -136,7 +125,7 @@ KernelEmitter::Gemm KernelEmitter::gemmOfConv(Conv2dOp c) {
                                       " + " + narrowed(small, k)));
   };
   // W is [O, K] row-major: B(g, k, n) = W[(g * OPG + n) * K + k].
-  g.stridedB = stridedOperand(w, opg * K, 1, K);
+  g.stridedB = stridedOf(w, opg * K, 1, K);
   g.biasIndex = [=](const std::string &b, const std::string &n) {
     return groups == 1 ? n : b + " * " + num(opg) + " + " + n;
   };
@@ -217,7 +206,7 @@ KernelEmitter::Gemm KernelEmitter::gemmOfConvInput(Conv2dBackwardInputOp c) {
   };
   // A 1x1 kernel makes B a plain array: W[(g * OPG + k) * CG + n].
   if (KH * KW == 1)
-    g.stridedB = stridedOperand(w, opg * CG, CG, 1);
+    g.stridedB = stridedOf(w, opg * CG, CG, 1);
   g.outIndex = [=](const std::string &b, const std::string &m,
                    const std::string &n) {
     std::string ch = groups == 1 ? n : b + " * " + num(CG) + " + " + n;

@@ -18,6 +18,17 @@ using namespace mlir;
 using namespace mlir::dlc;
 using namespace mlir::dlc::codegen;
 
+std::optional<KernelEmitter::Gemm::StridedOperand>
+KernelEmitter::stridedOf(Value v, int64_t batchStride, int64_t rowStride,
+                         int64_t colStride) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  if (!arg || arg.getOwner() != &fusion.getBodyBlock())
+    return std::nullopt; // computed in the fusion (a cast, a prologue)
+  unsigned i = arg.getArgNumber();
+  return Gemm::StridedOperand{ctx.operandPtr[i], elementType(v), batchStride,
+                              rowStride, colStride};
+}
+
 /// The contraction as a GEMM with index functions.
 FailureOr<KernelEmitter::Gemm> KernelEmitter::gemmOf(Operation *op) {
   if (isa<MatmulOp, BatchMatmulOp>(op))

@@ -239,6 +239,9 @@ private:
       std::string ptr;
       mlir::Type element;
       int64_t batchStride, rowStride, colStride;
+      /// Byte alignment of ptr (unknown here: 1; s15-gemm's
+      /// KernelContext::operandAlign knows it).
+      int64_t align = 1;
     };
     std::optional<StridedOperand> stridedA, stridedB;
     /// Emits the load of A(b, m, k) (B(b, k, n)) and returns its value.
@@ -260,11 +263,11 @@ private:
   Gemm gemmOfConv(Conv2dOp op);
   Gemm gemmOfConvInput(Conv2dBackwardInputOp op);
   Gemm gemmOfConvWeight(Conv2dBackwardWeightOp op);
-  /// `v` as a strided operand when it is a fusion operand (a plain array).
-  std::optional<Gemm::StridedOperand> stridedOperand(Value v,
-                                                     int64_t batchStride,
-                                                     int64_t rowStride,
-                                                     int64_t colStride);
+  /// A strided operand of `v` when v is a fusion operand (a block
+  /// argument) with these strides.
+  std::optional<Gemm::StridedOperand> stridedOf(Value v, int64_t batchStride,
+                                                int64_t rowStride,
+                                                int64_t colStride);
   /// An index variable for `expr`, `int` when `narrow`, else idx_t.
   std::string convIndex(bool narrow, const std::string &expr);
   /// `T a = 0; if (cond) a = v[index];`: returns a.
