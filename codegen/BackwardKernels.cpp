@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/BackwardKernels.h"
+#include "ir/FusionOps.h"
 #include "ir/ShapeUtils.h"
 
 #include "codegen/CudaEmitter.h"
@@ -114,35 +115,42 @@ struct Emitter {
     return success();
   }
 
+  /// One weight element (of one partial, with k_splits) per thread: its
+  /// chunk of the flat (n, y, x) positions.
   LogicalResult convWeight(Conv2dBackwardWeightOp c) {
-    Dims rs(shapeOf(c.getResult())), gs(shapeOf(c.getGradOutput())),
-         is(shapeOf(c.getInput()));
+    Dims gs(shapeOf(c.getGradOutput())), is(shapeOf(c.getInput()));
     int64_t N = is[0], C = is[1], H = is[2], W = is[3];
     int64_t O = gs[1], OH = gs[2], OW = gs[3];
-    int64_t CG = rs[1], KH = rs[2], KW = rs[3];
+    int64_t KH = c.getKernelSize()[0], KW = c.getKernelSize()[1];
     int64_t groups = std::max<int64_t>(1, c.getGroups());
-    int64_t opg = O / groups;
+    int64_t CG = C / groups, opg = O / groups;
+    int64_t splits = std::max<int64_t>(1, c.getKSplits());
+    int64_t K = N * OH * OW, chunk = (K + splits - 1) / splits;
+    int64_t part = O * CG * KH * KW;
     Window win = windowOf(op);
-    w.line("const idx_t k_o = i / " + num(CG * KH * KW) + ", c = k_o / " +
-           num(opg) + " * " + num(CG) + " + i / " + num(KH * KW) + " % " +
-           num(CG) + ", k_ky = i / " + num(KW) + " % " + num(KH) +
-           ", k_kx = i % " + num(KW) + ";");
+    w.line("const idx_t k_part = i / " + num(part) + ", k_e = i % " +
+           num(part) + ";");
+    w.line("const idx_t k_o = k_e / " + num(CG * KH * KW) + ", c = k_o / " +
+           num(opg) + " * " + num(CG) + " + k_e / " + num(KH * KW) + " % " +
+           num(CG) + ", k_ky = k_e / " + num(KW) + " % " + num(KH) +
+           ", k_kx = k_e % " + num(KW) + ";");
     w.line(ct + " acc = " + zero + ";");
-    w.open("for (idx_t n = 0; n < " + num(N) + "; ++n)");
-    w.open("for (idx_t k_y = 0; k_y < " + num(OH) + "; ++k_y)");
+    w.line("const idx_t k_q1 = k_part * " + num(chunk) + " + " + num(chunk) +
+           " < " + num(K) + " ? k_part * " + num(chunk) + " + " + num(chunk) +
+           " : " + num(K) + ";");
+    w.open("for (idx_t k_q = k_part * " + num(chunk) + "; k_q < k_q1; ++k_q)");
+    w.line("const idx_t n = k_q / " + num(OH * OW) + ", k_y = k_q / " +
+           num(OW) + " % " + num(OH) + ", k_x = k_q % " + num(OW) + ";");
     w.line("const idx_t iy = k_y * " + num(win.sh) + " - " + num(win.pt) +
            " + k_ky * " + num(win.dh) + ";");
-    w.line("if (iy < 0 || iy >= " + num(H) + ") continue;");
-    w.open("for (idx_t k_x = 0; k_x < " + num(OW) + "; ++k_x)");
     w.line("const idx_t ix = k_x * " + num(win.sw) + " - " + num(win.pl) +
            " + k_kx * " + num(win.dw) + ";");
-    w.line("if (ix < 0 || ix >= " + num(W) + ") continue;");
+    w.line("if (iy < 0 || iy >= " + num(H) + " || ix < 0 || ix >= " + num(W) +
+           ") continue;");
     w.line("acc += dlc::load(" + ptr[0] + ", ((n * " + num(O) +
            " + k_o) * " + num(OH) + " + k_y) * " + num(OW) +
            " + k_x) * dlc::load(" + ptr[1] + ", ((n * " + num(C) + " + c) * " +
            num(H) + " + iy) * " + num(W) + " + ix);");
-    w.close();
-    w.close();
     w.close();
     return success();
   }
@@ -242,10 +250,7 @@ struct Emitter {
 
 } // namespace
 
-bool mlir::dlc::isBackwardOp(Operation *op) {
-  return isa<Conv2dBackwardInputOp, Conv2dBackwardWeightOp,
-             MaxPool2dBackwardOp, AvgPool2dBackwardOp, SliceBackwardOp>(op);
-}
+bool mlir::dlc::isBackwardOp(Operation *op) { return isDirectBackwardOp(op); }
 
 Operation *mlir::dlc::findBackwardOp(FusionOp fusion) {
   for (Operation &op : fusion.getBodyBlock().without_terminator())

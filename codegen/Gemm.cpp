@@ -1,16 +1,17 @@
 //===- Gemm.cpp - contractions as GEMMs: tiled_gemm on FMA, and direct ---===//
 //
-// matmul, batch_matmul, dense and conv2d (implicit GEMM: A is the im2col of
-// the input, gathered on the fly) as C[b](m, n) = sum_k A[b](m, k) B[b](k,
-// n) with index functions (gemmOf). tiled_gemm stages A and B tiles in
-// shared memory and accumulates in the compute type on FMA units (the
-// tensor-core path is MmaGemm.cpp); a grouped conv, a contraction that
-// feeds a pool (Pool.cpp) and a contraction under another strategy compute
-// each output element's whole dot product in one thread (dotAt).
+// matmul, batch_matmul, dense, conv2d and its gradients (implicit GEMMs,
+// ConvGemm.cpp) as C[b](m, n) = sum_k A[b](m, k) B[b](k, n) with index
+// functions (gemmOf). tiled_gemm stages A and B tiles in shared memory and
+// accumulates in the compute type on FMA units (the tensor-core path is
+// MmaGemm.cpp); a depthwise conv, a contraction that feeds a pool
+// (Pool.cpp) and a contraction under another strategy compute each output
+// element's whole dot product in one thread (dotAt).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/KernelEmitter.h"
 
+#include "ir/FusionOps.h"
 #include "ir/ShapeUtils.h"
 
 using namespace mlir;
@@ -42,6 +43,10 @@ FailureOr<KernelEmitter::Gemm> KernelEmitter::gemmOf(Operation *op) {
     return gemmOfMatmul(op);
   if (auto d = dyn_cast<DenseOp>(op))
     return gemmOfDense(d);
+  if (auto c = dyn_cast<Conv2dBackwardInputOp>(op))
+    return gemmOfConvInput(c);
+  if (auto c = dyn_cast<Conv2dBackwardWeightOp>(op))
+    return gemmOfConvWeight(c);
   return gemmOfConv(cast<Conv2dOp>(op));
 }
 
@@ -126,70 +131,6 @@ KernelEmitter::Gemm KernelEmitter::gemmOfDense(DenseOp d) {
   return g;
 }
 
-/// conv2d: m runs over (image, y, x), n over output channels, k over
-/// (channel of the group, ky, kx); A reads zero outside the padding.
-KernelEmitter::Gemm KernelEmitter::gemmOfConv(Conv2dOp c) {
-  Gemm g;
-  Value in = c.getInput(), w = c.getWeight();
-  Dims is(shapeOf(in)), ws(shapeOf(w)), os(shapeOf(c.getResult()));
-  int64_t C = is[1], H = is[2], W = is[3];
-  int64_t O = ws[0], CG = ws[1], KH = ws[2], KW = ws[3];
-  int64_t OH = os[2], OW = os[3];
-  ArrayRef<int64_t> st = c.getStride(), pad = c.getPadding(),
-                    dil = c.getDilation();
-  int64_t groups = c.getGroups();
-  int64_t outPerGroup = O / groups;
-  g.m = os[0] * OH * OW;
-  g.n = O;
-  g.k = CG * KH * KW;
-  g.bias = c.getBias();
-  int64_t K = g.k;
-  g.loadA = [=](const std::string &, const std::string &m, const std::string &k,
-                const std::string &n) -> FailureOr<std::string> {
-    std::string img = indexVar(m + " / " + num(OH * OW));
-    std::string oy = indexVar(m + " / " + num(OW) + " % " + num(OH));
-    std::string ox = indexVar(m + " % " + num(OW));
-    std::string ch = indexVar(k + " / " + num(KH * KW));
-    if (groups != 1)
-      ch =
-          indexVar(n + " / " + num(outPerGroup) + " * " + num(CG) + " + " + ch);
-    std::string iy =
-        indexVar(oy + " * " + num(st[0]) + " - " + num(pad[0]) + " + " + k +
-                 " / " + num(KW) + " % " + num(KH) + " * " + num(dil[0]));
-    std::string ix =
-        indexVar(ox + " * " + num(st[1]) + " - " + num(pad[1]) + " + " + k +
-                 " % " + num(KW) + " * " + num(dil[1]));
-    std::string a = fresh("v");
-    line(Twine(computeType(in)) + " " + a + " = 0;");
-    open("if (" + iy + " >= 0 && " + iy + " < " + num(H) + " && " + ix +
-         " >= 0 && " + ix + " < " + num(W) + ")");
-    FailureOr<std::string> x =
-        at(in, indexVar("((" + img + " * " + num(C) + " + " + ch + ") * " +
-                        num(H) + " + " + iy + ") * " + num(W) + " + " + ix));
-    if (failed(x))
-      return failure();
-    line(a + " = " + *x + ";");
-    close();
-    return a;
-  };
-  g.loadB = [=](const std::string &, const std::string &, const std::string &k,
-                const std::string &n) -> FailureOr<std::string> {
-    return at(w, indexVar(n + " * " + num(K) + " + " + k));
-  };
-  g.outIndex = [=](const std::string &, const std::string &m,
-                   const std::string &n) {
-    return "(" + m + " / " + num(OH * OW) + " * " + num(O) + " + " + n +
-           ") * " + num(OH * OW) + " + " + m + " % " + num(OH * OW);
-  };
-  g.split = [=](const std::string &i) -> std::array<std::string, 3> {
-    line("const idx_t n = " + i + " / " + num(OH * OW) + " % " + num(O) +
-         ", m = " + i + " / " + num(O * OH * OW) + " * " + num(OH * OW) +
-         " + " + i + " % " + num(OH * OW) + ";");
-    return {"0", "m", "n"};
-  };
-  return g;
-}
-
 FailureOr<std::string> KernelEmitter::dotAt(Operation *op,
                                             const std::string &idx) {
   FailureOr<Gemm> g = gemmOf(op);
@@ -201,7 +142,9 @@ FailureOr<std::string> KernelEmitter::dotAt(Operation *op,
   std::string acc = fresh("acc");
   std::string init = StringRef(ct) == "double" ? "0.0" : "0.0f";
   if (g->bias) {
-    FailureOr<std::string> b = at(g->bias, bmn[2]);
+    FailureOr<std::string> b =
+        at(g->bias, g->biasIndex ? indexVar(g->biasIndex(bmn[0], bmn[2]))
+                                 : bmn[2]);
     if (failed(b))
       return failure();
     init = *b;
@@ -239,7 +182,7 @@ LogicalResult KernelEmitter::emitDirectContraction(Operation *anchor) {
 /// Shared-memory tiles of A (tileM x tileK) and B (tileK x tileN); each
 /// thread accumulates tileM * tileN / threads outputs of the block's tile.
 LogicalResult KernelEmitter::emitTiledGemm(Operation *anchor) {
-  if (auto c = dyn_cast<Conv2dOp>(anchor); c && c.getGroups() != 1)
+  if (isDepthwiseConv(anchor))
     return emitDirectContraction(anchor);
   FailureOr<Gemm> g = gemmOf(anchor);
   if (failed(g))
@@ -345,7 +288,8 @@ LogicalResult KernelEmitter::gemmEpilogue(Operation *anchor, Gemm &g,
   std::string out = indexVar(g.outIndex(b, "m", "n"));
   std::string value = acc;
   if (g.bias) {
-    FailureOr<std::string> bias = at(g.bias, "n");
+    FailureOr<std::string> bias =
+        at(g.bias, g.biasIndex ? indexVar(g.biasIndex(b, "n")) : "n");
     if (failed(bias))
       return failure();
     value = bind(anchor->getResult(0), acc + " + " + *bias);

@@ -25,6 +25,7 @@
 //   RowReduce.cpp      row_reduce: softmax, layer_norm, reduce_*, losses
 //   Gemm.cpp           contractions as GEMMs: tiled_gemm on FMA, and one
 //                      thread per output element (direct)
+//   ConvGemm.cpp       conv2d and its gradients as implicit GEMMs
 //   MmaGemm.cpp        tiled_gemm on tensor cores (mma.sync): tiles, tile
 //                      order, epilogue from the accumulator registers
 //   MmaMainloop.cpp    its k loop: cp.async / register-staged stages
@@ -242,6 +243,9 @@ public:
   struct Gemm {
     int64_t batch = 1, m = 0, n = 0, k = 0;
     Value bias;
+    /// The bias element of column n in batch b (default: n).
+    std::function<std::string(const std::string &b, const std::string &n)>
+        biasIndex;
     /// Emits the load of A(b, m, k) (B(b, k, n)) and returns its value.
     std::function<FailureOr<std::string>(
         const std::string &b, const std::string &m, const std::string &k,
@@ -273,7 +277,20 @@ private:
   FailureOr<Gemm> gemmOf(Operation *op);
   Gemm gemmOfMatmul(Operation *op);
   Gemm gemmOfDense(DenseOp op);
+  // Convolutions (ConvGemm.cpp).
   Gemm gemmOfConv(Conv2dOp op);
+  Gemm gemmOfConvInput(Conv2dBackwardInputOp op);
+  Gemm gemmOfConvWeight(Conv2dBackwardWeightOp op);
+  /// A strided operand of `v` when v is a fusion operand (a block
+  /// argument) with these strides.
+  std::optional<Gemm::StridedOperand> stridedOf(Value v, int64_t batchStride,
+                                                int64_t rowStride,
+                                                int64_t colStride);
+  /// An index variable for `expr`, `int` when `narrow`, else idx_t.
+  std::string convIndex(bool narrow, const std::string &expr);
+  /// `T a = 0; if (cond) a = v[index];`: returns a.
+  FailureOr<std::string> guardedLoad(Value v, const std::string &cond,
+                                     const std::string &index);
   /// Emits the full dot product of output element `idx` of `op`; returns
   /// the accumulator.
   FailureOr<std::string> dotAt(Operation *op, const std::string &idx);
@@ -282,12 +299,6 @@ private:
   /// A GEMM's epilogue at output (m, n): bias, fused ops, stores.
   LogicalResult gemmEpilogue(Operation *anchor, Gemm &g, const std::string &b,
                              const std::string &acc);
-
-  /// A strided operand of `v` when v is a fusion operand (a block
-  /// argument) with these strides.
-  std::optional<Gemm::StridedOperand> stridedOf(Value v, int64_t batchStride,
-                                                int64_t rowStride,
-                                                int64_t colStride);
 
   // Tensor cores (MmaGemm.cpp: tiles, kernel, epilogue; MmaMainloop.cpp:
   // the cp.async / register-staged pipeline).

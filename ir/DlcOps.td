@@ -543,12 +543,18 @@ def Dlc_Conv2dBackwardWeightOp : Dlc_Op<"conv2d_backward_weight",
     [KH, KW]: dw[o][c][i][j] = sum over (n, y, x) of grad_output[n][o][y][x]
     * input[n][g*C/groups + c][y*sh - pt + i*dh][x*sw - pl + j*dw] (zero
     outside the image), g = o / (O / groups). Attributes as conv2d's.
+
+    With `k_splits` S > 1 (set by --dlc-split-k) the result is S partial
+    sums [S, O, C / groups, KH, KW]: partial s sums the terms whose flat
+    index (n * OH + y) * OW + x lies in [s * ceil(K / S), (s + 1) *
+    ceil(K / S)), K = N * OH * OW; their sum over axis 0 is the gradient.
   }];
   let arguments = (ins Dlc_FloatTensor:$grad_output, Dlc_FloatTensor:$input,
                        DenseI64ArrayAttr:$kernel_size,
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
                        DenseI64ArrayAttr:$dilation,
-                       DefaultValuedAttr<I64Attr, "1">:$groups);
+                       DefaultValuedAttr<I64Attr, "1">:$groups,
+                       DefaultValuedAttr<I64Attr, "1">:$k_splits);
   let results = (outs Dlc_FloatTensor:$result);
 }
 

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/FusionOps.h"
+#include "ir/ShapeUtils.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -47,6 +48,36 @@ std::pair<Value, Value> mlir::dlc::optimizerLossScaling(Operation *update) {
   if (auto o = dyn_cast<AdamwUpdateOp>(update))
     return {o.getGradScale(), o.getSkip()};
   return {};
+}
+
+bool mlir::dlc::isDepthwiseConv(Operation *op) {
+  int64_t groups = 0, in = 0, out = 0, perGroup = 0;
+  if (auto c = dyn_cast<Conv2dOp>(op)) {
+    groups = c.getGroups(); // I64Attr getters return uint64_t
+    in = shapeOf(c.getInput())[1];
+    out = shapeOf(c.getWeight())[0];
+    perGroup = shapeOf(c.getWeight())[1];
+  } else if (auto c = dyn_cast<Conv2dBackwardInputOp>(op)) {
+    groups = c.getGroups();
+    in = c.getInputShape()[1];
+    out = shapeOf(c.getWeight())[0];
+    perGroup = shapeOf(c.getWeight())[1];
+  } else if (auto c = dyn_cast<Conv2dBackwardWeightOp>(op)) {
+    groups = c.getGroups();
+    in = shapeOf(c.getInput())[1];
+    out = shapeOf(c.getGradOutput())[1];
+    perGroup = in / std::max<int64_t>(1, groups);
+  } else {
+    return false;
+  }
+  return groups > 1 && in == groups && out == groups && perGroup == 1;
+}
+
+bool mlir::dlc::isDirectBackwardOp(Operation *op) {
+  if (isa<MaxPool2dBackwardOp, AvgPool2dBackwardOp, SliceBackwardOp>(op))
+    return true;
+  return isa<Conv2dBackwardInputOp, Conv2dBackwardWeightOp>(op) &&
+         isDepthwiseConv(op);
 }
 
 FusionAnchors mlir::dlc::findAnchors(FusionOp fusion) {

@@ -58,6 +58,17 @@ inline bool isElementwiseLike(OpClass c) {
   return c == OpClass::Elementwise || c == OpClass::View;
 }
 
+/// A conv2d, conv2d_backward_input or conv2d_backward_weight with one input
+/// and one output channel per group (groups == C == O > 1): a direct kernel,
+/// not a GEMM of one column per group.
+bool isDepthwiseConv(Operation *op);
+
+/// A backward op whose kernel codegen/BackwardKernels.cpp writes, one
+/// thread per output element, and --dlc-fuse keeps alone: max/avg_pool2d_
+/// backward, slice_backward and the depthwise conv backward ops (the other
+/// conv backward ops are GEMM anchors).
+bool isDirectBackwardOp(Operation *op);
+
 /// The ops a fusion's kernel is built around: its (last) contraction or
 /// reduction, the anchor, and its (last) pooling op; null where absent.
 struct FusionAnchors {

@@ -605,7 +605,7 @@ Interpreter<T>::evalBackward(mlir::Operation *op) {
                    ref::conv2dBackwardWeight(
                        fl(o.getGradOutput()), fl(o.getInput()), kernel,
                        window(o.getStride(), o.getPadding(), o.getDilation()),
-                       int64_t(o.getGroups())));
+                       int64_t(o.getGroups()), int64_t(o.getKSplits())));
       })
       .Case([&](d::MaxPool2dBackwardOp o) {
         int64_t kernel[2] = {o.getKernelSize()[0], o.getKernelSize()[1]};

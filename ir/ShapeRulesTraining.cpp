@@ -101,8 +101,13 @@ DLC_SHAPE_RULE(Conv2dBackwardWeightOp, [](Conv2dBackwardWeightOp::Adaptor a,
   if (!out)
     return {};
   auto k = a.getKernelSize();
-  return checkGradShape(a.getGradOutput(), *out,
-                        {g[1], in[1] / groups, k[0], k[1]}, err);
+  int64_t splits = a.getKSplits();
+  if (splits < 1)
+    return Err(err) << "expects k_splits >= 1, got " << splits;
+  SmallVector<int64_t, 5> result = {g[1], in[1] / groups, k[0], k[1]};
+  if (splits > 1)
+    result.insert(result.begin(), splits);
+  return checkGradShape(a.getGradOutput(), *out, result, err);
 })
 
 DLC_SHAPE_RULE(MaxPool2dBackwardOp, [](MaxPool2dBackwardOp::Adaptor a,

@@ -19,6 +19,7 @@
 #include "mlir/Analysis/TopologicalSortUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/STLExtras.h"
@@ -50,9 +51,9 @@ struct Group {
   /// Not a dlc compute op (another dialect, an existing fusion): a node of
   /// the dependence graph that is never merged or outlined.
   bool opaque = false;
-  /// A backward op (conv2d_backward_*, *_pool2d_backward, slice_backward)
-  /// or attention: a kernel of its own (codegen/BackwardKernels.cpp,
-  /// codegen/Attention.cpp), never merged.
+  /// A backward op with a direct kernel of its own (isDirectBackwardOp:
+  /// codegen/BackwardKernels.cpp) or attention (codegen/Attention.cpp reads
+  /// its operands as plain [B, H, T, D] arrays): never merged.
   bool sealed = false;
   bool alive = true;
 };
@@ -280,8 +281,10 @@ bool Partition::fitsPrologue(Group &g, Operation *op) {
     return false;
   switch (anchorClass(g)) {
   case OpClass::Contraction:
-    // A contraction reads each input many times: only index maps are free.
-    return cls == OpClass::View;
+    // A contraction reads each input many times: only index maps are free,
+    // and casts (a conversion in the GEMM's loader, as --dlc-mixed-precision
+    // puts on weights and activations: no cast kernel, no low-precision copy).
+    return cls == OpClass::View || isa<CastOp>(op);
   case OpClass::Reduction:
   case OpClass::Pool:
     return resultSize(op) == numElements(g.anchor->getOperand(0));
@@ -380,6 +383,12 @@ bool Partition::absorbPrologue(Group &g) {
 bool Partition::absorbPool(Group &g) {
   if (g.pool)
     return false;
+  // A pool after an f16/bf16 contraction stays a kernel of its own: the
+  // contraction is then a tensor-core GEMM (the pooled form, direct_pool,
+  // computes each output's dot product alone on FMA units).
+  if (Type t = getElementTypeOrSelf(g.anchor->getResult(0).getType());
+      (t.isF16() || t.isBF16()) && !isDepthwiseConv(g.anchor))
+    return false;
   SmallVector<Value> outs = externalValues(g);
   if (outs.size() != 1)
     return false;
@@ -430,11 +439,8 @@ void Partition::run() {
     Group g;
     g.ops.push_back(&op);
     g.opaque = cls == OpClass::Other;
-    // Backward ops and attention (codegen/Attention.cpp reads its operands
-    // as plain [B, H, T, D] arrays) are kernels of their own.
-    g.sealed = isa<Conv2dBackwardInputOp, Conv2dBackwardWeightOp,
-                   MaxPool2dBackwardOp, AvgPool2dBackwardOp, SliceBackwardOp,
-                   AttentionOp, AttentionBackwardOp>(&op);
+    g.sealed = isDirectBackwardOp(&op) ||
+               isa<AttentionOp, AttentionBackwardOp>(&op);
     if (cls == OpClass::Contraction || cls == OpClass::Reduction ||
         cls == OpClass::Pool)
       g.anchor = &op;

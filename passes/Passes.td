@@ -25,18 +25,22 @@ def DlcFuse : Pass<"dlc-fuse", "::mlir::func::FuncOp"> {
     Rules, applied in this order, each over the anchors in program order:
     1. A contraction takes its elementwise/view consumers whose result has as
        many elements as the contraction's (bias add, activation, residual
-       add), views that feed it and nothing else, side inputs of the
+       add), views and casts that feed it and nothing else (a cast is a
+       conversion in the GEMM's loader), side inputs of the
        epilogue (elementwise producers whose every user is in the group and
        of their own size, e.g. an activated skip), and then a max_pool2d or
        avg_pool2d when the pool is the group's only consumer (the pool
-       shrinks the group's write by its window); consumers of the pool with
-       the pool's element count follow.
+       shrinks the group's write by its window) and the contraction is not
+       f16/bf16 (those stay tensor-core GEMMs, the pool a kernel of its
+       own); consumers of the pool with the pool's element count follow.
     2. A reduction or an unclaimed pool takes elementwise/view producers of
        its input size whose every user is in the group (prologue) and side
        inputs of its epilogue, and
        elementwise/view consumers with its result size, or with its input
        size when they do not read its result (epilogue). Backward ops
-       (conv2d_backward_*, *_pool2d_backward, slice_backward) stay alone.
+       with a direct kernel (*_pool2d_backward, slice_backward and the
+       depthwise conv2d_backward_*) stay alone; the other conv backward ops
+       are contractions.
     3. Remaining elementwise/view ops merge producer-into-consumer when both
        have the same number of elements (broadcasts are folded in this way).
     A merge is refused when it would put more than `max-ops` ops in a group,
@@ -168,6 +172,34 @@ def DlcPlanMemory : Pass<"dlc-plan-memory", "::mlir::func::FuncOp"> {
   ];
 }
 
+def DlcSplitK : Pass<"dlc-split-k", "::mlir::func::FuncOp"> {
+  let summary = "Split the long reduction of conv weight gradients over "
+                "blocks, summed by a reduce_sum";
+  let description = [{
+    A conv2d_backward_weight is a GEMM with a small M x N (the weight) and a
+    long K = N * OH * OW. Where its output tiles (64x64, per group) would
+    not fill the GPU twice over, it becomes `k_splits` = S partial GEMMs
+    over chunks of K (one batch of the GEMM each, at least `min-chunk`
+    terms per chunk) and a reduce_sum over the partials: deterministic,
+    no atomics.
+
+    ```mlir
+    %dw = dlc.conv2d_backward_weight %dy, %x {...}
+        : (tensor<256x32x26x26xf32>, tensor<256x1x28x28xf32>) -> tensor<32x1x3x3xf32>
+    // becomes
+    %p = dlc.conv2d_backward_weight %dy, %x {..., k_splits = 169}
+        : (...) -> tensor<169x32x1x3x3xf32>
+    %dw = dlc.reduce_sum %p {axes = array<i64: 0>} : ... -> tensor<32x1x3x3xf32>
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"sm_90\"",
+           "GPU whose SM count the split fills: sm_80 or sm_90">,
+    Option<"minChunk", "min-chunk", "int64_t", /*default=*/"1024",
+           "Fewest terms of K one partial sums">,
+  ];
+}
+
 def DlcTile : Pass<"dlc-tile", "::mlir::func::FuncOp"> {
   let summary = "Attach a GPU schedule (launch shape, tiles, vector width) to "
                 "every dlc.fusion";
@@ -185,7 +217,8 @@ def DlcTile : Pass<"dlc-tile", "::mlir::func::FuncOp"> {
       [batch, m, n, k], a `tile` [tm, tn, tk] of 64x64x16 (f32/f64) or
       128x128x32 (f16/bf16, `mma` tensor cores, f32 accumulation), powers of
       two shrunk to the problem, `warps` [wm, wn], `stages` of cp.async
-      pipelining, grid [ceil(n/tn), ceil(m/tm), batch].
+      pipelining, grid [ceil(n/tn), ceil(m/tm), batch]. With `allow-tf32`,
+      f32 GEMMs take the tensor-core tiles with `mma` = `mma_sync_tf32`.
     - `direct_pool` (a contraction or lone pool ending in max/avg_pool2d):
       one thread per pooled element, block [128, 1, 1].
     A tuning cache (`tuning-cache`, JSON) overrides the choices of a fusion
@@ -206,6 +239,9 @@ def DlcTile : Pass<"dlc-tile", "::mlir::func::FuncOp"> {
     Option<"tuningCache", "tuning-cache", "std::string", /*default=*/"\"\"",
            "JSON tuning cache whose entries override schedules (none by "
            "default)">,
+    Option<"allowTf32", "allow-tf32", "bool", /*default=*/"false",
+           "f32 contractions on tensor cores with tf32 operands "
+           "(mma_sync_tf32; PyTorch's allow_tf32); off: exact FFMA">,
   ];
 }
 

@@ -49,6 +49,10 @@ void dlc::buildCompilePipeline(OpPassManager &pm,
     fpm.addPass(createDlcMixedPrecision(mp));
   }
   if (opts.stopAfter >= Phase::Fused) {
+    // Weight gradients: their long reductions over many blocks.
+    DlcSplitKOptions split;
+    split.target = opts.target;
+    fpm.addPass(createDlcSplitK(split));
     // The optimizer updates of a training step: one multi-tensor kernel.
     fpm.addPass(createDlcFuseOptimizer());
     fpm.addPass(createDlcFuse());
@@ -57,6 +61,7 @@ void dlc::buildCompilePipeline(OpPassManager &pm,
     DlcTileOptions tile;
     tile.target = opts.target;
     tile.tuningCache = opts.tuningCache;
+    tile.allowTf32 = opts.allowTf32;
     fpm.addPass(createDlcTile(tile));
   }
   if (opts.stopAfter >= Phase::Planned)

@@ -24,10 +24,14 @@ struct PipelineOptions {
   Phase stopAfter = Phase::Cuda;
   /// "bf16" or "fp16": --dlc-mixed-precision runs first; empty: none.
   std::string precision;
+  /// f32 contractions on tensor cores with tf32 operands (--dlc-tile's
+  /// allow-tf32; the driver's --allow-tf32).
+  bool allowTf32 = false;
 };
 
 /// Adds the graph passes up to `opts.stopAfter` to a module-level pass
-/// manager: [--dlc-mixed-precision,] --dlc-fuse, --dlc-tile,
+/// manager: [--dlc-mixed-precision,] --dlc-split-k, --dlc-fuse-optimizer,
+/// --dlc-fuse, --dlc-tile,
 /// --dlc-plan-memory on the functions.
 void buildCompilePipeline(OpPassManager &pm, const PipelineOptions &opts);
 

@@ -106,6 +106,21 @@ SmallVector<int64_t, 4> gemmOf(Operation *op) {
     int64_t m = k ? product(shapeOf(dense.getInput())) / k : 0;
     return {1, m, shapeOf(dense.getWeight())[0], k};
   }
+  // The conv backward ops, as codegen/ConvGemm.cpp writes them.
+  if (auto dx = dyn_cast<Conv2dBackwardInputOp>(op)) {
+    ArrayRef<int64_t> in = dx.getInputShape(), w = shapeOf(dx.getWeight());
+    int64_t groups = dx.getGroups();
+    return {groups, in[0] * in[2] * in[3], w[1], w[0] / groups * w[2] * w[3]};
+  }
+  if (auto dw = dyn_cast<Conv2dBackwardWeightOp>(op)) {
+    ArrayRef<int64_t> dy = shapeOf(dw.getGradOutput());
+    ArrayRef<int64_t> in = shapeOf(dw.getInput());
+    ArrayRef<int64_t> k = dw.getKernelSize();
+    int64_t groups = dw.getGroups(), splits = dw.getKSplits();
+    int64_t terms = dy[0] * dy[2] * dy[3];
+    return {groups * splits, dy[1] / groups, in[1] / groups * k[0] * k[1],
+            ceilDiv(terms, splits)};
+  }
   auto conv = cast<Conv2dOp>(op);
   ArrayRef<int64_t> out = shapeOf(conv.getResult());
   ArrayRef<int64_t> w = shapeOf(conv.getWeight());
@@ -188,11 +203,12 @@ Problem analyze(FusionOp fusion) {
     p.vectorDims.push_back({p.element, 1});
     return p;
   }
-  // A backward op (a fusion of its own, codegen/BackwardKernels.cpp): one
-  // thread per output element, as a lone pool.
+  // A backward op with a direct kernel (a fusion of its own,
+  // codegen/BackwardKernels.cpp), or a depthwise conv: one thread per output
+  // element, as a lone pool.
   for (Operation &op : fusion.getBodyBlock().without_terminator())
-    if (isa<Conv2dBackwardInputOp, Conv2dBackwardWeightOp, MaxPool2dBackwardOp,
-            AvgPool2dBackwardOp, SliceBackwardOp>(op)) {
+    if (isDirectBackwardOp(&op) ||
+        (&op == anchor && !pool && isDepthwiseConv(&op))) {
       p.strategy = Strategy::DirectPool;
       p.numel = product(shapeOf(op.getResult(0)));
       p.element = elementOf(op.getResult(0));
@@ -272,7 +288,7 @@ void wgmmaDefaults(const Problem &p, const TargetInfo &t, Schedule &s) {
   s.stages = std::clamp<int64_t>(ceilDiv(k, 64), 2, 4);
 }
 
-Schedule defaults(const Problem &p, const TargetInfo &t) {
+Schedule defaults(const Problem &p, const TargetInfo &t, bool allowTf32) {
   Schedule s;
   s.target = t.name.str();
   s.strategy = p.strategy;
@@ -298,9 +314,11 @@ Schedule defaults(const Problem &p, const TargetInfo &t) {
     }
   } else {
     bool f16 = p.element.isF16(), bf16 = p.element.isBF16();
-    bool tensorCores = f16 || bf16;
+    bool tf32 = allowTf32 && p.element.isF32();
+    bool tensorCores = f16 || bf16 || tf32;
     s.mma = f16    ? MmaMode::F16
             : bf16 ? MmaMode::Bf16
+            : tf32 ? MmaMode::Tf32
                    : MmaMode::None;
     int64_t base[3] = {64, 64, 16}, lo[3] = {16, 16, 8};
     if (tensorCores) {
@@ -328,7 +346,7 @@ Schedule defaults(const Problem &p, const TargetInfo &t) {
     s.stages = tensorCores ? 4 : (sm90 ? 3 : 2);
     // No deeper than the number of k tiles (but double-buffered).
     s.stages = std::min(s.stages, std::max<int64_t>(2, ceilDiv(k, tk)));
-    if (sm90 && tensorCores && wgmmaFits(p))
+    if (sm90 && (f16 || bf16) && wgmmaFits(p)) // tf32 stays on mma.sync
       wgmmaDefaults(p, t, s);
   }
   return s;
@@ -731,7 +749,7 @@ struct DlcTilePass : mlir::dlc::impl::DlcTileBase<DlcTilePass> {
 
     WalkResult result = func.walk([&](FusionOp fusion) {
       Problem p = analyze(fusion);
-      Schedule s = defaults(p, *t);
+      Schedule s = defaults(p, *t, allowTf32);
       s.signature = signatureOf(fusion);
       bool keepGrid = false;
       const CacheEntry *entry =

@@ -60,14 +60,22 @@ Tensor<T> conv2dBackwardInput(const Tensor<T> &gradOutput,
 template <typename T>
 Tensor<T> conv2dBackwardWeight(const Tensor<T> &gradOutput,
                                const Tensor<T> &input, const int64_t kernel[2],
-                               const Window2d &w, int64_t groups) {
+                               const Window2d &w, int64_t groups,
+                               int64_t splits) {
   int64_t batch = input.shape[0], inC = input.shape[1];
   int64_t inH = input.shape[2], inW = input.shape[3];
   int64_t outC = gradOutput.shape[1];
   int64_t outH = gradOutput.shape[2], outW = gradOutput.shape[3];
   int64_t groupC = inC / groups, outPerGroup = outC / groups;
   int64_t kh = kernel[0], kw = kernel[1];
-  Tensor<T> dw = Tensor<T>::filled({outC, groupC, kh, kw}, T(0));
+  // Partial s sums the flat positions (b * outH + y) * outW + x in
+  // [s * chunk, (s + 1) * chunk).
+  int64_t chunk = (batch * outH * outW + splits - 1) / splits;
+  Shape shape = {outC, groupC, kh, kw};
+  if (splits > 1)
+    shape.insert(shape.begin(), splits);
+  Tensor<T> dw = Tensor<T>::filled(shape, T(0));
+  int64_t partSize = outC * groupC * kh * kw;
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t o = 0; o < outC; ++o) {
       const T *g = &gradOutput.data[(b * outC + o) * outH * outW];
@@ -76,18 +84,18 @@ Tensor<T> conv2dBackwardWeight(const Tensor<T> &gradOutput,
         const T *in = &input.data[(b * inC + grp * groupC + c) * inH * inW];
         for (int64_t i = 0; i < kh; ++i)
           for (int64_t j = 0; j < kw; ++j) {
-            T acc = 0;
+            int64_t at = ((o * groupC + c) * kh + i) * kw + j;
             for (int64_t y = 0; y < outH; ++y) {
               int64_t iy = tap(w, 0, y, i);
               if (iy < 0 || iy >= inH)
                 continue;
               for (int64_t x = 0; x < outW; ++x) {
                 int64_t ix = tap(w, 1, x, j);
+                int64_t s = ((b * outH + y) * outW + x) / chunk;
                 if (ix >= 0 && ix < inW)
-                  acc += g[y * outW + x] * in[iy * inW + ix];
+                  dw.data[s * partSize + at] += g[y * outW + x] * in[iy * inW + ix];
               }
             }
-            dw.data[((o * groupC + c) * kh + i) * kw + j] += acc;
           }
       }
     }
@@ -200,7 +208,8 @@ Tensor<T> sliceBackward(const Tensor<T> &grad, const Shape &inputShape,
   template Tensor<T> conv2dBackwardWeight<T>(const Tensor<T> &,                \
                                              const Tensor<T> &,                \
                                              const int64_t[2],                 \
-                                             const Window2d &, int64_t);       \
+                                             const Window2d &, int64_t,        \
+                                             int64_t);                         \
   template Tensor<T> maxPool2dBackward<T>(const Tensor<T> &,                   \
                                           const Tensor<T> &, const int64_t[2], \
                                           const Window2d &);                   \

@@ -19,11 +19,14 @@ Tensor<T> conv2dBackwardInput(const Tensor<T> &gradOutput,
                               const Tensor<T> &weight, const Shape &inputShape,
                               const Window2d &window, int64_t groups);
 
-/// Gradient of conv2d w.r.t. its weight [O, C/groups, KH, KW].
+/// Gradient of conv2d w.r.t. its weight [O, C/groups, KH, KW]; with
+/// splits > 1, [splits, O, C/groups, KH, KW] partial sums over chunks of the
+/// flat (n, y, x) positions (dlc.conv2d_backward_weight's k_splits).
 template <typename T>
 Tensor<T> conv2dBackwardWeight(const Tensor<T> &gradOutput,
                                const Tensor<T> &input, const int64_t kernel[2],
-                               const Window2d &window, int64_t groups);
+                               const Window2d &window, int64_t groups,
+                               int64_t splits = 1);
 
 /// Gradient of max_pool2d w.r.t. its input: each cotangent element goes to
 /// its window's maximum (the one maxPool2d picks: the first on ties, NaN

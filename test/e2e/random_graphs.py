@@ -547,12 +547,26 @@ def fam_conv(g):
     return [g.epilogue(v)]
 
 
+def depthwise_conv(g, x):
+    """groups == C == O: a direct kernel (fwd, dgrad, wgrad), not a GEMM."""
+    c = g.shape[x][1]
+    small = min(g.shape[x][2:]) < 5
+    return g.conv(x, c, g.choice([3, [3, 1]] if small else [3, [3, 1], 5]),
+                  stride=g.choice([1, 2]),
+                  pad=g.choice([0, 1, [1, 0, 0, 2]]),
+                  dil=1 if small else g.choice([1, 2]), groups=c,
+                  bias=g.chance(0.7))
+
+
 def fam_conv_grouped(g):
+    """A grouped conv (the group is the GEMM's batch) or, one time in three,
+    a depthwise one."""
     groups = g.choice([2, 3])
     n = g.choice([1, 2])
     x = g.input([n, groups * g.choice([1, 2]), g.choice([5, 7, 8]),
                  g.choice([5, 6, 9])])
-    v = random_conv(g, x, groups)
+    v = depthwise_conv(g, x) if g.chance(0.33) else \
+        random_conv(g, x, groups)
     return [g.epilogue(v)]
 
 
@@ -611,7 +625,13 @@ def fam_half_gemm(g):
         v = g.dense(g.cast(x, g.compute), g.choice([19, 8, 33, 5]),
                     bias=g.chance(0.7))
     elif kind == "conv":
-        v = random_conv(g, g.cast(conv_input(g), g.compute))
+        # Plain, grouped (the GEMM's batch) or depthwise.
+        x = conv_input(g)
+        c = g.shape[x][1]
+        groups = g.choice([1, 1, 2, c]) if c % 2 == 0 else 1
+        x = g.cast(x, g.compute)
+        v = depthwise_conv(g, x) if groups == c and c > 1 else \
+            random_conv(g, x, groups)
     else:
         m, k, n = (g.choice([37, 5, 16, 67]), g.choice([45, 13, 32]),
                    g.choice([19, 8, 33]))

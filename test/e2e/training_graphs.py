@@ -59,6 +59,13 @@ SKIP_FAMILIES = {"half", "half_gemm", "half_gemm_chain"}
 FAMILIES = [f for f in rg.FAMILIES if f not in SKIP_FAMILIES]
 
 
+# --precision bf16/fp16 (the device runs the graph through
+# --dlc-mixed-precision: contractions, conv gradients included, on the
+# tensor-core path): the f32 bound scaled to the type's rounding (bf16 keeps
+# 8 significant bits, fp16 11; products round once per operand).
+LOW_TOL = {"bf16": 2e-2, "fp16": 3e-3}
+
+
 def sh(args, cwd, log, stdin=None):
     r = subprocess.run(args, cwd=cwd, capture_output=True, text=True,
                        input=stdin)
@@ -108,12 +115,37 @@ def fam_backward_ops(g):
     return [g.node("mul", [a, b], [2, 6])]
 
 
+def fam_conv_grads(g):
+    """The conv gradients as GEMMs and direct kernels: a batch of 8 with
+    odd sizes (K = N*OH*OW long enough for --dlc-split-k at stride 1), and
+    a plain, grouped or depthwise (groups == C == O) conv with random
+    kernel, stride, dilation and (asymmetric) padding."""
+    c = g.choice([4, 6])
+    x = g.input([8, c, g.choice([19, 20]), g.choice([17, 18])])
+    kind = g.choice(["plain", "grouped", "depthwise"])
+    groups = {"plain": 1, "grouped": 2, "depthwise": c}[kind]
+    o = c if kind == "depthwise" else g.choice([5, 8, 13]) * groups // \
+        (2 if kind == "grouped" and g.chance(0.5) else 1)
+    if o % groups:
+        o = groups * 3
+    v = g.conv(x, o, g.choice([3, [3, 2], 1, 5]),
+               stride=1 if kind == "depthwise" else g.choice([1, 1, 2, [1, 2]]),
+               pad=g.choice([0, 1, [1, 0], [0, 2, 1, 0]]),
+               dil=g.choice([1, 1, 2]), groups=groups, bias=g.chance(0.7))
+    v = g.node("tanh", [v], g.shape[v])
+    return [g.node("reduce_mean", [v], [8, o], axes=[2, 3])]
+
+
 def random_case(seed, index):
     family = FAMILIES[index % len(FAMILIES)]
     if index % 8 == 7:
         rng = np.random.default_rng([seed, index])
         g = rg.Graph(rng, f"g{index}_backward_ops")
         family, model = "backward_ops", g.model(fam_backward_ops(g))
+    elif index % 8 == 3:
+        rng = np.random.default_rng([seed, index])
+        g = rg.Graph(rng, f"g{index}_conv_grads")
+        family, model = "conv_grads", g.model(fam_conv_grads(g))
     else:
         family, g, model = rg.generate(seed, index, family)
     arrays = dict(g.arrays)
@@ -191,7 +223,9 @@ def run(args, name, model, inputs, params, biggest, root):
         f.write(r.stdout)
     results = {}
     for tag, dev in [("ref", ["--device=reference", "--precision=f64"]),
-                     ("dev", [f"--device={args.device}"])]:
+                     ("dev", [f"--device={args.device}"] +
+                      ([f"--precision={args.precision}"]
+                       if args.precision != "f32" else []))]:
         outdir = os.path.join(workdir, f"out_{tag}")
         shutil.rmtree(outdir, ignore_errors=True)
         os.makedirs(outdir)
@@ -208,7 +242,7 @@ def run(args, name, model, inputs, params, biggest, root):
     if not grads:
         return "no grad: outputs"
     s = max(1.0, math.sqrt(biggest / 64))
-    tol = 2e-4 * s
+    tol = 2e-4 * s if args.precision == "f32" else LOW_TOL[args.precision] * s
     gscale = max(float(np.max(np.abs(want[k][np.isfinite(want[k])]),
                               initial=0)) for k in grads)
     for k in sorted(want):
@@ -249,6 +283,11 @@ def main():
     ap.add_argument("--start", type=int, default=0)
     ap.add_argument("--count", type=int, default=0)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--precision", default="f32",
+                    choices=["f32", "bf16", "fp16"])
+    ap.add_argument("--families", default="",
+                    help="comma-separated: only these examples and the "
+                         "random graphs of these families")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--keep")
     args = ap.parse_args()
@@ -258,6 +297,10 @@ def main():
     cases = example_cases(args.examples) if args.examples else []
     cases += [random_case(args.seed, i)
               for i in range(args.start, args.start + args.count)]
+    if args.families:
+        keep = args.families.split(",")
+        cases = [c for c in cases
+                 if c[0] in keep or c[0].split("_", 1)[-1] in keep]
     root = args.keep or tempfile.mkdtemp(prefix="dlc-train-")
     os.makedirs(root, exist_ok=True)
     failures = 0

@@ -384,6 +384,7 @@ bool ModelCompile::runPipeline() {
   mlir::dlc::PipelineOptions pipeline;
   pipeline.target = opts.target;
   pipeline.tuningCache = opts.tuningCache;
+  pipeline.allowTf32 = opts.allowTf32;
   pipeline.stopAfter = stopAfter;
   if ((opts.precision == "bf16" || opts.precision == "fp16") && !opts.trainStep)
     pipeline.precision = opts.precision; // a training step has it already

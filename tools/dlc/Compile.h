@@ -23,6 +23,8 @@ struct CompileOptions {
   bool compileToGiven = false;
   std::string target = "sm_90";
   std::string precision = "fp32";
+  /// f32 contractions on tensor cores as tf32 (--allow-tf32).
+  bool allowTf32 = false;
   std::string tuningCache;
   /// -o: kernels.cu and manifest.json go here.
   std::string outputDir;

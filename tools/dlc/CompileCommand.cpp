@@ -38,6 +38,13 @@ static cl::opt<std::string> precision(
              "(--dlc-mixed-precision first; docs/mixed-precision.md)"),
     cl::value_desc("fp32|bf16|fp16"), cl::init("fp32"), cl::cat(dlcCategory()));
 
+static cl::opt<bool> allowTf32(
+    "allow-tf32",
+    cl::desc("Run f32 matmuls and convolutions on tensor cores with tf32 "
+             "operands (10-bit mantissa, f32 accumulation; PyTorch's "
+             "allow_tf32). Default off: exact f32 FMA"),
+    cl::init(false), cl::cat(dlcCategory()));
+
 static cl::opt<std::string>
     tuningCache("tuning-cache",
                 cl::desc("JSON file whose entries override the schedule of "
@@ -104,6 +111,7 @@ int compileMain(llvm::StringRef modelPath) {
   opts.compileToGiven = compileTo.getNumOccurrences() != 0;
   opts.target = target;
   opts.precision = precision;
+  opts.allowTf32 = allowTf32;
   opts.tuningCache = tuningCache;
   opts.outputDir = outputDir;
   opts.useNvrtc = useNvrtc;
