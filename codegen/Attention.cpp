@@ -70,6 +70,20 @@ void Kernel::prologue() {
   w.line("const " + it + " k_blk = (" + it + ")dlc::blockInGrid();");
 }
 
+void Kernel::openKeyTiles(const std::string &q0) {
+  int64_t T = t.tile;
+  std::string end = causal ? "(" + q0 + " + " + num(T) + " < " + num(tk) +
+                                 " ? " + q0 + " + " + num(T) + " : " +
+                                 num(tk) + ")"
+                           : num(tk);
+  w.open("for (" + it + " k_j0 = 0; k_j0 < " + end + "; k_j0 += " + num(T) +
+         ")");
+  w.line("dlc::barrier(); // the previous tile's readers are done");
+  loadTile("k_ks", k, "k_j0", tk, d);
+  loadTile("k_vs", v, "k_j0", tk, dv);
+  w.line("dlc::barrier();");
+}
+
 void Kernel::loadTile(const std::string &dst, const std::string &ptr,
                       const std::string &row0, int64_t rows, int64_t cols) {
   w.open("for (" + it + " k_e = k_tid; k_e < " + num(t.tile * cols) +
@@ -129,16 +143,7 @@ void emitForward(Kernel &k, ArrayRef<std::string> outs,
   w.line("#pragma unroll");
   w.line("for (int k_c = 0; k_c < " + num(nv) + "; ++k_c) k_acc[k_c] = " +
          k.zero() + ";");
-  std::string end = k.causal ? "(k_q0 + " + num(T) + " < " + num(k.tk) +
-                                   " ? k_q0 + " + num(T) + " : " +
-                                   num(k.tk) + ")"
-                             : num(k.tk);
-  w.open("for (" + it + " k_j0 = 0; k_j0 < " + end + "; k_j0 += " + num(T) +
-         ")");
-  w.line("dlc::barrier(); // the previous tile's readers are done");
-  k.loadTile("k_ks", k.k, "k_j0", k.tk, k.d);
-  k.loadTile("k_vs", k.v, "k_j0", k.tk, k.dv);
-  w.line("dlc::barrier();");
+  k.openKeyTiles("k_q0");
   // The row's Q element is read once per d for all of the thread's keys.
   w.line(ct + " k_s[" + num(ns) + "];");
   w.line("#pragma unroll");

@@ -59,6 +59,10 @@ struct Kernel {
              const std::string &i, const std::string &j);
   /// Declares the thread's row, lane, and block index.
   void prologue();
+  /// Opens the loop over the key tiles a query tile starting at `q0` sees
+  /// (causal: up to its diagonal) and loads each tile's K and V into shared
+  /// k_ks and k_vs between two barriers; the caller closes the loop.
+  void openKeyTiles(const std::string &q0);
 };
 
 /// Fills `k` from the op (operands 0-2 are q, k, v).

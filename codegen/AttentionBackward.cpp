@@ -176,16 +176,7 @@ void Backward::queryBlocks() {
   w.line(ct + " k_dq[" + num(nk) + "];");
   w.line("for (int k_c = 0; k_c < " + num(nk) + "; ++k_c) k_dq[k_c] = " +
          k.zero() + ";");
-  std::string end = k.causal ? "(k_i0 + " + num(T) + " < " + num(k.tk) +
-                                   " ? k_i0 + " + num(T) + " : " +
-                                   num(k.tk) + ")"
-                             : num(k.tk);
-  w.open("for (" + it + " k_j0 = 0; k_j0 < " + end + "; k_j0 += " + num(T) +
-         ")");
-  w.line("dlc::barrier(); // the previous tile's readers are done");
-  k.loadTile("k_ks", k.k, "k_j0", k.tk, k.d);
-  k.loadTile("k_vs", k.v, "k_j0", k.tk, k.dv);
-  w.line("dlc::barrier();");
+  k.openKeyTiles("k_i0");
   products("k_qs", "k_ks", "k_dos", "k_vs");
   w.line("#pragma unroll");
   w.open("for (int k_c = 0; k_c < " + num(ns) + "; ++k_c)");

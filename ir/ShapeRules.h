@@ -116,4 +116,28 @@ LogicalResult verifyWith(OpT op, Rule rule) {
 #define DLC_VERIFY_RULE(OP, ...)                                               \
   LogicalResult OP::verify() { return verifyWith(*this, __VA_ARGS__); }
 
+/// inferReturnTypes and verify() of an op with several results from one
+/// rule `RULE(adaptor, err, results)` (lstm, gru, attention): the verifier
+/// also checks the op's result types are the rule's.
+#define DLC_MULTI_RESULT_RULE(OP, RULE)                                        \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc, Adaptor a,   \
+                                     SmallVectorImpl<Type> &results) {         \
+    std::string err;                                                           \
+    if (failed(RULE(a, err, results)))                                         \
+      return emitOptionalError(loc, "'", OP::getOperationName(), "' op ",      \
+                               err);                                           \
+    return success();                                                          \
+  }                                                                            \
+  LogicalResult OP::verify() {                                                 \
+    std::string err;                                                           \
+    SmallVector<Type> types;                                                   \
+    if (failed(RULE(Adaptor(*this), err, types)))                              \
+      return emitOpError(err);                                                 \
+    if (TypeRange(types) != getOperation()->getResultTypes())                  \
+      return emitOpError() << "expects result types " << TypeRange(types)      \
+                           << ", got " << getOperation()->getResultTypes();    \
+    return success();                                                          \
+  }
+
 #endif // DLC_IR_SHAPERULES_H

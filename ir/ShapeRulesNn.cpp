@@ -281,26 +281,5 @@ LogicalResult gruRule(GruOp::Adaptor a, std::string &err,
 
 } // namespace
 
-#define DLC_RECURRENT_RULE(OP, RULE)                                           \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc, Adaptor a,   \
-                                     SmallVectorImpl<Type> &results) {         \
-    std::string err;                                                           \
-    if (failed(RULE(a, err, results)))                                         \
-      return emitOptionalError(loc, "'", OP::getOperationName(), "' op ",      \
-                               err);                                           \
-    return success();                                                          \
-  }                                                                            \
-  LogicalResult OP::verify() {                                                 \
-    std::string err;                                                           \
-    SmallVector<Type> types;                                                   \
-    if (failed(RULE(Adaptor(*this), err, types)))                              \
-      return emitOpError(err);                                                 \
-    if (TypeRange(types) != getOperation()->getResultTypes())                  \
-      return emitOpError() << "expects result types " << TypeRange(types)      \
-                           << ", got " << getOperation()->getResultTypes();    \
-    return success();                                                          \
-  }
-DLC_RECURRENT_RULE(LstmOp, lstmRule)
-DLC_RECURRENT_RULE(GruOp, gruRule)
-#undef DLC_RECURRENT_RULE
+DLC_MULTI_RESULT_RULE(LstmOp, lstmRule)
+DLC_MULTI_RESULT_RULE(GruOp, gruRule)

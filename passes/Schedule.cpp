@@ -445,8 +445,9 @@ void wgmmaCandidates(const Schedule &base, const TargetInfo &t,
         s.stages = stages;
         s.mma = mode;
         s.block = {2 * tm, 1, 1};
-        s.grid = {std::max<int64_t>(1, ceilDiv(n, tn)),
-                  std::max<int64_t>(1, ceilDiv(m, tm)), base.grid[2]};
+        // The tiles of one batch entry on x, the batch on y (--dlc-tile).
+        s.grid = {std::max<int64_t>(1, ceilDiv(m, tm) * ceilDiv(n, tn)),
+                  base.grid[1], 1};
         s.sharedBytes = shared;
         int64_t d = log2Distance(tm, base.tile[0]) +
                     log2Distance(tn, base.tile[1]) +

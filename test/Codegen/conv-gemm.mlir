@@ -22,7 +22,7 @@
 
 // wgrad, bf16 on tensor cores, K = 2*3*3 = 18 split 3 ways (batch = split
 // * groups + group); the last chunk is whole, so no bound on q.
-// CHECK-LABEL: extern "C" __global__ void k1_wgrad(
+// CHECK-LABEL: extern "C" __launch_bounds__(32, 2) __global__ void k1_wgrad(
 //       CHECK: // GEMM batch 6, M 2, N 18, K 6 on tensor cores (mma_sync_bf16
 //       CHECK: const int [[Q:i[0-9]+]] = int(b) / 2 * 6 + int(k);
 //       CHECK: const int [[G:i[0-9]+]] = int(b) % 2;
@@ -52,7 +52,7 @@ func.func @forward(%dy: tensor<2x4x3x3xf32> {dlc.input = "dy"}, %w: tensor<4x3x3
     %2 = dlc.where %c, %1, %z : (tensor<2x6x7x5xi1>, tensor<2x6x7x5xf32>, tensor<f32>) -> tensor<2x6x7x5xf32> loc("act")
     dlc.yield %2 : tensor<2x6x7x5xf32>
   }
-  %3 = dlc.fusion contraction "k1_wgrad" (%a = %dyh : tensor<2x4x3x3xbf16>, %b = %xh : tensor<2x6x7x5xbf16>) -> tensor<3x4x3x3x2xbf16> attributes {schedule = {strategy = "tiled_gemm", target = "sm_80", block = array<i64: 32, 1, 1>, tile = array<i64: 16, 16, 16>, warps = array<i64: 1, 1>, stages = 1 : i64, mma = "mma_sync_bf16"}} {
+  %3 = dlc.fusion contraction "k1_wgrad" (%a = %dyh : tensor<2x4x3x3xbf16>, %b = %xh : tensor<2x6x7x5xbf16>) -> tensor<3x4x3x3x2xbf16> attributes {schedule = {strategy = "tiled_gemm", target = "sm_80", block = array<i64: 32, 1, 1>, tile = array<i64: 16, 16, 16>, warps = array<i64: 1, 1>, stages = 2 : i64, mma = "mma_sync_bf16"}} {
     %4 = dlc.conv2d_backward_weight %a, %b {kernel_size = array<i64: 3, 2>, stride = array<i64: 2, 2>, padding = array<i64: 1, 0, 0, 1>, dilation = array<i64: 1, 1>, groups = 2 : i64, k_splits = 3 : i64} : (tensor<2x4x3x3xbf16>, tensor<2x6x7x5xbf16>) -> tensor<3x4x3x3x2xbf16> loc("dwp")
     dlc.yield %4 : tensor<3x4x3x3x2xbf16>
   }

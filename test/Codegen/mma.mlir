@@ -56,9 +56,10 @@
 //       CHECK: dlc::barrier(); // the next tile's prologue refills the stages
 
 // A conv2d as an implicit GEMM in bf16 (A gathered through loadA, one
-// element at a time), bias added from the accumulator.
+// element at a time; B, the weight rows, 16 bytes at a time), bias added
+// from the accumulator.
 // CHECK-LABEL: extern "C" __launch_bounds__(32, 2) __global__ void k1_conv(
-//       CHECK: // GEMM batch 1, M 50, N 5, K 27 on tensor cores (mma_sync_bf16: mma.sync m16n8k16 from ldmatrix, float accumulator); 2-stage pipeline, A: registers, k-major, B: registers, k-major
+//       CHECK: // GEMM batch 1, M 50, N 5, K 27 on tensor cores (mma_sync_bf16: mma.sync m16n8k16 from ldmatrix, float accumulator); 2-stage pipeline, A: registers, k-major, B: vectors, k-major
 //       CHECK: float v = 0;
 //       CHECK: if (m < 50 && k < 27) {
 //       CHECK: regA[i].v[u] = __nv_bfloat16(v);
@@ -77,7 +78,7 @@
 //       CHECK: // GEMM batch 2, M 40, N 64, K 72 on tensor cores (mma_sync_bf16: mma.sync m16n8k16 from ldmatrix, float accumulator); 4-stage pipeline, A: cp.async, k-major, B: cp.async, n-major
 //       CHECK: extern __shared__ __align__(128) unsigned char dlc_smem[]; // 16384 bytes
 //       CHECK: const int rows = kTilesM - grp * kGroup < kGroup ? kTilesM - grp * kGroup : kGroup;
-//       CHECK: dlc::cpAsync<16>(sA + kt * 1024 + dlc::swizzle<32, 2>(cr, cc), p + (b * 2880 + m * 72 + k * 1), m < 40 && k < 72 ? 16 : 0);
+//       CHECK: dlc::cpAsync<16>(sA + kt * 1024 + dlc::swizzle<32, 2>(cr, cc), p_ + (b * 2880 + m * 72 + k * 1), m < 40 && k < 72 ? 16 : 0);
 //       CHECK: dlc::cpAsync<16>(sB + kt * 1024 + dlc::swizzle<32, 2>(cr, cc), q_ + (b * 4608 + k * 64 + n * 1), k < 72 ? 16 : 0);
 //       CHECK: dlc::mmaTile<kFM, kFN, kTM, kTN, kTK, true, false>(
 

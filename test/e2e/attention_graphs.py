@@ -105,6 +105,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--keep")
     args = ap.parse_args()
+    args.precision = "f32"  # training_graphs.run's device precision
     args.dlc = os.path.abspath(shutil.which(args.dlc) or args.dlc)
     args.dlc_opt = os.path.abspath(shutil.which(args.dlc_opt) or args.dlc_opt)
     rng = np.random.default_rng(3)

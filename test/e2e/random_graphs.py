@@ -550,11 +550,13 @@ def fam_conv(g):
 def depthwise_conv(g, x):
     """groups == C == O: a direct kernel (fwd, dgrad, wgrad), not a GEMM."""
     c = g.shape[x][1]
-    small = min(g.shape[x][2:]) < 5
-    return g.conv(x, c, g.choice([3, [3, 1]] if small else [3, [3, 1], 5]),
-                  stride=g.choice([1, 2]),
+    side = min(g.shape[x][2:])
+    k = g.choice([3, [3, 1]] if side < 5 else [3, [3, 1], 5])
+    # Dilation 2 only where the dilated window fits unpadded.
+    span = 2 * ((k if isinstance(k, int) else max(k)) - 1) + 1
+    return g.conv(x, c, k, stride=g.choice([1, 2]),
                   pad=g.choice([0, 1, [1, 0, 0, 2]]),
-                  dil=1 if small else g.choice([1, 2]), groups=c,
+                  dil=g.choice([1, 2]) if span <= side else 1, groups=c,
                   bias=g.chance(0.7))
 
 
