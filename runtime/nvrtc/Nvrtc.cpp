@@ -42,16 +42,6 @@ std::string joinStrings(const std::vector<std::string> &v, const char *sep) {
   return s;
 }
 
-/// Directories that may hold a CUDA toolkit, in search order.
-std::vector<std::string> toolkitRoots() {
-  std::vector<std::string> roots;
-  for (const char *var : {"CUDA_HOME", "CUDA_PATH"})
-    if (const char *v = std::getenv(var); v && *v)
-      roots.push_back(v);
-  roots.push_back("/usr/local/cuda");
-  return roots;
-}
-
 /// The CUDA header directory for a libnvrtc at `libPath` (symlinks
 /// resolved), or empty.
 std::string findIncludeDir(const std::string &libPath) {
@@ -78,6 +68,15 @@ std::string findIncludeDir(const std::string &libPath) {
   return {};
 }
 } // namespace
+
+std::vector<std::string> toolkitRoots() {
+  std::vector<std::string> roots;
+  for (const char *var : {"CUDA_HOME", "CUDA_PATH"})
+    if (const char *v = std::getenv(var); v && *v)
+      roots.push_back(v);
+  roots.push_back("/usr/local/cuda");
+  return roots;
+}
 
 struct Nvrtc::Api {
   void *handle = nullptr;

@@ -117,6 +117,10 @@ private:
 /// kernels may use; other targets are their own arch.
 std::string archForTarget(const std::string &target);
 
+/// Directories that may hold a CUDA toolkit, in search order: $CUDA_HOME,
+/// $CUDA_PATH (when set), /usr/local/cuda.
+std::vector<std::string> toolkitRoots();
+
 /// True for "sm_80", "sm_90a", "compute_90", ...: a prefix, an underscore,
 /// digits, at most one lowercase letter; 15 characters at most.
 bool isValidArch(const std::string &arch);

@@ -1,6 +1,8 @@
 //===- Sass.cpp - instruction counts of a cubin, from cuobjdump ------------===//
 #include "runtime/report/Sass.h"
 
+#include "runtime/nvrtc/Nvrtc.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -31,10 +33,8 @@ std::string findCuobjdump() {
       if (!d.empty())
         dirs.push_back(d);
   }
-  for (const char *var : {"CUDA_HOME", "CUDA_PATH"})
-    if (const char *root = std::getenv(var))
-      dirs.push_back(std::string(root) + "/bin");
-  dirs.push_back("/usr/local/cuda/bin");
+  for (const std::string &root : toolkitRoots())
+    dirs.push_back(root + "/bin");
   dirs.push_back("/opt/dlc-sass-tools/nvidia/cu13/bin");
   for (const std::string &d : dirs)
     if (isExecutable(d + "/cuobjdump"))
